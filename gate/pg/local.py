@@ -1,0 +1,223 @@
+"""Disposable PostgreSQL from local server binaries (``initdb`` + ``pg_ctl``).
+
+PostgreSQL refuses to run as root, so when we are root the cluster is created and run as
+the unprivileged ``postgres`` user, in a temporary directory that user owns. Every cluster
+is registered under ``REGISTRY`` with the pid of the process that owns it; a later start
+sweeps clusters whose owner died (``kill -9``), so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Self
+
+import psycopg
+
+from gate.pg.base import PgUnavailable, connection_url, make_password
+
+REGISTRY = Path(tempfile.gettempdir()) / "freesport-disposable-pg"
+DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/{major}/bin",)
+FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def find_bin_dir(major: int = 15) -> Path:
+    """The directory holding ``initdb``/``pg_ctl`` (``PG_BIN_DIR`` overrides)."""
+    override = os.environ.get("PG_BIN_DIR")
+    candidates = [override] if override else [d.format(major=major) for d in DEFAULT_BIN_DIRS]
+    for cand in candidates:
+        if cand and (Path(cand) / "initdb").exists():
+            return Path(cand)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    raise PgUnavailable(
+        f"no PostgreSQL {major} server binaries (looked in {', '.join(c for c in candidates if c)}); "
+        f"install them with 'apt-get install postgresql-{major}' or set PG_BIN_DIR"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_as(user: str | None) -> list[str]:
+    return ["runuser", "-u", user, "--"] if user else []
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphans() -> list[Path]:
+    """Stop and remove clusters whose owning process is gone."""
+    removed: list[Path] = []
+    if not REGISTRY.exists():
+        return removed
+    for entry in REGISTRY.iterdir():
+        owner_file = entry / "owner.pid"
+        try:
+            owner = int(owner_file.read_text().strip())
+        except (OSError, ValueError):
+            owner = -1
+        if owner > 0 and _owner_alive(owner):
+            continue
+        pidfile = entry / "data" / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError, ProcessLookupError, IndexError):
+            os.kill(int(pidfile.read_text().splitlines()[0]), signal.SIGQUIT)
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+class LocalPostgres:
+    """A PostgreSQL cluster in a temp dir on a free loopback port, gone on ``stop()``.
+
+    >>> with LocalPostgres() as pg:
+    ...     psycopg.connect(pg.get_connection_url())
+    """
+
+    backend = "local"
+
+    def __init__(
+        self,
+        major: int = 15,
+        user: str = "postgres",
+        dbname: str = "postgres",
+        fast: bool = True,
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.major = major
+        self.bin_dir = find_bin_dir(major)
+        self.user = user
+        self.password = make_password()
+        self.dbname = dbname
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.fast = fast
+        self.startup_timeout = startup_timeout
+        self.root: Path | None = None
+        self._os_user = "postgres" if os.geteuid() == 0 else None
+        self._started = False
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> Self:
+        sweep_orphans()
+        REGISTRY.mkdir(parents=True, exist_ok=True)
+        REGISTRY.chmod(0o1777)
+        self.root = Path(tempfile.mkdtemp(prefix="pg-", dir=REGISTRY))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
+        self.root.chmod(0o755)
+        data, sock = self.root / "data", self.root / "sock"
+        sock.mkdir()
+        pwfile = self.root / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if self._os_user:
+            pw = pwd.getpwnam(self._os_user)
+            for p in (self.root, sock, pwfile):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+        pwfile.chmod(0o600)
+        atexit.register(self.stop)
+        try:
+            self._cmd(
+                "initdb", "-D", str(data), "-U", self.user, "--pwfile", str(pwfile),
+                "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
+                "--locale=C.UTF-8", "--no-sync",
+            )
+            pwfile.unlink()
+            self.port = free_port()
+            opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={sock}"
+            if self.fast:
+                opts += "".join(f" -c {k}={v}" for k, v in FAST_SETTINGS.items())
+            self._cmd("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-o", opts, "-w",
+                      "-t", str(int(self.startup_timeout)), "start")
+            self._started = True
+            self._wait_ready()
+        except Exception as exc:
+            log = self.server_log()
+            self.stop()
+            if log and hasattr(exc, "add_note"):
+                exc.add_note(f"server log:\n{log}")
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.root is None:
+            return
+        if self._started and (self.root / "data" / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError, OSError):
+                self._cmd("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+        self._started = False
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root = None
+        with contextlib.suppress(Exception):
+            atexit.unregister(self.stop)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- facts -----------------------------------------------------------------------
+    def get_connection_url(self, driver: str | None = None, dbname: str | None = None) -> str:
+        return connection_url(self.user, self.password, self.host, self.port, dbname or self.dbname, driver)
+
+    @property
+    def server_major(self) -> int:
+        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
+            return int(conn.info.server_version // 10000)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
+            tmpl = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{tmpl}')
+        return self.get_connection_url(dbname=name)
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def server_log(self) -> str:
+        if self.root is None:
+            return ""
+        try:
+            return (self.root / "server.log").read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    # -- helpers ---------------------------------------------------------------------
+    def _cmd(self, tool: str, *args: str) -> None:
+        argv = [*_run_as(self._os_user), str(self.bin_dir / tool), *args]
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd="/")
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, argv, proc.stdout, proc.stderr)
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                with psycopg.connect(self.get_connection_url(), connect_timeout=2):
+                    return
+            except psycopg.OperationalError as exc:
+                last = exc
+                time.sleep(0.05)
+        raise TimeoutError(f"local PostgreSQL on port {self.port} not ready: {last}")
