@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
-from gate.pg.base import DisposablePostgres, PgUnavailable
-from gate.pg.local import LocalPostgres
+from disposable_pg.base import DisposablePostgres, PgUnavailable
+from disposable_pg.local import LocalPostgres
 
 BACKENDS = ("container", "local")
 
 
 def container_available() -> bool:
     try:
-        from gate.pg.container import engine_answers
+        from disposable_pg.container import engine_answers
     except ImportError:
         return False
     return engine_answers()
@@ -36,7 +36,7 @@ def disposable_postgres(choice: str | None = None, major: int = 15) -> Disposabl
     """An unstarted disposable server of the chosen backend (use it as a context manager)."""
     backend = choose_backend(choice)
     if backend == "container":
-        from gate.pg.container import ContainerPostgres
+        from disposable_pg.container import ContainerPostgres
 
         return ContainerPostgres(major=major)
     return LocalPostgres(major=major)

@@ -23,7 +23,7 @@ from typing import Self
 
 import psycopg
 
-from gate.pg.base import PgUnavailable, connection_url, make_password
+from disposable_pg.base import PgUnavailable, connection_url, make_password
 
 REGISTRY = Path(tempfile.gettempdir()) / "freesport-disposable-pg"
 DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/{major}/bin",)
