@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.core.exchange import exchange
+from apps.core.health import health
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("integration/1c/exchange/", exchange, name="onec-exchange"),
+]
