@@ -1,0 +1,36 @@
+"""``python -m gate.report [RUN_DIR]``: the report of a run (default: the newest under var/runs)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gate.report.allure_report import ReportError
+from gate.report.build import build_report, default_run_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gate.report", description=__doc__)
+    parser.add_argument("run_dir", nargs="?", type=Path, help="run directory (default: $RUN_DIR or the newest var/runs/*/)")
+    parser.add_argument("--runs-dir", type=Path, help="where earlier runs live, for history (default: RUN_DIR's parent)")
+    parser.add_argument("--no-allure", action="store_true", help="only the sign-off page (no Allure report)")
+    args = parser.parse_args(argv)
+    run_dir = args.run_dir or default_run_dir()
+    if run_dir is None or not (run_dir / "summary.json").is_file():
+        sys.stderr.write(f"no run to report: {run_dir or 'var/runs/ is empty'} has no summary.json\n")
+        return 2
+    try:
+        paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure)
+    except ReportError as exc:
+        sys.stderr.write(f"report: {exc}\nthe sign-off page was written: {run_dir / 'signoff.html'}\n")
+        return 1
+    if paths.index:
+        sys.stdout.write(f"Allure report: {paths.index}\n")
+    sys.stdout.write(f"Sign-off page: {paths.signoff_html}\nSign-off (Markdown): {paths.signoff_md}\n")
+    sys.stdout.write(f"report built in {paths.seconds:.1f} s\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

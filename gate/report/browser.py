@@ -1,0 +1,93 @@
+"""Look at a page as a person would: Debian's headless chromium, from file://, with no network.
+
+Every host is made unresolvable (``--host-resolver-rules``) so a page that still needs the
+internet shows it; the net log records what the *page* asked for (chromium's own update and
+account pings carry the initiator ``not an origin`` and are ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+CHROMIUM: Final = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BASE_FLAGS: Final = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What chromium produced for one page: the DOM after scripts ran, and the page's own requests."""
+
+    dom: str
+    page_requests: list[str]
+
+
+def available() -> bool:
+    """True when the chromium binary is installed (the bootstrap installs it)."""
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory(prefix="gate-chromium-") as profile:
+        cmd = [CHROMIUM, *BASE_FLAGS, f"--user-data-dir={profile}", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def page_requests(net_log: Path) -> list[str]:
+    """http(s) URLs the page itself requested, read from a chromium ``--log-net-log`` file."""
+    try:
+        data = json.loads(net_log.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        text = net_log.read_text(encoding="utf-8", errors="replace").rstrip().rstrip(",")
+        data = json.loads(text + "]}") if text else {"constants": {"logEventTypes": {}}, "events": []}
+    start_job = data["constants"]["logEventTypes"].get("URL_REQUEST_START_JOB")
+    urls = []
+    for event in data.get("events", []):
+        params = event.get("params") or {}
+        url = str(params.get("url") or "")
+        if event.get("type") == start_job and url.startswith(("http://", "https://")) and params.get("initiator") != "not an origin":
+            urls.append(url)
+    return urls
+
+
+def render(page: Path, *, screenshot: Path | None = None, window: tuple[int, int] = (1280, 1800),
+           virtual_time_ms: int = 15000, timeout: float = 120) -> Rendering:  # fmt: skip
+    """Load ``page`` from file:// and return its DOM (and write a PNG when ``screenshot`` is given)."""
+    url = page.resolve().as_uri()
+    with tempfile.TemporaryDirectory(prefix="gate-netlog-") as tmp:
+        net_log = Path(tmp) / "net.json"
+        dump = _run([f"--virtual-time-budget={virtual_time_ms}", f"--log-net-log={net_log}", "--dump-dom", url], timeout)
+        requests = page_requests(net_log) if net_log.exists() else []
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        shot = _run(
+            [f"--virtual-time-budget={virtual_time_ms}", f"--window-size={window[0]},{window[1]}",
+             f"--screenshot={screenshot.resolve()}", url],
+            timeout,
+        )  # fmt: skip
+        if not screenshot.exists():
+            raise RuntimeError(f"chromium wrote no screenshot: {shot.stderr[-2000:]}")
+    return Rendering(dom=dump.stdout, page_requests=requests)
+
+
+def visible_text(dom: str) -> str:
+    """The text a reader sees: the DOM without scripts, styles and tags, whitespace collapsed."""
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.DOTALL | re.IGNORECASE)
+    dom = re.sub(r"<[^>]+>", " ", dom)
+    return re.sub(r"\s+", " ", dom).replace("&nbsp;", " ").strip()
+
+
+def which_chromium() -> str | None:
+    """Path of the chromium binary, or None."""
+    return CHROMIUM if available() else shutil.which("chromium")

@@ -1,0 +1,46 @@
+"""Build everything for one run: the sign-off page first (it needs no tools), then Allure."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gate.report.allure_report import REPORT_DIRNAME, generate
+from gate.report.run import load_run, runs_dir
+from gate.report.signoff import write_signoff
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPaths:
+    """The files a person opens, and how long building them took."""
+
+    index: Path | None
+    signoff_html: Path
+    signoff_md: Path
+    seconds: float
+
+
+def build_report(run_dir: Path, *, runs_base: Path | None = None, allure: bool = True) -> ReportPaths:
+    """Write the sign-off page and (unless ``allure`` is False) the Allure report for ``run_dir``.
+
+    The sign-off is written even when Allure fails, so a broken report tool never hides the verdict.
+    """
+    started = time.monotonic()
+    run = load_run(run_dir)
+    href = f"{REPORT_DIRNAME}/index.html" if allure else None
+    signoff_html, signoff_md = write_signoff(run, report_href=href)
+    index = None
+    if allure:
+        base = runs_base if runs_base is not None else (run_dir.parent if run_dir.parent.is_dir() else runs_dir())
+        index = generate(run, base).index
+    return ReportPaths(index, signoff_html, signoff_md, time.monotonic() - started)
+
+
+def default_run_dir() -> Path | None:
+    """``$RUN_DIR`` when set, else the newest run under ``var/runs``."""
+    from gate.report.run import latest_run
+
+    env = os.environ.get("RUN_DIR")
+    return Path(env) if env else latest_run()

@@ -1,0 +1,330 @@
+"""The sign-off page: what the DevOps, Backend and QA leads read and sign after the window.
+
+One self-contained HTML file (inline CSS, inline SVG, no script, no external resource) and
+the same content as Markdown for the change ticket. Every string coming from the run goes
+through :func:`gate.report.redact.redact` and then HTML escaping: a check message quoting a
+connection URL must not put a password on a page that gets printed and mailed around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any, Final
+
+from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
+from gate.report.matrix import MATRIX, decide_explanation
+from gate.report.redact import redact
+from gate.report.run import Check, Decision, Run
+from gate.report.timeline import timeline_svg
+
+VERDICT_COLOURS: Final = {
+    "GO": "#15803d",
+    "NO-GO": "#c2410c",
+    "ROLLBACK": "#b91c1c",
+    "MONITOR": "#b45309",
+    "HOTFIX": "#1d4ed8",
+}
+VERDICT_MEANING: Final = {
+    "GO": "Every check passed. The migration stands and the shop is open.",
+    "NO-GO": "Stopped before anything changed. Do not start the window: fix the cause, run preflight again.",
+    "ROLLBACK": "A critical check failed after the data changed. Restore the pre-migration backup "
+    "(scripts/deploy/rollback_production.sh <dump>) and redeploy the previous release.",
+    "MONITOR": "A high-severity check failed. Watch errors and response times for 1 h, then decide: rollback or hotfix.",
+    "HOTFIX": "A low-severity check failed. The migration stands; fix forward (for example add the missing colours).",
+}
+SIGNERS: Final = ("DevOps Lead", "Backend Lead", "QA Lead")
+_OK_KEYS: Final = ("ok", "works", "succeeded", "success", "passed", "reversible")
+_LOSS_KEYS: Final = ("lost", "loses", "data_loss", "lost_columns", "lost_data", "losses")
+
+
+def clean(value: Any) -> str:
+    """Redacted text of ``value`` (not escaped: the HTML writer escapes, Markdown escapes pipes)."""
+    return redact("" if value is None else str(value))
+
+
+def h(value: Any) -> str:
+    """Redacted and HTML-escaped: the only way run data enters the page."""
+    return escape(clean(value), quote=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseFinding:
+    """The reverse-migration rehearsal reduced to what a signer needs: does it bring the data back?"""
+
+    restore_only: bool
+    sentence: str
+    details: list[tuple[str, str]]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def reverse_finding(value: Any) -> ReverseFinding | None:
+    """Plain-words finding from ``summary["reverse_migration"]`` (dict, bool or text), or None."""
+    if value in (None, "", {}):
+        return None
+    if isinstance(value, str):
+        return ReverseFinding(False, clean(value), [])
+    if isinstance(value, bool):
+        value = {"ok": value}
+    if not isinstance(value, dict):
+        return ReverseFinding(False, clean(value), [])
+    ok = next((bool(value[k]) for k in _OK_KEYS if k in value), None)
+    losses = next((value[k] for k in _LOSS_KEYS if value.get(k)), None)
+    target = value.get("target") or value.get("migration") or "products 0001_initial"
+    restore_only = ok is False or bool(losses)
+    if ok is False:
+        how = "fails"
+    elif losses:
+        shown = ", ".join(map(str, losses)) if isinstance(losses, list | tuple) else str(losses)
+        how = f"runs but loses data ({shown})"
+    else:
+        how = "works on a disposable copy and loses nothing the gate measures"
+    if restore_only:
+        sentence = (
+            f"The reverse migration (migrate {target}) {how}. "
+            "The restore from the pre-migration backup is the only way back."
+        )
+    else:
+        sentence = f"The reverse migration (migrate {target}) {how}; the backup restore stays the planned way back."
+    details = [(str(k), clean(_plain(v))) for k, v in value.items() if k not in _OK_KEYS]
+    return ReverseFinding(restore_only, clean(sentence), details)
+
+
+def manual_items(run: Run) -> list[str]:
+    """Skipped checks with their reasons, then the run's own manual items (no duplicates)."""
+    items = [f"{c.id} ({c.severity}): {clean(c.message) or 'skipped, no reason recorded'}" for c in run.checks if c.outcome == "skipped"]
+    seen = {i.split(" ", 1)[0] for i in items}
+    items += [clean(i) for i in run.manual_items if i.split(":", 1)[0].split(" ", 1)[0] not in seen]
+    return items
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if value else "—"
+
+
+def _counts(run: Run) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for check in run.checks:
+        counts[check.outcome] = counts.get(check.outcome, 0) + 1
+    return counts
+
+
+_CSS: Final = """
+*{box-sizing:border-box} body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;
+margin:0;background:#f3f4f6} main{max-width:1000px;margin:0 auto;padding:24px 28px 48px;background:#fff}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 10px;border-bottom:2px solid #e5e7eb;padding-bottom:4px}
+h3{font-size:14px;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.04em;color:#374151}
+.meta{color:#4b5563;font-size:13px} .meta code{font-size:12px}
+.verdict{margin:18px 0 8px;padding:18px 24px;border-radius:10px;color:#fff;display:flex;gap:28px;align-items:center}
+.verdict .word{font-size:64px;font-weight:800;letter-spacing:.02em;line-height:1}
+.verdict .why{font-size:15px} .verdict .why b{display:block;font-size:16px;margin-bottom:4px}
+.decision{border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;background:#f9fafb}
+.decision dt{font-weight:600;float:left;clear:left;width:150px} .decision dd{margin:0 0 6px 160px}
+.note{font-size:12px;color:#6b7280} .warn{border-left:5px solid #b91c1c;background:#fef2f2;padding:10px 14px;border-radius:6px}
+.okbox{border-left:5px solid #15803d;background:#f0fdf4;padding:10px 14px;border-radius:6px}
+table{border-collapse:collapse;width:100%;font-size:13px} table.checks{table-layout:fixed}
+table.checks th:nth-child(1){width:84px} table.checks th:nth-child(2){width:92px} table.checks th:nth-child(3){width:80px}
+table.checks th:nth-child(5){width:80px} svg.timeline{max-width:100%;height:auto} th,td{border-bottom:1px solid #e5e7eb;padding:5px 8px;
+text-align:left;vertical-align:top} th{background:#f9fafb;font-weight:600}
+td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap;font-weight:600} td.num{text-align:right;white-space:nowrap}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+.o-passed{background:#16a34a} .o-failed,.o-error,.o-broken{background:#dc2626} .o-skipped{background:#6b7280}
+.o-unknown{background:#9ca3af} .s-critical{color:#b91c1c;font-weight:600} .s-high{color:#b45309;font-weight:600} .s-low{color:#1d4ed8}
+tr.decider td{background:#fff7ed} .mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+ul.manual{list-style:none;padding-left:0} ul.manual li{margin:4px 0} ul.manual input{margin-right:8px;transform:scale(1.2)}
+.sign{display:grid;grid-template-columns:repeat(3,1fr);gap:18px;margin-top:8px}
+.sign div{border:1px solid #d1d5db;border-radius:8px;padding:10px 12px;min-height:150px}
+.sign b{display:block;margin-bottom:10px} .sign p{margin:14px 0 0;border-bottom:1px solid #9ca3af;padding-bottom:2px;
+font-size:12px;color:#6b7280} .matrix td.hit{background:#fff7ed;font-weight:600}
+@media print{body{background:#fff} main{padding:0} .verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+
+
+def _checks_html(run: Run, decider: str | None) -> str:
+    parts: list[str] = []
+    for phase, checks in run.checks_by_phase():
+        rows = "".join(_check_row(c, c.id == decider) for c in checks)
+        parts.append(
+            f'<h3>{h(phase)}</h3><table class="checks"><thead><tr><th>check</th><th>outcome</th><th>severity</th>'
+            f'<th>message</th><th>duration</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    return "".join(parts) or "<p>No check result recorded.</p>"
+
+
+def _check_row(check: Check, decider: bool) -> str:
+    title = f'<div class="note">{h(check.title)}</div>' if check.title else ""
+    return (
+        f'<tr class="{"decider" if decider else ""}" data-check="{h(check.id)}"><td class="id">{h(check.id)}</td>'
+        f'<td><span class="badge o-{h(check.outcome)}">{h(check.outcome)}</span></td>'
+        f'<td class="s-{h(check.severity)}">{h(check.severity)}</td><td>{h(check.message)}{title}</td>'
+        f'<td class="num">{h(human_duration(check.duration_s))}</td></tr>'
+    )
+
+
+def _decision_html(run: Run, decision: Decision) -> str:
+    check = run.check(decision.deciding_check)
+    decider = (
+        f"<code>{h(check.id)}</code> ({h(check.severity)}, {h(check.outcome)}) — {h(check.message)}"
+        if check
+        else (h(decision.deciding_check) if decision.deciding_check else "none: every check passed")
+    )
+    note = (
+        '<p class="note">The gate recorded no matrix row for this run; the report derived it from the checks with '
+        "the rule of SPEC.md.</p>"
+        if decision.derived
+        else ""
+    )
+    matrix_rows = "".join(
+        f'<tr><td class="{"hit" if r.text == decision.matrix_row else ""}">{h(r.problem)}</td><td>{h(r.severity)}</td>'
+        f"<td>{h(r.rollback)}</td><td>{h(r.action)}</td><td>{h(r.verdict)}</td></tr>"
+        for r in MATRIX
+    )
+    return (
+        f'<dl class="decision"><dt>Deciding check</dt><dd class="deciding-check">{decider}</dd>'
+        f'<dt>Matrix row</dt><dd class="matrix-row">{h(decision.matrix_row)}</dd></dl>{note}'
+        '<details><summary class="note">The whole Rollback Decision Matrix</summary><table class="matrix"><thead><tr>'
+        "<th>problem</th><th>severity</th><th>rollback?</th><th>action</th><th>verdict</th></tr></thead>"
+        f"<tbody>{matrix_rows}</tbody></table></details>"
+    )
+
+
+def _backup_html(run: Run) -> str:
+    if not run.backup:
+        return "<p>No backup recorded for this run (the window stopped before the backup step, or the manifest is missing).</p>"
+    size = f"<tr><th>size</th><td>{run.backup.size_bytes:,} bytes</td></tr>" if run.backup.size_bytes is not None else ""
+    return (
+        f'<table class="backup"><tr><th>file</th><td class="mono">{h(run.backup.path)}</td></tr>'
+        f'<tr><th>sha256</th><td class="mono">{h(run.backup.sha256 or "not recorded")}</td></tr>{size}</table>'
+    )
+
+
+def _reverse_html(run: Run) -> str:
+    finding = reverse_finding(run.reverse_migration)
+    if not finding:
+        return ""
+    details = "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in finding.details)
+    table = f"<table>{details}</table>" if details else ""
+    css = "warn" if finding.restore_only else "okbox"
+    return f'<h2>The way back</h2><p class="{css} reverse-migration"><b>{h(finding.sentence)}</b></p>{table}'
+
+
+def _manual_html(run: Run) -> str:
+    items = manual_items(run)
+    if not items:
+        return "<p>No manual item: every check was verified by the gate.</p>"
+    lis = "".join(f'<li><label><input type="checkbox"> {h(i)}</label></li>' for i in items)
+    return f'<p class="note">Checks the gate could not verify. Tick each one once a person has verified it.</p><ul class="manual">{lis}</ul>'
+
+
+def _sign_html(verdict: str) -> str:
+    boxes = "".join(
+        f"<div><b>{escape(role)}</b><p>Name</p><p>Date</p><p>Signature</p><p>Agrees with {escape(verdict)}: yes / no</p></div>"
+        for role in SIGNERS
+    )
+    return f'<div class="sign">{boxes}</div>'
+
+
+def render_html(run: Run, report_href: str | None = None) -> str:
+    """The complete sign-off page as one HTML string (no script, no external resource)."""
+    decision = decide_explanation(run)
+    verdict = run.verdict
+    colour = VERDICT_COLOURS.get(verdict, "#374151")
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(_counts(run).items())) or "no checks"
+    report = f' · <a href="{h(report_href)}">Allure report</a>' if report_href else ""
+    target = f" · target <code>{h(run.target)}</code>" if run.target else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign-off {h(verdict)} — run {h(run.run_id)}</title><style>{_CSS}</style></head>
+<body><main>
+<h1>FreeSport v13.3 → v13.4 migration — sign-off</h1>
+<div class="meta">run <code>{h(run.run_id)}</code>{target} · started {h(_fmt_time(run.started_at))} · finished {h(_fmt_time(run.finished_at))}{report}</div>
+<section class="verdict" id="verdict" data-verdict="{h(verdict)}" style="background:{colour}">
+<div class="word">{h(verdict)}</div><div class="why"><b>Verdict: {h(verdict)}</b>{h(VERDICT_MEANING.get(verdict, "The run recorded no verdict."))}</div>
+</section>
+<h2>Why</h2>{_decision_html(run, decision)}
+{_reverse_html(run)}
+<h2>Backup</h2>{_backup_html(run)}
+<h2>Step timeline</h2>
+<p class="note">Runbook budgets: window {h(human_duration(WINDOW_BUDGET_S))}, rollback {h(human_duration(ROLLBACK_BUDGET_S))}.</p>
+{timeline_svg(run.steps)}
+<h2>Manual items</h2>{_manual_html(run)}
+<h2>Checks by phase</h2><p class="note">{h(counts)}</p>{_checks_html(run, decision.deciding_check)}
+<h2>Sign-off</h2><p class="note">We have read this page and agree with the verdict {h(verdict)}.</p>{_sign_html(verdict)}
+</main></body></html>
+"""
+
+
+def _md(value: Any) -> str:
+    return clean(value).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(run: Run) -> str:
+    """The same sign-off as Markdown (for the change ticket); tables, checkboxes, signature lines."""
+    decision = decide_explanation(run)
+    lines = [
+        "# FreeSport v13.3 → v13.4 migration — sign-off",
+        "",
+        f"Run `{_md(run.run_id)}`" + (f" · target `{_md(run.target)}`" if run.target else "")
+        + f" · started {_fmt_time(run.started_at)} · finished {_fmt_time(run.finished_at)}",
+        "",
+        f"## Verdict: **{_md(run.verdict)}**",
+        "",
+        _md(VERDICT_MEANING.get(run.verdict, "The run recorded no verdict.")),
+        "",
+        f"- Deciding check: {_md(decision.deciding_check or 'none: every check passed')}",
+        f"- Matrix row: {_md(decision.matrix_row)}" + (" (derived by the report)" if decision.derived else ""),
+        "",
+    ]
+    finding = reverse_finding(run.reverse_migration)
+    if finding:
+        lines += ["## The way back", "", f"**{_md(finding.sentence)}**", ""]
+        lines += [f"- {_md(k)}: {_md(v)}" for k, v in finding.details] + [""]
+    lines += ["## Backup", ""]
+    if run.backup:
+        lines += [f"- File: `{_md(run.backup.path)}`", f"- sha256: `{_md(run.backup.sha256 or 'not recorded')}`", ""]
+    else:
+        lines += ["No backup recorded for this run.", ""]
+    lines += ["## Step timeline", "", "| step | duration | budget | share | state |", "|---|---|---|---|---|"]
+    for step in run.steps:
+        share = f"{step.duration_s / step.budget_s * 100:.0f}%" if step.budget_s and step.duration_s is not None else "—"
+        state = "FAILED" if step.failed else ("over budget" if step.over_budget else "ok")
+        lines.append(
+            f"| {_md(step.name)} | {human_duration(step.duration_s)} | {human_duration(step.budget_s)} | {share} | {state} |"
+        )
+    if not run.steps:
+        lines.append("| (no window step was run) | | | | |")
+    lines += ["", "## Manual items", ""]
+    lines += [f"- [ ] {_md(i)}" for i in manual_items(run)] or ["No manual item."]
+    lines += ["", "## Checks by phase", ""]
+    for phase, checks in run.checks_by_phase():
+        lines += [f"### {_md(phase)}", "", "| check | outcome | severity | message | duration |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {'**' + _md(c.id) + '**' if c.id == decision.deciding_check else _md(c.id)} | {_md(c.outcome)} | "
+            f"{_md(c.severity)} | {_md(c.message)} | {human_duration(c.duration_s)} |"
+            for c in checks
+        ]
+        lines.append("")
+    lines += ["## Sign-off", "", f"We have read this page and agree with the verdict {_md(run.verdict)}.", ""]
+    for role in SIGNERS:
+        lines += [f"**{role}** — Name: ____________________  Date: ____________  Signature: ____________________", ""]
+    return "\n".join(lines)
+
+
+def write_signoff(run: Run, report_href: str | None = None) -> tuple[Path, Path]:
+    """Write ``signoff.html`` and ``signoff.md`` into the run directory; return their paths."""
+    html_path = run.run_dir / "signoff.html"
+    md_path = run.run_dir / "signoff.md"
+    html_path.write_text(render_html(run, report_href), encoding="utf-8")
+    md_path.write_text(render_markdown(run), encoding="utf-8")
+    return html_path, md_path

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Report tooling for `make report` / `make test`: Allure 3 (npm, pinned by package-lock.json) and
+# Debian's chromium (headless rendering of the report and the sign-off page). Idempotent: does
+# nothing when node_modules is in step with package-lock.json and /usr/bin/chromium exists.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@";
+  else return 1; fi
+}
+
+apt_install() {
+  echo "installing $* (apt)…" >&2
+  as_root apt-get update -qq || { echo "report-tools: cannot run apt-get (not root, no sudo): install $* yourself" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+
+stamp=node_modules/.package-lock.json
+if [ ! -d node_modules/allure ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "installing Allure 3 (npm ci)…" >&2
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  apt_install chromium
+fi
