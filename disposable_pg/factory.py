@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from disposable_pg.base import DisposablePostgres, PgUnavailable
 from disposable_pg.local import LocalPostgres
@@ -42,11 +43,19 @@ def choose_backend(choice: str | None = None, major: int = 15) -> str:
     return choice
 
 
-def disposable_postgres(choice: str | None = None, major: int = 15) -> DisposablePostgres:
-    """An unstarted disposable server of the chosen backend (use it as a context manager)."""
-    backend = choose_backend(choice, major)
+def new_server(backend: str, **options: Any) -> DisposablePostgres:
+    """An unstarted server of exactly ``backend``; ``options`` go to its class (``major``…)."""
     if backend == "container":
         from disposable_pg.container import ContainerPostgres
 
-        return ContainerPostgres(major=major)
-    return LocalPostgres(major=major)
+        return ContainerPostgres(**options)
+    if backend == "local":
+        return LocalPostgres(**options)
+    raise PgUnavailable(
+        f"unknown disposable PostgreSQL backend {backend!r}: expected {' or '.join(BACKENDS)}"
+    )
+
+
+def disposable_postgres(choice: str | None = None, major: int = 15) -> DisposablePostgres:
+    """An unstarted disposable server of the chosen backend (use it as a context manager)."""
+    return new_server(choose_backend(choice, major), major=major)

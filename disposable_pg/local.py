@@ -66,6 +66,14 @@ def _owner_alive(pid: int) -> bool:
     return True
 
 
+def _younger_than(path: Path, seconds: float) -> bool | None:
+    """Whether ``path`` changed less than ``seconds`` ago (None when it is already gone)."""
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except OSError:
+        return None
+
+
 def sweep_orphans() -> list[Path]:
     """Stop and remove clusters whose owning process is gone."""
     removed: list[Path] = []
@@ -79,6 +87,8 @@ def sweep_orphans() -> list[Path]:
             owner = -1
         if owner > 0 and _owner_alive(owner):
             continue
+        if owner < 0 and _younger_than(entry, 60.0):
+            continue  # another process is between mkdtemp() and writing owner.pid
         pidfile = entry / "data" / "postmaster.pid"
         with contextlib.suppress(OSError, ValueError, ProcessLookupError, IndexError):
             os.kill(int(pidfile.read_text().splitlines()[0]), signal.SIGQUIT)
