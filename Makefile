@@ -14,9 +14,14 @@ bootstrap: ## virtualenv + PostgreSQL server binaries (apt when missing)
 	@scripts/bootstrap/venv.sh
 	@scripts/bootstrap/postgres.sh
 
+.PHONY: bootstrap-containers
+bootstrap-containers: ## Docker engine (started when none answers, root) + PostgreSQL 15 image (built once)
+	@scripts/bootstrap/docker-engine.sh
+	@scripts/bootstrap/postgres-image.sh || echo "containers unavailable: the PostgreSQL image could not be built; using local PostgreSQL binaries" >&2
+
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .
 
-test: bootstrap ## the project's own tests
+test: bootstrap bootstrap-containers ## the project's own tests (tests/disposable_pg runs on both backends)
 	.venv/bin/ruff check .
 	$(PYTEST) -p no:cacheprovider tests/ backend/
