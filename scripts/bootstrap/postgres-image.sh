@@ -114,6 +114,7 @@ if [ "${PG_IMAGE_KEEP_JIT:-0}" != 1 ]; then
   # JIT is off for tiny test queries anyway; PostgreSQL runs without its provider library.
   rm -f "$root/usr/lib/postgresql/$major/lib/llvmjit"*.so
   rm -rf "$root/usr/lib/postgresql/$major/lib/bitcode"
+  # shellcheck disable=SC2016  # expanded by dpkg-query, not by a shell
   chroot "$root" /bin/sh -c \
     'dpkg-query -W -f "\${Package}\n" "libllvm*" 2>/dev/null | xargs -r dpkg --purge --force-depends' \
     >>"$work/install.log" 2>&1 || true

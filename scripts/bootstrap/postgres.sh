@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL 15 server binaries exist (apt-get when missing; the server is not started).
+# Make sure PostgreSQL server binaries exist (apt-get when missing); no server is started.
+#
+# On a machine without postgresql-common yet, the package would create and start a "main"
+# cluster on port 5432; we only want the binaries (disposable_pg runs its own clusters), so
+# create_main_cluster is turned off before the install.
+# Settings: PG_MAJOR (15), PG_BIN_DIR (use these binaries instead; nothing is installed).
 set -euo pipefail
 major="${PG_MAJOR:-15}"
 if [ -x "/usr/lib/postgresql/$major/bin/initdb" ] || { [ -n "${PG_BIN_DIR:-}" ] && [ -x "$PG_BIN_DIR/initdb" ]; }; then
@@ -10,5 +15,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 echo "installing postgresql-$major server binaries (apt)…" >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-$major" >/dev/null
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/00-binaries-only.conf
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "postgresql-$major" >/dev/null

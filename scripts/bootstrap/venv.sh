@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# Create/refresh .venv from pyproject.toml + uv.lock (installs uv with pip when missing).
+# Create/refresh .venv from pyproject.toml + uv.lock (pinned; `uv sync --frozen`).
+#
+# uv comes from PATH when present; otherwise it is installed from PyPI into var/tools/uv (a
+# small venv of its own), because a fresh Debian's python3 has no pip and refuses system-wide
+# installs (PEP 668). As root, python3-venv is apt-installed when `python3 -m venv` cannot work.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if ! command -v uv >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check uv
+
+tools=var/tools/uv
+uv_bin="$(command -v uv 2>/dev/null || true)"
+if [ -z "$uv_bin" ] && [ -x "$tools/bin/uv" ]; then
+  uv_bin="$tools/bin/uv"
 fi
+if [ -z "$uv_bin" ]; then
+  echo "installing uv into $tools (PyPI)…" >&2
+  rm -rf "$tools"
+  if ! python3 -m venv "$tools" >/dev/null 2>&1; then
+    rm -rf "$tools"
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "python3 cannot create a venv: install python3-venv (or uv) and retry" >&2
+      exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=300 update -qq
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends python3-venv >/dev/null
+    python3 -m venv "$tools"
+  fi
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  uv_bin="$tools/bin/uv"
+fi
+
 stamp=.venv/.synced
 if [ ! -f "$stamp" ] || [ uv.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  uv sync --frozen --quiet
+  "$uv_bin" sync --frozen --quiet
   touch "$stamp"
 fi
