@@ -63,22 +63,21 @@ def page_requests(net_log: Path) -> list[str]:
 
 def render(page: Path, *, screenshot: Path | None = None, window: tuple[int, int] = (1280, 1800),
            virtual_time_ms: int = 15000, timeout: float = 120) -> Rendering:  # fmt: skip
-    """Load ``page`` from file:// and return its DOM (and write a PNG when ``screenshot`` is given)."""
+    """Load ``page`` from file:// once: its DOM, the page's own requests, and a PNG when asked."""
     url = page.resolve().as_uri()
     with tempfile.TemporaryDirectory(prefix="gate-netlog-") as tmp:
         net_log = Path(tmp) / "net.json"
-        dump = _run([f"--virtual-time-budget={virtual_time_ms}", f"--log-net-log={net_log}", "--dump-dom", url], timeout)
+        args = [f"--virtual-time-budget={virtual_time_ms}", f"--window-size={window[0]},{window[1]}",
+                f"--log-net-log={net_log}"]  # fmt: skip
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.unlink(missing_ok=True)
+            args.append(f"--screenshot={screenshot.resolve()}")
+        proc = _run([*args, "--dump-dom", url], timeout)
         requests = page_requests(net_log) if net_log.exists() else []
-    if screenshot is not None:
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        shot = _run(
-            [f"--virtual-time-budget={virtual_time_ms}", f"--window-size={window[0]},{window[1]}",
-             f"--screenshot={screenshot.resolve()}", url],
-            timeout,
-        )  # fmt: skip
-        if not screenshot.exists():
-            raise RuntimeError(f"chromium wrote no screenshot: {shot.stderr[-2000:]}")
-    return Rendering(dom=dump.stdout, page_requests=requests)
+    if screenshot is not None and not screenshot.exists():
+        raise RuntimeError(f"chromium wrote no screenshot: {proc.stderr[-2000:]}")
+    return Rendering(dom=proc.stdout, page_requests=requests)
 
 
 def visible_text(dom: str) -> str:

@@ -38,7 +38,7 @@ class Check:
         return cls(
             id=str(data.get("id", "?")),
             phase=str(data.get("phase") or "other"),
-            severity=str(data.get("severity") or "critical"),
+            severity=str(data.get("effective_severity") or data.get("severity") or "critical"),
             outcome=str(data.get("outcome") or "unknown"),
             message=str(data.get("message") or ""),
             duration_s=_float_or_none(data.get("duration_s")),
