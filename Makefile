@@ -24,4 +24,9 @@ lint: bootstrap ## ruff
 
 test: bootstrap bootstrap-containers ## the project's own tests (tests/disposable_pg runs on both backends)
 	.venv/bin/ruff check .
-	$(PYTEST) -p no:cacheprovider tests/ backend/
+	$(PYTEST) -p no:cacheprovider tests/
+	cd backend && ../$(PYTEST)
+
+.PHONY: serve
+serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)
+	$(PY) backend/scripts/serve.py

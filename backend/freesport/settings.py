@@ -45,7 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "maintenance_mode.middleware.MaintenanceModeMiddleware",
+    "apps.core.middleware.MaintenanceModeMiddleware",
 ]
 
 ROOT_URLCONF = "freesport.urls"

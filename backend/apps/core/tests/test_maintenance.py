@@ -58,3 +58,9 @@ def test_off_again_serves_200(client: Client) -> None:
     assert maintenance("status") == "maintenance mode: off"
     assert client.get("/api/products/").status_code == 200
     assert client.get("/api/health/").json() == {"status": "ok", "database": "ok", "maintenance": False}
+
+
+@pytest.mark.usefixtures("maintenance_on")
+def test_planned_503s_are_not_logged_as_errors(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    client.get("/api/products/")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
