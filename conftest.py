@@ -1,0 +1,1 @@
+"""Near-empty on purpose: the gate's hooks and fixtures live in ``gate.plugin`` / ``gate.fixtures``."""

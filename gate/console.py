@@ -1,0 +1,50 @@
+"""Rich rendering of a run's summary: the checks table and the verdict.
+
+>>> import io; buf = io.StringIO()
+>>> render_summary({"verdict": "GO", "checks": [], "decision": {"matrix_row": "every check passed"}}, buf)
+>>> "GO" in buf.getvalue()
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
+VERDICT_STYLE = {"GO": "bold white on green", "NO-GO": "bold white on red", "ROLLBACK": "bold white on red",
+                 "MONITOR": "bold black on yellow", "HOTFIX": "bold black on yellow"}
+
+
+def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, width: int = 140) -> None:
+    """Print the checks of ``summary`` as a table, then its verdict and deciding check."""
+    console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
+    table = Table(title=f"gate run {summary.get('run_id', '')} → {summary.get('target', '')}", expand=False)
+    for name in ("id", "phase", "severity", "outcome", "s", "message"):
+        table.add_column(name, overflow="fold", max_width=70 if name == "message" else None)
+    for row in summary.get("checks", []):
+        severity = row.get("severity", "")
+        if row.get("effective_severity"):
+            severity = f"{severity}→{row['effective_severity']}"
+        table.add_row(
+            row["id"], row.get("phase", ""), severity,
+            Text(row["outcome"], style=OUTCOME_STYLE.get(row["outcome"], "")),
+            f"{row.get('duration_s') or 0:.1f}", row.get("message", ""),
+        )
+    console.print(table)
+    manual = summary.get("manual_items") or []
+    if manual:
+        console.print(f"manual sign-off items ({len(manual)}):")
+        for item in manual:
+            console.print(f"  [ ] {item['id']}: {item['reason']}", markup=False)
+    verdict = summary.get("verdict", "?")
+    decision = summary.get("decision") or {}
+    deciding = decision.get("deciding_check")
+    body = Text(f" {verdict} ", style=VERDICT_STYLE.get(verdict, "bold"))
+    body.append(f"  exit {decision.get('exit_code', '?')}  ")
+    body.append(f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}")
+    console.print(Panel(body, title="verdict", expand=False))

@@ -1,0 +1,1 @@
+"""Reading the target database: read-only connections, fingerprints, snapshots."""

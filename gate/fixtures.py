@@ -1,0 +1,145 @@
+"""The gate's fixtures: the public API checks are written against.
+
+``settings`` (typed settings), ``run`` / ``run_dir`` (this run's record), ``target_db``
+(read-only facts of the target), ``disposable_pg`` (a throw-away server of the target's
+major version, session-wide), ``backup`` (this run's backup, taken on first use when the
+backup step has not run), ``pre_snapshot`` (the snapshot taken in the dump's exported
+snapshot), ``now`` (the clock, ``WINDOW_NOW`` overrides), ``effective_severity`` and
+``check_message`` (what a check reports besides pass/fail).
+
+>>> def test_backup_restores(backup, disposable_pg):   # doctest: +SKIP
+...     assert backup.restores_into(disposable_pg)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.run import Run
+from gate.settings import Settings, SettingsError, load_settings
+from gate.types import Severity
+
+SeverityReporter = Callable[[Severity | str], None]
+MessageReporter = Callable[[str], None]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The gate's settings (environment over ``ENV_FILE``); a bad value fails the checks using it."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        pytest.fail(f"settings: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def run(settings: Settings) -> Run:
+    """This run (``RUN_DIR`` / ``RUN_ID``), shared by every phase of one window."""
+    return Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+
+
+@pytest.fixture(scope="session")
+def run_dir(run: Run) -> Path:
+    """This run's directory."""
+    return run.dir
+
+
+@pytest.fixture(scope="session")
+def target_db(settings: Settings) -> Iterator[Any]:
+    """The target database through a read-only connection (skips when ``DATABASE_URL`` is unset)."""
+    from gate.db.target import TargetDb
+
+    if settings.database_url is None:
+        pytest.skip("DATABASE_URL is not set: no target database to check")
+    try:
+        db = TargetDb.connect(settings.dsn(), settings.target)
+    except Exception as exc:  # noqa: BLE001 - any connect failure is the finding
+        pytest.fail(f"target database {settings.target} unreachable: {type(exc).__name__}: {exc}", pytrace=False)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A disposable PostgreSQL of the target's major version (``DISPOSABLE_PG`` picks the backend)."""
+    from disposable_pg import PgUnavailable, disposable_postgres
+
+    if settings.disposable_pg == "existing":
+        from gate.pg_existing import ExistingPostgres
+
+        if settings.disposable_pg_url is None:
+            pytest.fail("DISPOSABLE_PG=existing needs DISPOSABLE_PG_URL", pytrace=False)
+        yield ExistingPostgres(settings.disposable_pg_url.get_secret_value()).start()
+        return
+    major = 15
+    if settings.database_url is not None:
+        from gate.db.readonly import connect_readonly
+
+        with contextlib.suppress(Exception), connect_readonly(settings.dsn()) as conn:
+            major = int(conn.info.server_version // 10000)
+    try:
+        server = disposable_postgres(settings.disposable_pg, major=major)
+        server.start()
+    except PgUnavailable as exc:
+        pytest.fail(f"disposable PostgreSQL {major} unavailable ({settings.disposable_pg}): {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def backup(settings: Settings, run: Run) -> Any:
+    """This run's backup (``gate.backup.Backup``): the backup step's, or taken now when it has not run."""
+    from gate.backup import Backup, BackupFailed, BackupRefused, take_backup
+
+    found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
+    if found is None:
+        if settings.database_url is None:
+            pytest.skip("DATABASE_URL is not set: no backup to take")
+        with contextlib.suppress(BackupRefused, BackupFailed):
+            take_backup(settings, run)
+        found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
+    if found is None:
+        pytest.fail("the backup step left no manifest (backup.json) in the run directory", pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="session")
+def pre_snapshot(backup: Any) -> Any:
+    """The pre-migration snapshot, taken in the same exported snapshot as the dump."""
+    snapshot = backup.pre_snapshot
+    if snapshot is None:
+        pytest.fail("no pre-migration snapshot (pre_snapshot.json) in the run directory", pytrace=False)
+    return snapshot
+
+
+@pytest.fixture
+def now(settings: Settings) -> datetime:
+    """The current time (``WINDOW_NOW`` overrides it, for rehearsals and self-tests)."""
+    moment = settings.window_now or datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def effective_severity(request: pytest.FixtureRequest) -> SeverityReporter:
+    """Report the severity this check fails with in this run (PST-08: low 500–1000 ms, high above)."""
+
+    def report(severity: Severity | str) -> None:
+        request.node.user_properties.append(("effective_severity", Severity(severity).value))
+
+    return report
+
+
+@pytest.fixture
+def check_message(request: pytest.FixtureRequest) -> MessageReporter:
+    """Attach a one-line message to this check's row in ``summary.json`` (also when it passes)."""
+
+    def report(message: str) -> None:
+        request.node.user_properties.append(("check_message", message))
+
+    return report

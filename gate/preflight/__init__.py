@@ -1,0 +1,1 @@
+"""Facts the preflight checks read: QA gates, CI status, rehearsal record, notifications, window."""

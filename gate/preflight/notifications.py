@@ -1,0 +1,64 @@
+"""The notification record: did a message to the team go out and get answered?
+
+The record is JSON lines (or a JSON list) written by the notifier (``gate/notify``); an
+entry counts when it was answered (``ok: true`` or an HTTP 2xx ``status``) recently.
+
+>>> NotificationRecord(Path("/nonexistent")).answered_since(datetime.now(UTC))
+[]
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def _when(entry: dict[str, Any]) -> datetime | None:
+    for key in ("time", "sent_at", "at", "timestamp"):
+        if entry.get(key):
+            try:
+                moment = datetime.fromisoformat(str(entry[key]))
+            except ValueError:
+                return None
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
+def _answered(entry: dict[str, Any]) -> bool:
+    if "ok" in entry:
+        return bool(entry["ok"])
+    status = entry.get("status") or entry.get("status_code") or entry.get("http_status")
+    return isinstance(status, int) and 200 <= status < 300
+
+
+class NotificationRecord:
+    """Entries of a notification record file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every entry (unreadable lines are skipped)."""
+        if not self.path.is_file():
+            return []
+        text = self.path.read_text().strip()
+        if text.startswith("["):
+            try:
+                return [e for e in json.loads(text) if isinstance(e, dict)]
+            except ValueError:
+                return []
+        found = []
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                found.append(entry)
+        return found
+
+    def answered_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Answered entries sent at or after ``since``."""
+        return [e for e in self.entries() if _answered(e) and (_when(e) or datetime.min.replace(tzinfo=UTC)) >= since]

@@ -1,0 +1,235 @@
+"""A run of the gate: its directory, its step journal and its ``summary.json``.
+
+One window is one run: every pytest session and step script of ``make migrate`` shares
+``RUN_DIR`` (or ``RUN_ID``), so later phases append to the same record. ``summary.json``
+keeps SPEC.md's shape (``run_id``, ``target``, ``verdict``, ``checks[]``, ``steps[]``) plus
+``started_at``, ``finished_at``, ``release_tag``, ``decision`` and ``manual_items``.
+
+>>> run = Run.open(runs_root=Path(tempfile.mkdtemp()), run_id="r1")
+>>> run.record_step(StepRecord("backup", budget_s=600, duration_s=3.2, exit_code=0))
+>>> run.steps()[0]["name"]
+'backup'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gate import checks
+from gate.types import Outcome, Severity
+from gate.verdict import CheckResult, Decision, decide
+
+SUMMARY = "summary.json"
+JOURNAL = "journal.jsonl"
+RUN_INFO = "run.json"
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``20260124T021500Z-1a2b``."""
+    return now_utc().strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One entry of the step journal (a step started, or a step ended with its exit code).
+
+    >>> StepRecord("import", budget_s=1800).event
+    'start'
+    """
+
+    name: str
+    budget_s: float | None = None
+    duration_s: float | None = None
+    exit_code: int | None = None
+    started_at: str = field(default_factory=lambda: now_utc().isoformat())
+    finished_at: str | None = None
+    output_tail: str = ""
+
+    @property
+    def event(self) -> str:
+        """``start`` while the step runs, ``end`` once it has an exit code."""
+        return "start" if self.exit_code is None else "end"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The run directory and what it records.
+
+    >>> Run.open(runs_root=Path(tempfile.mkdtemp()), run_id="x").dir.name
+    'x'
+    """
+
+    run_id: str
+    dir: Path
+    started_at: datetime
+
+    @classmethod
+    def open(cls, run_dir: Path | None = None, run_id: str | None = None, runs_root: Path | None = None) -> Run:
+        """Open (creating when new) the run named by ``run_dir``, else ``runs_root/run_id``, else a new id."""
+        if run_dir is None:
+            root = runs_root or Path(__file__).resolve().parent.parent / "var" / "runs"
+            run_dir = root / (run_id or new_run_id())
+        run_dir = run_dir.resolve()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        info_path = run_dir / RUN_INFO
+        info: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(info_path.read_text())
+        if not info.get("run_id"):
+            info = {"run_id": run_id or run_dir.name, "started_at": now_utc().isoformat()}
+            _atomic_write(info_path, json.dumps(info, indent=2))
+            _point_latest(run_dir)
+        return cls(info["run_id"], run_dir, datetime.fromisoformat(info["started_at"]))
+
+    @property
+    def summary_path(self) -> Path:
+        """``RUN_DIR/summary.json``."""
+        return self.dir / SUMMARY
+
+    def read_summary(self) -> dict[str, Any]:
+        """The summary written so far (empty when none)."""
+        try:
+            data: dict[str, Any] = json.loads(self.summary_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def record_step(self, record: StepRecord) -> None:
+        """Append one journal entry (``journal.jsonl``): call at a step's start and at its end."""
+        with (self.dir / JOURNAL).open("a") as fh:
+            fh.write(json.dumps({**asdict(record), "event": record.event}) + "\n")
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every journal entry in order."""
+        path = self.dir / JOURNAL
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def steps(self) -> list[dict[str, Any]]:
+        """SPEC.md's ``steps[]``: per step its last journal state (name, budget_s, duration_s, exit_code, ...)."""
+        latest: dict[str, dict[str, Any]] = {}
+        for entry in self.journal():
+            step = {k: v for k, v in entry.items() if k != "event"}
+            latest[entry["name"]] = {**latest.get(entry["name"], {}), **{k: v for k, v in step.items() if v is not None}}
+        for step in latest.values():
+            step.setdefault("exit_code", None)
+            step.setdefault("duration_s", None)
+        return list(latest.values())
+
+    def destructive_started(self) -> bool:
+        """True once a destructive step (migrate, flush, import) has started in this run."""
+        if os.environ.get("GATE_AFTER_DESTRUCTIVE", "").lower() in ("1", "yes", "true"):
+            return True
+        names = {e.get("name") for e in self.journal()}
+        names |= {s.get("name") for s in self.read_summary().get("steps", [])}
+        return bool(names & checks.DESTRUCTIVE_STEPS)
+
+
+def results_from_summary(summary: dict[str, Any]) -> list[CheckResult]:
+    """The ``checks[]`` of a summary as results (unknown severities default to the registry's)."""
+    results = []
+    for row in summary.get("checks", []):
+        known = checks.CHECKS.get(row["id"])
+        severity = Severity(row.get("effective_severity") or row.get("severity") or (known and known.severity.value))
+        results.append(
+            CheckResult(
+                row["id"], Outcome(row["outcome"]), severity, row.get("message", ""),
+                float(row.get("duration_s") or 0), row.get("phase", ""),
+            )
+        )
+    return results
+
+
+def check_row(result: CheckResult) -> dict[str, Any]:
+    """One ``checks[]`` entry in SPEC.md's shape (+ ``effective_severity`` when it differs)."""
+    known = checks.CHECKS.get(result.id)
+    row: dict[str, Any] = {
+        "id": result.id,
+        "phase": result.phase or (known.phase.value if known else ""),
+        "severity": known.severity.value if known else result.severity.value,
+        "outcome": result.outcome.value,
+        "message": result.message,
+        "duration_s": round(result.duration_s, 3),
+    }
+    if known and result.severity is not known.severity:
+        row["effective_severity"] = result.severity.value
+    if known:
+        row["runbook_line"] = known.line
+    return row
+
+
+def write_summary(
+    run: Run,
+    results: Iterable[CheckResult],
+    target: str,
+    release_tag: str = "",
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Decision]:
+    """Merge ``results`` into ``RUN_DIR/summary.json`` (same id → replaced), decide, write atomically.
+
+    Later phases of one window append their checks; a re-run of a check replaces its row.
+    The verdict is decided over every check recorded in the run.
+    """
+    existing = run.read_summary()
+    rows = {row["id"]: row for row in existing.get("checks", [])}
+    for result in results:
+        rows[result.id] = check_row(result)
+    order = list(checks.CHECKS)
+    ordered = sorted(rows.values(), key=lambda r: order.index(r["id"]) if r["id"] in checks.CHECKS else len(order))
+    merged = {"checks": ordered}
+    decision = decide(results_from_summary(merged), run.destructive_started())
+    summary: dict[str, Any] = {
+        "run_id": run.run_id,
+        "target": target,
+        "verdict": decision.verdict.value,
+        "checks": ordered,
+        "steps": run.steps() or existing.get("steps", []),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": now_utc().isoformat(),
+        "release_tag": release_tag or existing.get("release_tag", ""),
+        "decision": {
+            "verdict": decision.verdict.value,
+            "deciding_check": decision.deciding_check,
+            "matrix_row": decision.matrix_row,
+            "exit_code": decision.exit_code,
+        },
+        "manual_items": [
+            {"id": r["id"], "reason": r["message"], "runbook_line": r.get("runbook_line", "")}
+            for r in ordered
+            if r["outcome"] == Outcome.SKIPPED.value
+        ],
+    }
+    for key, value in {**existing, **(extra or {})}.items():
+        summary.setdefault(key, value)
+    _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary, decision
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _point_latest(run_dir: Path) -> None:
+    link = run_dir.parent / "latest"
+    with contextlib.suppress(OSError):
+        tmp = run_dir.parent / f".latest-{secrets.token_hex(3)}"
+        tmp.symlink_to(run_dir.name)
+        os.replace(tmp, link)

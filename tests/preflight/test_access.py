@@ -1,0 +1,31 @@
+"""Pre-Migration Checklist: production access — DB reachable, every table dumpable, tools match."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+
+def client_major(tool: str) -> int:
+    """The major version of a PostgreSQL client tool (``pg_dump (PostgreSQL) 15.8`` → 15)."""
+    out = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"(\d+)(?:\.\d+)?", out)
+    assert match, f"cannot read a version from {tool} --version: {out!r}"
+    return int(match.group(1))
+
+
+@pytest.mark.check("PRE-06", severity="critical")
+def test_production_access(target_db, settings, check_message):
+    """Доступ к production серверу подтверждён: reachable, SELECT on every table, pg_dump ≥ server major."""
+    assert target_db.is_read_only, "the gate's connection must be read-only"
+    assert target_db.tables(), f"{target_db.label} has no tables: wrong database?"
+    assert not target_db.schemas_without_usage()
+    assert not target_db.tables_without_select()
+    server = target_db.server_major
+    for tool in ("pg_dump", "pg_restore"):
+        assert client_major(settings.tool(tool)) >= server, f"{tool} older than the server ({server})"
+    check_message(
+        f"{len(target_db.tables())} tables readable, server {server}, pg_dump {client_major(settings.tool('pg_dump'))}"
+    )

@@ -1,0 +1,30 @@
+"""Pre-Migration Checklist: staging migration and rollback rehearsed for this release, recently."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.preflight.rehearsal import RehearsalRecord
+
+
+@pytest.fixture
+def rehearsal(settings):
+    if settings.rehearsal_summary is None:
+        pytest.skip(
+            "REHEARSAL_SUMMARY not set: attach the staging rehearsal's summary.json or confirm "
+            "a GO rehearsal of this release by hand"
+        )
+    return RehearsalRecord(settings.rehearsal_summary)
+
+
+@pytest.mark.check("PRE-03", severity="critical")
+def test_staging_migration_rehearsed(rehearsal, settings, now):
+    """Staging миграция протестирована: a GO rehearsal of this release within REHEARSAL_MAX_AGE_DAYS."""
+    assert not rehearsal.problems(settings.release_tag, settings.rehearsal_max_age_days, now)
+
+
+@pytest.mark.check("PRE-04", severity="critical")
+def test_rollback_rehearsed_on_staging(rehearsal):
+    """Rollback процедура протестирована на staging: that rehearsal's RBK checks passed."""
+    assert rehearsal.exists, f"no rehearsal record at {rehearsal.path}"
+    assert not rehearsal.rollback_problems()

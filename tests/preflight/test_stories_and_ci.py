@@ -1,0 +1,30 @@
+"""Pre-Migration Checklist: stories 13.1–13.3 have gate PASS; CI is green for the release."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.preflight.ci import CiStatus
+from gate.preflight.qa import QaGates
+
+
+@pytest.mark.check("PRE-01", severity="critical")
+def test_stories_have_qa_gate_pass(settings, check_message):
+    """Stories 13.1, 13.2, 13.3 завершены и имеют gate PASS (QA gate files, path configurable)."""
+    gates = QaGates(settings.qa_gates_dir)
+    assert not gates.failing(settings.qa_gate_stories)
+    check_message(f"gate PASS: {', '.join(settings.qa_gate_stories)} ({settings.qa_gates_dir})")
+
+
+@pytest.mark.check("PRE-02", severity="critical")
+def test_ci_green_for_release_commit(settings, check_message):
+    """GitHub Actions CI зелёный (CI status API for the release commit)."""
+    if not (settings.ci_repo and settings.ci_token):
+        pytest.skip(
+            "CI status not configured (CI_REPO, CI_TOKEN): confirm by hand that CI is green "
+            f"for {settings.release_commit or settings.release_tag}"
+        )
+    ref = settings.release_commit or settings.release_tag
+    status = CiStatus(settings.ci_api_url, settings.ci_repo, settings.ci_token.get_secret_value(), ref)
+    assert not status.problems()
+    check_message(f"CI green for {settings.ci_repo}@{ref}")

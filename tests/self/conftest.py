@@ -1,0 +1,78 @@
+"""Fixtures for the gate's self-tests: one disposable server, a small synthetic FreeSport schema.
+
+``gate_pg`` is a session server; ``gate_db`` a fresh database per test cloned from a
+template holding a few products, orders, users and django_migrations rows (CREATE DATABASE
+… TEMPLATE is fast); ``gate_env`` the environment a gate run against it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from synthetic_shop import SCHEMA
+
+from disposable_pg import disposable_postgres
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = "gate_selftest_template"
+
+
+@dataclass(frozen=True, slots=True)
+class GateDb:
+    """A fresh synthetic database: its name and superuser DSN."""
+
+    name: str
+    dsn: str
+
+    def execute(self, sql: str) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def gate_pg() -> Iterator[object]:
+    with disposable_postgres(os.environ.get("DISPOSABLE_PG", "local")) as pg:
+        url = pg.create_database(TEMPLATE)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(SCHEMA)
+        yield pg
+
+
+@pytest.fixture
+def gate_db(gate_pg) -> Iterator[GateDb]:
+    name = f"gate_{secrets.token_hex(4)}"
+    dsn = gate_pg.create_database(name, template=TEMPLATE)
+    yield GateDb(name, dsn)
+    gate_pg.drop_database(name)
+
+
+@pytest.fixture
+def qa_gates_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "qa-gates"
+    directory.mkdir()
+    for story in ("13.1", "13.2", "13.3"):
+        (directory / f"{story}-story.yml").write_text(f'schema: 1\nstory: "{story}"\ngate: PASS\n')
+    return directory
+
+
+@pytest.fixture
+def gate_env(gate_pg, gate_db: GateDb, tmp_path: Path, qa_gates_dir: Path) -> dict[str, str]:
+    """Settings for a gate run against ``gate_db`` with an open window and no optional sources."""
+    env = {
+        "DATABASE_URL": gate_db.dsn,
+        "RUN_DIR": str(tmp_path / "run"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        "QA_GATES_DIR": str(qa_gates_dir),
+        "WINDOW_OPEN": "true",
+        "DISPOSABLE_PG": "existing",
+        "DISPOSABLE_PG_URL": gate_pg.get_connection_url(),
+        "ENV_FILE": str(tmp_path / "empty.env"),
+    }
+    (tmp_path / "empty.env").write_text("")
+    return env
