@@ -32,6 +32,7 @@ PROTECTED_TABLES = env_list("PROTECTED_TABLES", ["orders", "order_items", "carts
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
     "rest_framework",
     # apps.core before maintenance_mode: its maintenance_mode command adds `status`.
     "apps.core",
@@ -57,7 +58,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env_dir("STATIC_ROOT", BASE_DIR / "var" / "static", create=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -64,3 +64,4 @@ def test_off_again_serves_200(client: Client) -> None:
 def test_planned_503s_are_not_logged_as_errors(client: Client, caplog: pytest.LogCaptureFixture) -> None:
     client.get("/api/products/")
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
