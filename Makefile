@@ -19,10 +19,17 @@ bootstrap-containers: ## Docker engine (started when none answers, root) + Postg
 	@scripts/bootstrap/docker-engine.sh
 	@scripts/bootstrap/postgres-image.sh || echo "containers unavailable: the PostgreSQL image could not be built; using local PostgreSQL binaries" >&2
 
+.PHONY: report-tools report
+report-tools: ## Allure 3 (npm ci from package-lock.json) + Debian chromium for the report (apt when missing)
+	@scripts/bootstrap/report-tools.sh
+
+report: bootstrap report-tools ## the Allure single-file report + sign-off page of the last run (or RUN_DIR=...)
+	@$(PY) -m gate.report $(RUN_DIR)
+
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .
 
-test: bootstrap bootstrap-containers ## the project's own tests (tests/disposable_pg runs on both backends)
+test: bootstrap bootstrap-containers report-tools ## the project's own tests (tests/disposable_pg runs on both backends)
 	.venv/bin/ruff check .
 	$(PYTEST) -p no:cacheprovider tests/
 	cd backend && ../$(PYTEST)

@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run_dir = args.run_dir or default_run_dir()
     if run_dir is None or not (run_dir / "summary.json").is_file():
-        sys.stderr.write(f"no run to report: {run_dir or 'var/runs/ is empty'} has no summary.json\n")
+        where = f"{run_dir} has no summary.json" if run_dir else "no run directory under var/runs/ (or RUN_DIR)"
+        sys.stderr.write(f"no run to report: {where}\n")
         return 2
     try:
         paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure)

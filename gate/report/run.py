@@ -244,7 +244,7 @@ def list_runs(base: Path | None = None) -> list[Path]:
     base = runs_dir() if base is None else base
     if not base.is_dir():
         return []
-    found = [p for p in base.iterdir() if p.is_dir() and (p / "summary.json").is_file()]
+    found = [p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and (p / "summary.json").is_file()]
 
     def key(path: Path) -> tuple[float, str]:
         summary = _read_json(path / "summary.json")
@@ -255,6 +255,10 @@ def list_runs(base: Path | None = None) -> list[Path]:
 
 
 def latest_run(base: Path | None = None) -> Path | None:
-    """The newest run directory, or None when there is none."""
+    """The run ``var/runs/latest`` points at (the gate keeps that link), else the newest; None when none."""
+    base = runs_dir() if base is None else base
+    link = base / "latest"
+    if link.is_symlink() and (link / "summary.json").is_file():
+        return link.resolve()
     runs = list_runs(base)
     return runs[-1] if runs else None
