@@ -1,7 +1,8 @@
 """The notification record: did a message to the team go out and get answered?
 
-The record is JSON lines (or a JSON list) written by the notifier (``gate/notify``); an
-entry counts when it was answered (``ok: true`` or an HTTP 2xx ``status``) recently.
+The record is JSON lines (or a JSON list) written by the notifier (``gate/notify``,
+``RUN_DIR/notifications.jsonl``); an entry counts when it was answered (``status: sent``,
+``ok: true`` or an HTTP 2xx status) recently.
 
 >>> NotificationRecord(Path("/nonexistent")).answered_since(datetime.now(UTC))
 []
@@ -16,7 +17,7 @@ from typing import Any
 
 
 def _when(entry: dict[str, Any]) -> datetime | None:
-    for key in ("time", "sent_at", "at", "timestamp"):
+    for key in ("ts", "time", "sent_at", "at", "timestamp"):
         if entry.get(key):
             try:
                 moment = datetime.fromisoformat(str(entry[key]))
@@ -29,8 +30,15 @@ def _when(entry: dict[str, Any]) -> datetime | None:
 def _answered(entry: dict[str, Any]) -> bool:
     if "ok" in entry:
         return bool(entry["ok"])
-    status = entry.get("status") or entry.get("status_code") or entry.get("http_status")
-    return isinstance(status, int) and 200 <= status < 300
+    status = entry.get("status")
+    if isinstance(status, str):
+        return status == "sent"
+    code = status or entry.get("status_code") or entry.get("http_status")
+    return isinstance(code, int) and 200 <= code < 300
+
+
+def _skipped(entry: dict[str, Any]) -> bool:
+    return entry.get("status") == "skipped"
 
 
 class NotificationRecord:
@@ -58,6 +66,11 @@ class NotificationRecord:
             if isinstance(entry, dict):
                 found.append(entry)
         return found
+
+    def only_skipped(self) -> bool:
+        """Every entry says nothing was posted (no webhook configured): a manual item, not a failure."""
+        entries = self.entries()
+        return bool(entries) and all(_skipped(e) for e in entries)
 
     def answered_since(self, since: datetime) -> list[dict[str, Any]]:
         """Answered entries sent at or after ``since``."""
