@@ -157,3 +157,19 @@ def _post(ctx: _Context, body: dict[str, object], timeout: float) -> list[Attemp
         if response.status_code < 500 and response.status_code != 429:
             break
     return done
+
+
+def was_notified(run_dir: Path | str, event: str = "start") -> tuple[bool, str]:
+    """PRE-05's question: was ``event`` delivered for this run? ``(False, reason)`` says why not.
+
+    >>> was_notified("var/runs/latest")  # doctest: +SKIP
+    (True, 'start sent: HTTP 200 from https://hooks.slack.com/***')
+    """
+    rows = [r for r in read_record(Path(run_dir)) if r.get("event") == event]
+    if not rows:
+        return False, f"no {event} notification recorded in {RECORD_NAME}"
+    sent = next((r for r in rows if r.get("status") == "sent"), None)
+    if sent:
+        return True, f"{event} sent: HTTP {sent.get('http_status')} from {sent.get('webhook')}"
+    last = rows[-1]
+    return False, f"{event} not delivered: {last.get('error') or last.get('status')}"

@@ -125,8 +125,8 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 10px;border-bo
 h3{font-size:14px;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.04em;color:#374151}
 .meta{color:#4b5563;font-size:13px} .meta code{font-size:12px}
 .verdict{margin:18px 0 8px;padding:18px 24px;border-radius:10px;color:#fff;display:flex;gap:28px;align-items:center}
-.verdict .word{font-size:64px;font-weight:800;letter-spacing:.02em;line-height:1}
-.verdict .why{font-size:15px} .verdict .why b{display:block;font-size:16px;margin-bottom:4px}
+.verdict .word{font-size:64px;font-weight:800;letter-spacing:.02em;line-height:1;white-space:nowrap}
+.verdict .why{font-size:15px;flex:1} .verdict .why b{display:block;font-size:16px;margin-bottom:4px}
 .decision{border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;background:#f9fafb}
 .decision dt{font-weight:600;float:left;clear:left;width:150px} .decision dd{margin:0 0 6px 160px}
 .note{font-size:12px;color:#6b7280} .warn{border-left:5px solid #b91c1c;background:#fef2f2;padding:10px 14px;border-radius:6px}

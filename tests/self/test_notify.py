@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.notify import notify
+from gate.notify import notify, was_notified
 from gate.notify.notifier import RECORD_NAME, read_record
 from gate.report.sample import SECRET_URL, make_sample_run
 
@@ -93,6 +93,7 @@ def test_start_verdict_end_are_posted_and_recorded(tmp_path: Path, receiver: Rec
     raw = (run_dir / RECORD_NAME).read_text() + json.dumps(receiver.bodies)
     _no_secret(raw)
     assert SECRET_URL not in raw
+    assert was_notified(run_dir, "start")[0] is True
 
 
 def test_a_go_verdict_is_not_announced_but_the_end_is(tmp_path: Path, receiver: Receiver) -> None:
@@ -110,6 +111,8 @@ def test_a_webhook_that_is_down_is_recorded_and_does_not_raise(tmp_path: Path) -
     assert all(a.http_status is None and "ConnectionError" in (a.error or "") for a in attempts)
     record = read_record(run_dir)
     assert len(record) == 2 and record[0]["error"] == attempts[0].error
+    delivered, reason = was_notified(run_dir, "verdict")
+    assert delivered is False and "ConnectionError" in reason
     _no_secret((run_dir / RECORD_NAME).read_text())
 
 
