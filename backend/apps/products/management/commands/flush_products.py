@@ -3,7 +3,8 @@
 ``--dry-run`` prints what would be deleted per table, cascades included (the ``sqlflush``
 analogue the gate's FLS-01 reads, ``--format json`` for machines). ``--confirm`` deletes in one
 transaction after a typed ``yes`` unless ``--skip-interactive``; it refuses when the plan reaches
-a protected table (settings.PROTECTED_TABLES).
+a protected table (settings.PROTECTED_TABLES). Unlike Saleor's ``cleardb`` there is no DEBUG guard:
+the runbook runs it on production, and ``--confirm`` is the guard.
 """
 
 from __future__ import annotations
