@@ -1,0 +1,481 @@
+"""Safe, streaming reading of CommerceML files: the only place that touches XML bytes.
+
+Why this module exists: 1C packages are untrusted uploads of hundreds of MB. Every file is
+(1) pre-scanned (encoding, BOM, root element, ``ВерсияСхемы``, refused DTD/entities, closing
+root tag present), then (2) streamed with ``lxml.etree.iterparse`` with entity resolution,
+DTD loading and network access off, yielding small plain records (dataclasses) and clearing
+the element tree behind them so memory stays flat whatever the file size.
+
+Element names are matched by local name (CommerceML uses no namespace, ``commerceml_2``,
+``commerceml_208``, ``commerceml_210`` or ``commerceml_3``); ids are stripped of the padding
+some exports carry (``"796 "``) consistently everywhere they are read or referenced.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from defusedxml import DTDForbidden, EntitiesForbidden
+from lxml import etree
+
+ROOT = "КоммерческаяИнформация"
+_HEAD_BYTES = 256 * 1024
+_TAIL_BYTES = 4096
+
+_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ROOT_RE = re.compile(r"<(?![?!/])([^\s>/]+)([^>]*)>", re.S)
+_ATTR_RE = re.compile(r"""([^\s=]+)\s*=\s*["']([^"']*)["']""")
+
+
+class XMLProblem(Exception):
+    """A fatal problem with one file (hostile, malformed, truncated, undecodable...)."""
+
+    def __init__(self, code: str, message: str, file: str, line: int | None = None) -> None:
+        super().__init__(f"{file}:{line or '?'}: {message}")
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+
+
+@dataclass(slots=True)
+class FileHead:
+    """What the pre-scan learns before parsing: enough to classify and refuse a file."""
+
+    path: Path
+    encoding: str
+    bom: bool
+    root: str  # local name of the root element
+    namespace: str  # "" when none
+    version: str | None
+    attrs: dict[str, str]
+    sample: str = ""  # decoded start of the file (used to order files before parsing)
+
+    @property
+    def rank(self) -> int:
+        """Guessed import order from the start of the file: classifier → goods → offers →
+        prices → rests. Only an ordering hint: the real kinds come from the records."""
+        s = self.sample
+        if "<Каталог" in s and "<Товары" in s:
+            return 1
+        if "ПакетПредложений" in s:
+            at = s.find("Предложения>")
+            body = s[at:] if at >= 0 else ""
+            if "<Наименование" in body or "Наименование>" in body:
+                return 2
+            if "Цены" in body:
+                return 3
+            if "Остатки" in body:
+                return 4
+            return 2
+        return 0
+
+
+# ---------------------------------------------------------------------------- records
+@dataclass(slots=True)
+class GroupRec:
+    id: str
+    name: str
+    parent_id: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class PropertyRec:
+    id: str
+    name: str
+    values: dict[str, str]  # ИдЗначения -> Значение for dictionary properties
+    line: int
+
+
+@dataclass(slots=True)
+class PriceTypeRec:
+    id: str
+    name: str
+    currency: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class WarehouseRec:
+    id: str
+    name: str
+    line: int
+
+
+@dataclass(slots=True)
+class PriceRec:
+    type_id: str
+    value: str | None  # raw text: normalised by mapping
+    currency: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class GoodRec:
+    id: str
+    article: str | None
+    name: str
+    description: str | None
+    group_ids: list[str]
+    images: list[str]
+    props: list[tuple[str, str | None]]
+    characteristics: list[tuple[str, str | None]]
+    deleted: bool
+    manufacturer: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class OfferRec:
+    """An offer, or the price / rest part of one (3.1 splits them into separate files)."""
+
+    id: str
+    article: str | None
+    name: str | None
+    props: list[tuple[str, str | None]]
+    characteristics: list[tuple[str, str | None]]
+    prices: list[PriceRec]
+    quantity: str | None  # Предложение/Количество (2.x) or a warehouse-less Остаток (3.1)
+    warehouses: list[tuple[str, str | None]]  # (warehouse id, quantity text)
+    deleted: bool
+    has_offer_body: bool  # False for records of a prices-only or rests-only file
+    line: int
+    has_rests: bool = False
+
+
+@dataclass(slots=True)
+class ContainerRec:
+    """``Каталог`` / ``ПакетПредложений`` start: carries ``СодержитТолькоИзменения``."""
+
+    kind: str  # "catalog" | "offers"
+    only_changes: bool
+    line: int
+
+
+Record = GroupRec | PropertyRec | PriceTypeRec | WarehouseRec | GoodRec | OfferRec | ContainerRec
+
+
+class _Tags:
+    """Namespaced tag names of one file, computed once (lxml compares full ``{ns}local`` tags)."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, local: str) -> str:
+        tag = self._cache.get(local)
+        if tag is None:
+            tag = self._cache[local] = f"{{{self.ns}}}{local}" if self.ns else local
+        return tag
+
+
+def clean_id(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+# ---------------------------------------------------------------------------- pre-scan
+def _sniff_encoding(head: bytes) -> tuple[str, bool, int]:
+    """(encoding, has_bom, bom_length) from the BOM, else the XML declaration, else UTF-8."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            return enc, True, len(bom)
+    if head.startswith(b"<\x00?\x00"):
+        return "utf-16-le", False, 0
+    if head.startswith(b"\x00<\x00?"):
+        return "utf-16-be", False, 0
+    m = _DECL_RE.match(head)
+    return (m.group(1).decode("ascii").lower() if m else "utf-8"), False, 0
+
+
+def scan_head(path: Path, display: str) -> FileHead:
+    """Pre-scan a file: refuse DTDs/entities, undecodable encodings, non-XML; read the root."""
+    size = path.stat().st_size
+    if size == 0:
+        raise XMLProblem("empty", "empty file", display, 1)
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    encoding, bom, bom_len = _sniff_encoding(head)
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError as exc:
+        raise XMLProblem("encoding", f"unsupported encoding {encoding!r} declared", display, 1) from exc
+    text = codec.incrementaldecoder(errors="replace").decode(head[bom_len:], final=size <= _HEAD_BYTES)
+    root_match = _ROOT_RE.search(text)  # skips <?xml ...?>, comments and <!DOCTYPE
+    prolog = text[: root_match.start()] if root_match else text
+    if "<!DOCTYPE" in prolog or "<!ENTITY" in prolog:
+        line = prolog.count("\n", 0, max(prolog.find("<!DOCTYPE"), prolog.find("<!ENTITY"))) + 1
+        kind = "entities" if "<!ENTITY" in prolog else "dtd"
+        exc_type = EntitiesForbidden if kind == "entities" else DTDForbidden
+        raise XMLProblem(
+            kind,
+            f"hostile XML refused: {'entity declarations' if kind == 'entities' else 'a DOCTYPE/DTD'} "
+            f"({exc_type.__name__}); CommerceML never uses them",
+            display,
+            line,
+        )
+    if root_match is None:
+        raise XMLProblem("malformed", "no root element found (not an XML document)", display, 1)
+    qname, attr_text = root_match.group(1), root_match.group(2)
+    local = qname.split(":", 1)[-1]
+    attrs = dict(_ATTR_RE.findall(attr_text))
+    namespace = attrs.get("xmlns", "")
+    if ":" in qname:
+        namespace = attrs.get(f"xmlns:{qname.split(':', 1)[0]}", "")
+    return FileHead(path, encoding, bom, local, namespace, attrs.get("ВерсияСхемы"), attrs, text[:_HEAD_BYTES])
+
+
+def check_tail(head: FileHead, display: str) -> None:
+    """A complete file ends with the closing root tag; an interrupted upload does not."""
+    path = head.path
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - _TAIL_BYTES))
+        tail = fh.read()
+    try:
+        text = tail.decode(head.encoding, errors="replace")
+    except LookupError:  # pragma: no cover - scan_head refused it already
+        return
+    stripped = text.rstrip().rstrip("\x00")
+    if head.root == ROOT and not re.search(rf"</(?:[^\s:>]+:)?{ROOT}\s*>$", stripped):
+        with path.open("rb") as fh:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) + 1
+        raise XMLProblem(
+            "truncated",
+            f"truncated file: it does not end with </{ROOT}> (interrupted upload?)",
+            display,
+            lines,
+        )
+
+
+def classify_syntax_error(exc: etree.XMLSyntaxError, display: str) -> XMLProblem:
+    msg = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    line = exc.lineno or (exc.position[0] if exc.position else None)
+    low = msg.lower()
+    if "entity" in low and ("not defined" in low or "loop" in low or "amplification" in low):
+        return XMLProblem("entities", f"hostile or undefined entity refused: {msg}", display, line)
+    if "encoding" in low or "utf-8" in low or "char 0x" in low or "not proper" in low:
+        return XMLProblem("encoding", f"undecodable bytes for the declared encoding: {msg}", display, line)
+    if "premature end" in low or "end of data" in low:
+        return XMLProblem("truncated", f"truncated file: {msg}", display, line)
+    return XMLProblem("malformed", f"malformed XML: {msg}", display, line)
+
+
+# ---------------------------------------------------------------------------- streaming
+_RECORD_TAGS = ("Группа", "Свойство", "ТипЦены", "Склад", "Товар", "Предложение")
+
+
+def iter_records(head: FileHead, display: str) -> Iterator[Record]:
+    """Stream the records of one file; the tree is cleared behind each record.
+
+    Only ``end`` events of the record elements reach Python (lxml builds the rest in C);
+    each record's children are read in one loop. ``СодержитТолькоИзменения`` is read from
+    the record's container the first time one is seen.
+    """
+    t = _Tags(head.namespace)
+    tags = [t(x) for x in _RECORD_TAGS]
+    GROUP, PROP, PTYPE, STORE, GOOD, OFFER = tags
+    GROUPS, CLASSIFIER, PROPS, PTYPES, STORES = t("Группы"), t("Классификатор"), t("Свойства"), t("ТипыЦен"), t("Склады")
+    GOODS, CATALOG, OFFERS = t("Товары"), t("Каталог"), t("Предложения")
+    context = etree.iterparse(
+        str(head.path),
+        events=("end",),
+        tag=tags,
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    containers_seen: set[int] = set()
+    try:
+        for _event, el in context:
+            tag = el.tag
+            parent = el.getparent()
+            ptag = parent.tag if parent is not None else None
+            rec: Record | None = None
+            if tag == OFFER and ptag == OFFERS:
+                grand = parent.getparent()  # type: ignore[union-attr]
+                if grand is not None and id(grand) not in containers_seen:
+                    containers_seen.add(id(grand))
+                    yield _container("offers", grand)
+                rec = _offer(el, t)
+            elif tag == GOOD and ptag == GOODS:
+                grand = parent.getparent()  # type: ignore[union-attr]
+                if grand is None or grand.tag != CATALOG:
+                    continue  # a Товар of an order document
+                if id(grand) not in containers_seen:
+                    containers_seen.add(id(grand))
+                    yield _container("catalog", grand)
+                rec = _good(el, t)
+            elif tag == GROUP:
+                grand = parent.getparent() if parent is not None else None
+                if ptag != GROUPS or grand is None or grand.tag != CLASSIFIER:
+                    continue  # nested group: emitted with its top-level ancestor
+                yield from _groups(el, None, t)
+            elif tag == PROP and ptag == PROPS:
+                rec = _property(el, t)
+            elif tag == PTYPE and ptag == PTYPES:
+                rec = PriceTypeRec(
+                    clean_id(el.findtext(t("Ид"))),
+                    (el.findtext(t("Наименование")) or "").strip(),
+                    clean_text(el.findtext(t("Валюта"))),
+                    el.sourceline or 0,
+                )
+            elif tag == STORE and ptag == STORES:
+                rec = WarehouseRec(clean_id(el.findtext(t("Ид"))), (el.findtext(t("Наименование")) or "").strip(), el.sourceline or 0)
+            else:
+                continue  # e.g. Склад inside an offer: its offer reads it
+            if rec is not None:
+                yield rec
+            # free memory: the record and every already-processed sibling
+            el.clear(keep_tail=False)
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise classify_syntax_error(exc, display) from None
+    finally:
+        del context
+
+
+def _container(kind: str, el: etree._Element) -> ContainerRec:
+    flag = (el.get("СодержитТолькоИзменения") or "false").strip().lower() == "true"
+    return ContainerRec(kind, flag, el.sourceline or 0)
+
+
+def _groups(el: etree._Element, parent_id: str | None, t: _Tags) -> Iterator[GroupRec]:
+    gid = clean_id(el.findtext(t("Ид")))
+    yield GroupRec(gid, (el.findtext(t("Наименование")) or "").strip(), parent_id, el.sourceline or 0)
+    for sub in el.iterchildren(t("Группы")):
+        for child in sub.iterchildren(t("Группа")):
+            yield from _groups(child, gid or parent_id, t)
+
+
+def _property(el: etree._Element, t: _Tags) -> PropertyRec:
+    values: dict[str, str] = {}
+    for variants in el.iterchildren(t("ВариантыЗначений")):
+        for ref in variants.iterchildren(t("Справочник")):
+            vid = clean_id(ref.findtext(t("ИдЗначения")))
+            if vid:
+                values[vid] = (ref.findtext(t("Значение")) or "").strip()
+    return PropertyRec(clean_id(el.findtext(t("Ид"))), (el.findtext(t("Наименование")) or "").strip(), values, el.sourceline or 0)
+
+
+def _props(block: etree._Element, t: _Tags) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    T_ID, T_VALUE = t("Ид"), t("Значение")
+    for pv in block:
+        pid, value = "", None
+        for ch in pv:
+            if ch.tag == T_ID:
+                pid = clean_id(ch.text)
+            elif ch.tag == T_VALUE and value is None:
+                value = clean_text(ch.text)
+        out.append((pid, value))
+    return out
+
+
+def _characteristics(block: etree._Element, t: _Tags) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    T_NAME, T_VALUE = t("Наименование"), t("Значение")
+    for ch in block:
+        name, value = "", None
+        for x in ch:
+            if x.tag == T_NAME:
+                name = (x.text or "").strip()
+            elif x.tag == T_VALUE:
+                value = clean_text(x.text)
+        out.append((name, value))
+    return out
+
+
+def _good(el: etree._Element, t: _Tags) -> GoodRec:
+    rec = GoodRec("", None, "", None, [], [], [], [], (el.get("Статус") or "").strip().lower() == "удален", None, el.sourceline or 0)
+    for ch in el:
+        tag = ch.tag
+        if tag == t("Ид"):
+            rec.id = clean_id(ch.text)
+        elif tag == t("Наименование"):
+            rec.name = (ch.text or "").strip()
+        elif tag == t("Артикул"):
+            rec.article = clean_text(ch.text)
+        elif tag == t("Описание"):
+            rec.description = clean_text(ch.text)
+        elif tag == t("Группы"):
+            rec.group_ids.extend(x for x in (clean_id(g.text) for g in ch) if x)
+        elif tag == t("Картинка"):
+            if img := clean_id(ch.text):
+                rec.images.append(img)
+        elif tag == t("ЗначенияСвойств"):
+            rec.props.extend(_props(ch, t))
+        elif tag == t("ХарактеристикиТовара"):
+            rec.characteristics.extend(_characteristics(ch, t))
+        elif tag == t("ПометкаУдаления"):
+            rec.deleted = rec.deleted or (ch.text or "").strip().lower() == "true"
+        elif tag == t("Изготовитель"):
+            rec.manufacturer = clean_text(ch.findtext(t("Наименование")))
+    return rec
+
+
+def _offer(el: etree._Element, t: _Tags) -> OfferRec:
+    rec = OfferRec("", None, None, [], [], [], None, [], (el.get("Статус") or "").strip().lower() == "удален", False, el.sourceline or 0)
+    T_ID, T_PRICES, T_REST, T_STORE = t("Ид"), t("Цены"), t("Остатки"), t("Склад")
+    for ch in el:
+        tag = ch.tag
+        if tag == T_ID:
+            rec.id = clean_id(ch.text)
+        elif tag == T_PRICES:
+            T_TYPE, T_VALUE, T_CUR = t("ИдТипаЦены"), t("ЦенаЗаЕдиницу"), t("Валюта")
+            for p in ch:
+                type_id, value, currency = "", None, None
+                for x in p:
+                    xt = x.tag
+                    if xt == T_TYPE:
+                        type_id = clean_id(x.text)
+                    elif xt == T_VALUE:
+                        value = clean_text(x.text)
+                    elif xt == T_CUR:
+                        currency = clean_text(x.text)
+                rec.prices.append(PriceRec(type_id, value, currency, p.sourceline or 0))
+        elif tag == T_REST:  # 3.1: Остатки/Остаток/Склад/(Ид, Количество) or Остаток/Количество
+            rec.has_rests = True
+            for rest in ch:
+                stores = [x for x in rest if x.tag == T_STORE]
+                for st in stores:
+                    rec.warehouses.append((clean_id(st.findtext(T_ID)), clean_text(st.findtext(t("Количество")))))
+                if not stores and rec.quantity is None:
+                    rec.quantity = clean_text(rest.findtext(t("Количество")))
+        elif tag == t("Количество"):
+            rec.quantity = clean_text(ch.text)
+            rec.has_rests = rec.has_rests or rec.quantity is not None
+        elif tag == T_STORE:  # 2.07/2.08: attributes
+            rec.warehouses.append((clean_id(ch.get("ИдСклада")), clean_text(ch.get("КоличествоНаСкладе"))))
+            rec.has_rests = True
+        elif tag == t("Наименование"):
+            rec.name = (ch.text or "").strip()
+            rec.has_offer_body = True
+        elif tag == t("Артикул"):
+            rec.article = clean_text(ch.text)
+        elif tag == t("ЗначенияСвойств"):
+            rec.props.extend(_props(ch, t))
+            rec.has_offer_body = True
+        elif tag == t("ХарактеристикиТовара"):
+            rec.characteristics.extend(_characteristics(ch, t))
+            rec.has_offer_body = True
+        elif tag == t("ПометкаУдаления"):
+            rec.deleted = rec.deleted or (ch.text or "").strip().lower() == "true"
+    return rec
