@@ -36,7 +36,7 @@ ALLURE_BIN: Final = REPO / "node_modules" / ".bin" / "allure"
 REPORT_DIRNAME: Final = "report"
 HISTORY_NAME: Final = "history.jsonl"
 HISTORY_LIMIT: Final = 30
-TEXT_SUFFIXES: Final = {".json", ".txt", ".log", ".sql", ".csv", ".tsv", ".md", ".html", ".xml", ".yaml", ".yml", ".svg"}
+TEXT_SUFFIXES: Final = {".json", ".jsonl", ".txt", ".log", ".sql", ".csv", ".tsv", ".md", ".html", ".xml", ".yaml", ".yml", ".svg"}
 ARTIFACTS: Final[tuple[tuple[str, str, str | None], ...]] = (
     ("*count*", "count table", "PST-01"),
     ("*flush*dry*", "flush dry-run plan", "FLS-01"),
@@ -50,13 +50,16 @@ ARTIFACTS: Final[tuple[tuple[str, str, str | None], ...]] = (
     ("*histogram*", "latency histogram", "PST-08"),
     ("*rollback*", "rollback", "RBK-01"),
     ("*reverse*", "reverse migration", "RBK-01"),
+    ("notifications.jsonl", "notifications sent", "PRE-05"),
+    ("journal.jsonl", "step journal", None),
 )
 _MIME: Final = {
     ".json": "application/json", ".txt": "text/plain", ".log": "text/plain", ".sql": "text/plain",
     ".csv": "text/csv", ".tsv": "text/tab-separated-values", ".md": "text/markdown", ".png": "image/png",
     ".svg": "image/svg+xml", ".html": "text/html", ".xml": "application/xml", ".yaml": "text/plain", ".yml": "text/plain",
+    ".jsonl": "text/plain",
 }  # fmt: skip
-_SKIP_NAMES: Final = {"summary.json", "notifications.jsonl", "signoff.md", "signoff.html"}
+_SKIP_NAMES: Final = {"summary.json", "run.json", "signoff.md", "signoff.html"}
 _MAX_ATTACHMENT_BYTES: Final = 5 * 1024 * 1024
 
 

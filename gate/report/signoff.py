@@ -107,6 +107,12 @@ def manual_items(run: Run) -> list[str]:
     return items
 
 
+def _short(text: str, limit: int = 240) -> str:
+    """The first line of a message, cut at ``limit`` (the table below keeps the whole message)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
 def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if value else "—"
 
@@ -173,7 +179,7 @@ def _check_row(check: Check, decider: bool) -> str:
 def _decision_html(run: Run, decision: Decision) -> str:
     check = run.check(decision.deciding_check)
     decider = (
-        f"<code>{h(check.id)}</code> ({h(check.severity)}, {h(check.outcome)}) — {h(check.message)}"
+        f"<code>{h(check.id)}</code> ({h(check.severity)}, {h(check.outcome)}) — {h(_short(check.message))}"
         if check
         else (h(decision.deciding_check) if decision.deciding_check else "none: every check passed")
     )
