@@ -57,11 +57,17 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     if not text:
         return text
     for value in secret_values(environ):
-        text = text.replace(value, MASK)
+        if value in text:
+            text = text.replace(value, MASK) if "://" in value else _whole(value).sub(MASK, text)
     text = _WEBHOOK_PATH.sub(lambda m: m.group("base") + MASK, text)
     text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{m.group('quote')}{MASK}", text)
     return _BEARER.sub(lambda m: m.group("kw") + MASK, text)
+
+
+def _whole(value: str) -> re.Pattern[str]:
+    """``value`` as a whole token: a password ``postgres`` must not eat ``postgresql://``."""
+    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])")
 
 
 def redact_obj(value: Any, environ: Mapping[str, str] | None = None) -> Any:

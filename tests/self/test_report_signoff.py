@@ -129,6 +129,8 @@ def test_redact_patterns() -> None:
     assert redact("PGPASSWORD=hunter2 psql", env) == "PGPASSWORD=*** psql"
     assert redact("Authorization: Bearer abcdefghijklmnop", env) == "Authorization: Bearer ***"
     assert redact("GET https://example.org/api/products/ 200", env) == "GET https://example.org/api/products/ 200"
+    weak = {"PGPASSWORD": "postgres"}
+    assert redact("postgresql://gate@h/freesport_postgres ok, pw postgres", weak) == "postgresql://gate@h/freesport_postgres ok, pw ***"
 
 
 def test_strip_external_removes_analytics_and_remote_resources() -> None:
