@@ -324,6 +324,8 @@ def _reason(report: pytest.TestReport) -> str:
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     if errors:
         return " ".join(errors[:6])[:1000]
+    if lines and not lines[0].startswith(("    ", "\t", "Traceback", "self = ", "def ", "@")):
+        return " ".join(line.strip() for line in lines[:6])[:1000]
     return (lines[-1] if lines else "")[:1000]
 
 

@@ -1,0 +1,46 @@
+"""The gate shares no code with what it checks: gate/ and the check dirs never import the backend."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ROOTS = ["gate", "tests/preflight", "tests/window", "tests/postflight", "tests/rollback", "conftest.py"]
+FORBIDDEN = ("apps", "backend", "freesport", "django")
+
+
+def imported_modules(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+            "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+            names.append(str(node.args[0].value))
+    return names
+
+
+def gate_files() -> list[Path]:
+    files = []
+    for root in ROOTS:
+        path = REPO / root
+        files += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return files
+
+
+@pytest.mark.parametrize("path", gate_files(), ids=lambda p: str(p.relative_to(REPO)))
+def test_never_imports_the_backend(path):
+    bad = [m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN]
+    assert bad == [], f"{path.relative_to(REPO)} imports {bad}: the gate must read, not share, the backend's code"
+
+
+def test_the_scan_sees_an_import_of_apps(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("from apps.products.models import Product\nimport importlib\nimportlib.import_module('backend.x')\n")
+    assert imported_modules(sample) == ["apps.products.models", "importlib", "backend.x"]
