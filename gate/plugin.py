@@ -158,6 +158,16 @@ def pytest_configure(config: pytest.Config) -> None:
         _open_run(config, state)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Outside a gate session (``pytest tests/`` = the project's own tests) the check dirs are not collected."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or state.gate_session or config.getoption("--no-gate-summary"):
+        return None
+    if collection_path.is_dir() and collection_path.parent.name == "tests" and collection_path.name in GATE_DIRS:
+        return True
+    return None
+
+
 def _open_run(config: pytest.Config, state: GateState) -> None:
     """Fix the run directory for this session (and its xdist workers) and point Allure into it."""
     from gate.run import Run
