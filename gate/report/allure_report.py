@@ -15,6 +15,7 @@ report never shows later runs.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -255,6 +256,12 @@ def _seed_history(run: Run, runs_base: Path | None, target: Path) -> int:
     return len(earlier)
 
 
+def _allure_env() -> dict[str, str]:
+    """A minimal environment for Allure: no CI variables (it would embed job URLs), no secrets."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "NODE_EXTRA_CA_CERTS", "TZ")
+    return {k: os.environ[k] for k in keep if k in os.environ}
+
+
 def report_name(run: Run) -> str:
     return redact(f"FreeSport migration gate — run {run.run_id} — verdict {run.verdict}")
 
@@ -280,7 +287,7 @@ def generate(run: Run, runs_base: Path | None = None, allure_bin: Path = ALLURE_
         cmd = [str(allure_bin), "awesome", "--single-file", "--report-name", report_name(run), "--output", str(build),
                "--history-path", str(tmp_history), str(stage.dir)]  # fmt: skip
         started = datetime.now(UTC)
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+        proc = subprocess.run(cmd, cwd=REPO, env=_allure_env(), capture_output=True, text=True, timeout=300, check=False)
         seconds = (datetime.now(UTC) - started).total_seconds()
         if proc.returncode != 0 or not (build / "index.html").exists():
             raise ReportError(f"allure awesome failed ({proc.returncode}): {redact(proc.stderr or proc.stdout)[-2000:]}")

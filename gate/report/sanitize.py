@@ -32,6 +32,7 @@ _VOID_WITH_EXTERNAL: Final = re.compile(
 )
 _INLINE_SCRIPT: Final = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _TRACKING: Final = re.compile(r"googletagmanager|google-analytics|gtag\(|dataLayer|_paq\.push|ym\(\d", re.IGNORECASE)
+_JSON_URL: Final = re.compile(r'"(?:https?:)?//[^"]*"')
 _ANCHOR_EXTERNAL: Final = re.compile(rf"(<a\b[^>]*?\bhref\s*=\s*[\"']?){_EXTERNAL}[^\"'\s>]*", re.IGNORECASE)
 _CSS_URL: Final = re.compile(rf"(@import\s+)?url\(\s*[\"']?{_EXTERNAL}[^)]*\)\s*;?", re.IGNORECASE)
 _DATA_SCRIPT: Final = re.compile(r"(src=\")data:(text|application)/javascript;base64,([A-Za-z0-9+/=]+)(\")")
@@ -59,15 +60,21 @@ def _rewrite_bundle(match: re.Match[str]) -> str:
     return f"{match.group(1)}data:{match.group(2)}/javascript;base64,{encoded}{match.group(4)}"
 
 
-def _drop_tracking(match: re.Match[str]) -> str:
-    return "" if _TRACKING.search(match.group("body")) else match.group(0)
+def _clean_inline(match: re.Match[str]) -> str:
+    """Drop analytics blocks; blank URL strings in the report's options (CI job links and the like)."""
+    body = match.group("body")
+    if _TRACKING.search(body):
+        return ""
+    if "allureReportOptions" in body:
+        return match.group(0).replace(body, _JSON_URL.sub('""', body))
+    return match.group(0)
 
 
 def strip_external(html: str) -> str:
     """Return ``html`` with no external script, stylesheet, image, frame, analytics or link."""
     html = _TAG_WITH_EXTERNAL_SRC.sub("", html)
     html = _VOID_WITH_EXTERNAL.sub("", html)
-    html = _INLINE_SCRIPT.sub(_drop_tracking, html)
+    html = _INLINE_SCRIPT.sub(_clean_inline, html)
     html = _ANCHOR_EXTERNAL.sub(r"\1#", html)
     html = _CSS_URL.sub("", html)
     html = _DATA_SCRIPT.sub(_rewrite_bundle, html)

@@ -138,9 +138,11 @@ def test_strip_external_removes_analytics_and_remote_resources() -> None:
         '<html><head><link rel="stylesheet" href="https://cdn.example/x.css"><style>@import url("https://f.example/a.css");</style>'
         '</head><body><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>'
         "<script>window.dataLayer=[];function gtag(){dataLayer.push(arguments)}</script>"
+        '<script>window.allureReportOptions = {"ci":{"jobUrl":"https://ci.example/job/1","repoName":"main"}}</script>'
         '<script>window.ok=1</script><img src="//cdn.example/p.png"><a href="https://allurereport.org">Allure</a></body></html>'
     )
     assert len(find_external(page)) >= 4
     clean = strip_external(page)
     assert find_external(clean) == []
+    assert '"jobUrl":""' in clean and '"repoName":"main"' in clean
     assert "window.ok=1" in clean and "googletagmanager" not in clean and "dataLayer" not in clean
