@@ -2,7 +2,7 @@
 # Make the PostgreSQL image of the container backend exist, once per machine.
 #
 # Image name: DISPOSABLE_PG_IMAGE, else freesport/postgres:$PG_MAJOR. When it is already there,
-# nothing happens. When the official postgres:$PG_MAJOR is present or can be pulled (a machine
+# nothing happens. A freesport/* name that is missing gets built. When the official postgres:$PG_MAJOR is present or can be pulled (a machine
 # that reaches a registry), that is used as it is. Otherwise the image is built from Debian
 # packages alone (no registry here): debootstrap a minbase rootfs from the mirror this machine's
 # apt already uses, install postgresql-$PG_MAJOR in it, `docker import` it, and finish it with
@@ -38,7 +38,9 @@ if [ -z "${DISPOSABLE_PG_IMAGE:-}" ] && has_image "$official"; then
   say "using the official $official already present"
   exit 0
 fi
-if [ "$image" != "$ours" ] || [ "${DISPOSABLE_PG_NO_PULL:-0}" != 1 ]; then
+buildable=0
+case "$image" in freesport/*) buildable=1 ;; esac
+if [ "$buildable" = 0 ] || [ "${DISPOSABLE_PG_NO_PULL:-0}" != 1 ]; then
   pull="$image"
   [ "$image" = "$ours" ] && pull="$official"
   say "trying: docker pull $pull"
@@ -46,15 +48,16 @@ if [ "$image" != "$ours" ] || [ "${DISPOSABLE_PG_NO_PULL:-0}" != 1 ]; then
     say "pulled $pull"
     exit 0
   fi
-  if [ "$image" != "$ours" ]; then
-    say "cannot pull $image and only $ours can be built here; unset DISPOSABLE_PG_IMAGE"
+  if [ "$buildable" = 0 ]; then
+    say "cannot pull $image, and only freesport/* images are built here; unset DISPOSABLE_PG_IMAGE"
     exit 1
   fi
-  say "no registry reachable; building $ours from Debian packages (about a minute, once)"
+  say "no registry reachable"
 fi
+say "building $image from Debian packages (about a minute, once per machine)"
 
 if [ "$(id -u)" -ne 0 ]; then
-  say "building $ours needs root (debootstrap, chroot); run 'sudo make bootstrap-containers'"
+  say "building $image needs root (debootstrap, chroot); run 'sudo make bootstrap-containers'"
   exit 1
 fi
 
@@ -126,8 +129,8 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man
 
 say "docker import"
 tar -C "$root" -c . | docker import - "$rootfs_tag" >/dev/null
-say "docker build $ours"
+say "docker build $image"
 DOCKER_BUILDKIT=0 docker build -q --build-arg "ROOTFS_IMAGE=$rootfs_tag" --build-arg "PG_MAJOR=$major" \
-  -t "$ours" disposable_pg/image >/dev/null
-say "built $ours in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$ours" |
+  -t "$image" disposable_pg/image >/dev/null
+say "built $image in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$image" |
   awk '{printf "%d MB", $1/1e6}'))"

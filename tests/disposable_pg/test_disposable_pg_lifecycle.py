@@ -177,9 +177,13 @@ def test_container_startup_timeout_carries_the_server_log():
     reason = unavailable_reason("container")
     if reason:
         pytest.skip(f"container backend unavailable: {reason}")
-    from disposable_pg.container import ContainerPostgres, labelled_containers
+    from disposable_pg.container import OWNER_PID, ContainerPostgres, labelled_containers
 
-    pg = ContainerPostgres(startup_timeout=3, server_settings={"port": "5433"})
+    def mine() -> set[str]:
+        return {c.id for c in labelled_containers() if c.labels.get(OWNER_PID) == str(os.getpid())}
+
+    before = mine()
+    pg = ContainerPostgres(startup_timeout=5, server_settings={"port": "5433"})
     started = time.monotonic()
     with pytest.raises(TimeoutError) as info:
         pg.start()
@@ -187,7 +191,7 @@ def test_container_startup_timeout_carries_the_server_log():
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "port 5433" in notes, notes
     assert pg.container_id is None
-    assert not any(c.name.startswith(f"freesport-pg-{os.getpid()}-") for c in labelled_containers())
+    assert mine() == before, "the failed container was left behind"
 
 
 def test_container_exit_at_start_fails_at_once_with_the_log():
