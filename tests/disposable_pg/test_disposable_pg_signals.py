@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,66 @@ def test_signalled_holder_leaves_nothing_after_the_next_sweep(backend: str, sig:
 
     assert not still_exists(backend, held["handle"]), f"{backend} left {held['handle']} after {sig.name}"
     assert port_closed(held["host"], held["port"]), f"port {held['port']} still open after {sig.name}"
+
+
+SESSION_TEST = textwrap.dedent(
+    """
+    import json, os, time
+
+    def test_hold(disposable_pg):
+        pg = disposable_pg
+        handle = pg.container_id if pg.backend == "container" else str(pg.root)
+        with open(os.environ["HELD_FILE"], "w") as f:
+            json.dump({"host": pg.host, "port": pg.port, "handle": handle}, f)
+        time.sleep(120)
+    """
+)
+
+
+@pytest.mark.parametrize("backend", ["container", "local"])
+def test_sigterm_to_pytest_tears_the_session_server_down(backend: str, tmp_path: Path):
+    """The plugin turns SIGTERM (a CI timeout) into Ctrl-C, so pytest's teardown removes the server."""
+    reason = unavailable_reason(backend)
+    if reason:
+        pytest.skip(f"{backend} backend unavailable: {reason}")
+    (tmp_path / "test_hold.py").write_text(SESSION_TEST)
+    held_file = tmp_path / "held.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DISPOSABLE_PG": backend, "HELD_FILE": str(held_file)}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "disposable_pg.pytest_plugin",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            "/dev/null",
+            str(tmp_path / "test_hold.py"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not held_file.exists() or not held_file.read_text():
+            assert child.poll() is None, child.communicate()[0]
+            assert time.monotonic() < deadline, "the session server never started"
+            time.sleep(0.1)
+        held = json.loads(held_file.read_text())
+        child.send_signal(signal.SIGTERM)
+        output = child.communicate(timeout=60)[0]
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+    assert not still_exists(backend, held["handle"]), f"no teardown on SIGTERM:\n{output}"
+    assert port_closed(held["host"], held["port"])
