@@ -34,6 +34,20 @@ test: bootstrap bootstrap-containers report-tools ## the project's own tests (te
 	$(PYTEST) -p no:cacheprovider tests/
 	cd backend && ../$(PYTEST)
 
+.PHONY: preflight backup local-target local-target-down
+GATE_ENV = $(if $(ENV_FILE),ENV_FILE=$(ENV_FILE)) $(if $(RUN_DIR),RUN_DIR=$(RUN_DIR))
+preflight: bootstrap ## preflight checks (PRE-*, BKP-*) against the target (ENV_FILE, default var/local.env); exit code = verdict
+	$(GATE_ENV) $(PYTEST) -m preflight $(PYTEST_ARGS)
+
+backup: bootstrap ## the window's backup step: pg_dump + pre-migration snapshot in one exported snapshot, into RUN_DIR
+	$(GATE_ENV) $(PY) -m gate.backup
+
+local-target: bootstrap ## a local FreeSport at v13.3: disposable PostgreSQL, seeded, gunicorn, settings in var/local.env
+	$(PY) -m gate.local_target up
+
+local-target-down: ## stop the local target and remove what it made
+	$(PY) -m gate.local_target down
+
 .PHONY: serve
 serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)
 	$(PY) backend/scripts/serve.py

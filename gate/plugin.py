@@ -332,6 +332,14 @@ def _reason(report: pytest.TestReport) -> str:
     text = getattr(report, "longreprtext", "") or str(report.longrepr or "")
     lines = [line for line in text.splitlines() if line.strip()]
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    if errors and errors[0].startswith("AssertionError: ") and len(errors[0]) > len("AssertionError: "):
+        own = []
+        for line in errors:
+            if line.startswith(("assert ", "+", "where ")):
+                break
+            own.append(line)
+        errors = own
+        errors[0] = errors[0].removeprefix("AssertionError: ")
     if errors:
         return " ".join(errors[:6])[:1000]
     if lines and not lines[0].startswith(("    ", "\t", "Traceback", "self = ", "def ", "@")):

@@ -26,7 +26,8 @@ def test_backup_file_is_new_and_non_empty(backup, run, check_message):
 def test_backup_lists_every_table(backup, pre_snapshot, check_message):
     """pg_restore --list reads the backup and it holds data for every table."""
     assert backup.is_readable, f"pg_restore --list cannot read {backup.path}: {backup.toc[1][-500:]}"
-    assert not backup.missing_tables(set(pre_snapshot.tables))
+    missing = backup.missing_tables(set(pre_snapshot.tables))
+    assert not missing, f"no data in the dump for: {', '.join(missing)}"
     check_message(f"{len(backup.listed_tables())} tables with data")
 
 

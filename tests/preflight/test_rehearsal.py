@@ -20,11 +20,13 @@ def rehearsal(settings):
 @pytest.mark.check("PRE-03", severity="critical")
 def test_staging_migration_rehearsed(rehearsal, settings, now):
     """Staging миграция протестирована: a GO rehearsal of this release within REHEARSAL_MAX_AGE_DAYS."""
-    assert not rehearsal.problems(settings.release_tag, settings.rehearsal_max_age_days, now)
+    problems = rehearsal.problems(settings.release_tag, settings.rehearsal_max_age_days, now)
+    assert not problems, "; ".join(problems)
 
 
 @pytest.mark.check("PRE-04", severity="critical")
 def test_rollback_rehearsed_on_staging(rehearsal):
     """Rollback процедура протестирована на staging: that rehearsal's RBK checks passed."""
     assert rehearsal.exists, f"no rehearsal record at {rehearsal.path}"
-    assert not rehearsal.rollback_problems()
+    problems = rehearsal.rollback_problems()
+    assert not problems, "; ".join(problems)

@@ -1,0 +1,321 @@
+"""A local FreeSport to point the gate at: ``make local-target`` / ``make local-target-down``.
+
+``up`` starts a small daemon (``serve``) in its own session so it outlives ``make``: it starts
+a disposable PostgreSQL, migrates the bundled backend to v13.3 (every app migrated, products
+pinned at ``0001_initial``), seeds it with ``seed_legacy_catalog`` when that command exists,
+serves it with gunicorn and writes the gate's settings to ``var/local.env`` (mode 0600).
+Starting it twice is harmless (the second ``up`` reports the running one); ``down`` stops the
+daemon, which stops gunicorn and PostgreSQL, then removes ``var/local-target/`` and
+``var/local.env``. The gate talks to the backend only through ``manage.py`` in a child
+process, HTTP and the database, never by importing it.
+
+>>> python -m gate.local_target up | down | status      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+BACKEND = REPO / "backend"
+STATE_DIR = REPO / "var" / "local-target"
+STATE = STATE_DIR / "state.json"
+LOCAL_ENV = REPO / "var" / "local.env"
+MARKER = "# written by `make local-target` (gate/local_target.py); `make local-target-down` removes it"
+PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
+DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
+DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
+
+
+def say(line: str) -> None:
+    """One line to stdout, flushed (make shows progress as it happens)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def read_state() -> dict[str, Any]:
+    """The daemon's state file (empty when none)."""
+    try:
+        data: dict[str, Any] = json.loads(STATE.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def write_state(**values: Any) -> None:
+    """Merge ``values`` into the state file."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    data = {**read_state(), **values}
+    tmp = STATE.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, STATE)
+
+
+def alive(pid: int | None) -> bool:
+    """A process with this pid exists."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- the daemon -----------------------------------------------------------------------
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` of the bundled backend in a child process (the gate never imports it)."""
+    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=BACKEND, env=env, text=True, capture_output=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
+    return proc
+
+
+def migrate_to_v13_3(env: dict[str, str]) -> list[str]:
+    """Every app migrated, ``products`` at ``0001_initial`` (the v13.3 schema); returns the apps."""
+    manage(env, "migrate", "products", "0001_initial", "--noinput")
+    listing = manage(env, "showmigrations", "--list").stdout
+    apps = [line.strip() for line in listing.splitlines() if line and not line.startswith(" ")]
+    for app in apps:
+        if app != "products":
+            manage(env, "migrate", app, "--noinput")
+    manage(env, "migrate", "products", "0001_initial", "--noinput")
+    return apps
+
+
+def seed(env: dict[str, str]) -> str:
+    """``seed_legacy_catalog`` when the backend has it (same N/seed as the committed 1C sample)."""
+    if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
+        return "not seeded: seed_legacy_catalog does not exist yet (importer issue)"
+    products, seed_value = sample_parameters()
+    manage(env, "seed_legacy_catalog", "--products", str(products), "--seed", str(seed_value))
+    return f"seeded: seed_legacy_catalog --products {products} --seed {seed_value}"
+
+
+def sample_parameters() -> tuple[int, int]:
+    """N and seed of the committed CommerceML sample (its manifest), else LOCAL_SEED_PRODUCTS/LOCAL_SEED."""
+    for name in ("manifest.json", "generator.json", "sample.json"):
+        path = SAMPLE_DIR / name
+        if path.exists():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                data = json.loads(path.read_text())
+                return int(data.get("products") or data["n"]), int(data["seed"])
+    return DEFAULT_SEED_PRODUCTS, DEFAULT_SEED
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {STATE_DIR / 'log'}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
+def env_lines(values: dict[str, str]) -> str:
+    """``KEY=value`` lines, shell-quoted when needed."""
+    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds passwords)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def serve() -> int:
+    """The daemon: PostgreSQL + v13.3 + seed + gunicorn, until SIGTERM."""
+    from disposable_pg import disposable_postgres
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    write_state(status="starting", daemon_pid=os.getpid(), started_at=time.time())
+    gunicorn: subprocess.Popen[bytes] | None = None
+    pg = disposable_postgres(os.environ.get("DISPOSABLE_PG") or "auto")
+    try:
+        pg.start()
+        say(f"PostgreSQL ({pg.backend}) on {pg.host}:{pg.port}")
+        dsn = pg.create_database("freesport")
+        log_dir = STATE_DIR / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        exchange_password = secrets.token_urlsafe(16)
+        backend_env = {
+            "DJANGO_SETTINGS_MODULE": "freesport.settings", "DATABASE_URL": dsn,
+            "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
+            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
+        }
+        env = {**os.environ, **backend_env}
+        write_private(STATE_DIR / "backend.env", env_lines(backend_env))
+        manage_sh = STATE_DIR / "manage.sh"
+        manage_sh.write_text(
+            "#!/usr/bin/env bash\n# manage.py of the local target with its environment\nset -euo pipefail\n"
+            f"set -a; . {shlex.quote(str(STATE_DIR / 'backend.env'))}; set +a\n"
+            f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n"
+        )
+        manage_sh.chmod(0o700)
+        apps = migrate_to_v13_3(env)
+        say(f"migrated to v13.3 ({', '.join(apps)}; products at 0001_initial)")
+        seeded = seed(env)
+        say(seeded)
+        port = int(os.environ.get("LOCAL_TARGET_PORT") or free_port())
+        gunicorn = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
+            stdout=subprocess.DEVNULL, stderr=(log_dir / "gunicorn.stderr").open("w"), start_new_session=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        wait_http(f"{base_url}/api/health/", gunicorn)
+        say(f"gunicorn on {base_url}")
+        gate_env = {
+            "DATABASE_URL": dsn, "BASE_URL": base_url, "API_PREFIX": "/api",
+            "BACKEND_DIR": str(BACKEND), "DJANGO_SETTINGS_MODULE": "freesport.settings",
+            "MANAGE_CMD": str(manage_sh), "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
+            "ONEC_HEALTHCHECK_URL": f"{base_url}/api/integration/1c/exchange/?type=catalog&mode=checkauth",
+            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
+            "BACKUP_DIR": str(STATE_DIR / "backups"), "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG") or "auto",
+            "WINDOW_OPEN": "true", "LOCAL_TARGET_GUNICORN_PID": str(gunicorn.pid),
+        }
+        write_private(LOCAL_ENV, MARKER + "\n# a local target is a rehearsal: its deployment window is always open\n"
+                      + env_lines(gate_env))
+        write_state(status="ready", pg_backend=pg.backend, pg_port=pg.port, gunicorn_pid=gunicorn.pid,
+                    base_url=base_url, seeded=seeded, env_file=str(LOCAL_ENV))
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        write_state(status="stopping")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the daemon reports any failure through its state
+        write_state(status="failed", error=f"{type(exc).__name__}: {exc}")
+        say(f"local target failed: {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        if gunicorn is not None and gunicorn.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(gunicorn.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                gunicorn.wait(timeout=20)
+            if gunicorn.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(gunicorn.pid, signal.SIGKILL)
+        pg.stop()
+
+
+# -- the commands ---------------------------------------------------------------------
+def up(timeout: float = 600.0) -> int:
+    """Start the local target unless it already runs; wait until it is ready."""
+    state = read_state()
+    if state.get("status") == "ready" and alive(state.get("daemon_pid")):
+        say(f"local target already running: {state.get('base_url')}  (settings: {LOCAL_ENV})")
+        return 0
+    if state:
+        down(quiet=True)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    log = (STATE_DIR / "daemon.log").open("w")
+    daemon = subprocess.Popen(
+        [PYTHON, "-m", "gate.local_target", "serve"], cwd=REPO, stdin=subprocess.DEVNULL, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    write_state(status="starting", daemon_pid=daemon.pid)
+    deadline = time.monotonic() + timeout
+    shown = 0
+    while time.monotonic() < deadline:
+        text = (STATE_DIR / "daemon.log").read_text(errors="replace") if (STATE_DIR / "daemon.log").exists() else ""
+        for line in text.splitlines()[shown:]:
+            say(f"  {line}")
+        shown = len(text.splitlines())
+        status = read_state().get("status")
+        if status == "ready":
+            state = read_state()
+            say(f"local target ready: {state['base_url']}  database {state['pg_backend']}:{state['pg_port']}")
+            say(f"settings: {LOCAL_ENV}  (make preflight uses it when ENV_FILE is not given)")
+            return 0
+        if status == "failed" or daemon.poll() is not None:
+            say(f"local target failed: {read_state().get('error', 'daemon exited')}; log: {STATE_DIR / 'daemon.log'}")
+            down(quiet=True)
+            return 1
+        time.sleep(0.5)
+    say("local target did not become ready in time")
+    down(quiet=True)
+    return 1
+
+
+def down(quiet: bool = False) -> int:
+    """Stop the daemon (it stops gunicorn and PostgreSQL), remove var/local-target and var/local.env."""
+    state = read_state()
+    pid = state.get("daemon_pid")
+    if alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    gunicorn_pid = state.get("gunicorn_pid")
+    if alive(gunicorn_pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(gunicorn_pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        from disposable_pg.local import sweep_orphans
+
+        sweep_orphans()
+    if LOCAL_ENV.exists() and LOCAL_ENV.read_text().startswith(MARKER):
+        LOCAL_ENV.unlink()
+    shutil.rmtree(STATE_DIR, ignore_errors=True)
+    if not quiet:
+        say("local target stopped and removed" if state else "no local target was running")
+    return 0
+
+
+def status() -> int:
+    """Print the state; exit 0 when running."""
+    state = read_state()
+    running = state.get("status") == "ready" and alive(state.get("daemon_pid"))
+    say(json.dumps({**state, "running": running}, indent=2))
+    return 0 if running else 1
+
+
+def main(argv: list[str]) -> int:
+    """``up`` | ``down`` | ``status`` | ``serve`` (the daemon itself)."""
+    commands = {"up": up, "down": down, "status": status, "serve": serve}
+    if len(argv) != 1 or argv[0] not in commands:
+        sys.stderr.write("usage: python -m gate.local_target up|down|status\n")
+        return 2
+    return commands[argv[0]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
