@@ -24,7 +24,7 @@ report-tools: ## Allure 3 (npm ci from package-lock.json) + Debian chromium for 
 	@scripts/bootstrap/report-tools.sh
 
 report: bootstrap report-tools ## the Allure single-file report + sign-off page of the last run (or RUN_DIR=...)
-	@$(PY) -m gate.report $(RUN_DIR)
+	@$(PY) -m gate.report --png $(RUN_DIR)
 
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .

@@ -6,8 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from gate.report import browser
 from gate.report.allure_report import ReportError
 from gate.report.build import build_report, default_run_dir
+
+
+def _png(signoff: Path) -> str:
+    """Render the sign-off page to PNG (for the ticket or the closing note); a missing chromium is not an error."""
+    if not browser.available():
+        return f"Sign-off PNG: not rendered ({browser.CHROMIUM} missing)\n"
+    png = signoff.with_suffix(".png")
+    browser.render(signoff, screenshot=png, window=(1100, 2400), virtual_time_ms=1000)
+    return f"Sign-off PNG: {png}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir", nargs="?", type=Path, help="run directory (default: $RUN_DIR or the newest var/runs/*/)")
     parser.add_argument("--runs-dir", type=Path, help="where earlier runs live, for history (default: RUN_DIR's parent)")
     parser.add_argument("--no-allure", action="store_true", help="only the sign-off page (no Allure report)")
+    parser.add_argument("--png", action="store_true", help="also render RUN_DIR/signoff.png with headless chromium")
     args = parser.parse_args(argv)
     run_dir = args.run_dir or default_run_dir()
     if run_dir is None or not (run_dir / "summary.json").is_file():
@@ -29,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if paths.index:
         sys.stdout.write(f"Allure report: {paths.index}\n")
     sys.stdout.write(f"Sign-off page: {paths.signoff_html}\nSign-off (Markdown): {paths.signoff_md}\n")
+    if args.png:
+        sys.stdout.write(_png(paths.signoff_html))
     sys.stdout.write(f"report built in {paths.seconds:.1f} s\n")
     return 0
 
