@@ -60,7 +60,7 @@ _MIME: Final = {
     ".svg": "image/svg+xml", ".html": "text/html", ".xml": "application/xml", ".yaml": "text/plain", ".yml": "text/plain",
     ".jsonl": "text/plain",
 }  # fmt: skip
-_SKIP_NAMES: Final = {"summary.json", "run.json", "signoff.md", "signoff.html"}
+_SKIP_NAMES: Final = {"summary.json", "run.json", "signoff.md", "signoff.html", "signoff.png"}
 _MAX_ATTACHMENT_BYTES: Final = 5 * 1024 * 1024
 
 

@@ -140,8 +140,11 @@ def test_cli_reports_the_newest_run_and_prints_the_paths(tmp_path: Path) -> None
     newer = make_sample_run(tmp_path, "HOTFIX", started=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
     env = {**os.environ, "RUNS_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     env.pop("RUN_DIR", None)
-    proc = subprocess.run([sys.executable, "-m", "gate.report"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    args = ["--png"] if browser.available() else []
+    proc = subprocess.run([sys.executable, "-m", "gate.report", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert f"Allure report: {newer / REPORT_DIRNAME / 'index.html'}" in proc.stdout
     assert f"Sign-off page: {newer / 'signoff.html'}" in proc.stdout
     assert not (older / "signoff.html").exists()
+    if args:
+        assert f"Sign-off PNG: {newer / 'signoff.png'}" in proc.stdout and (newer / "signoff.png").stat().st_size > 20_000
