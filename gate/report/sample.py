@@ -102,10 +102,17 @@ def build_summary(verdict: str, run_id: str, started: datetime) -> dict[str, Any
         }
         summary["reverse_migration"] = {
             "target": "products 0001_initial",
-            "ok": True,
-            "lost": ["products.sku", "products.retail_price", "products.stock_quantity"],
-            "message": "migrate back succeeds but the per-SKU columns come back empty",
-        }
+            "command": "manage.py migrate products 0001_initial --noinput",
+            "works": True,
+            "exit_code": 0,
+            "duration_s": 3.4,
+            "losses": ["products: 1200 rows before the window, 0 after going back",
+                       "products: sku, retail_price, stock_quantity empty (NULL) in every row"],
+            "restore_only_way_back": True,
+            "conclusion": "`migrate products 0001_initial` runs but does not bring the pre-migration data back "
+                          "(2 finding(s)): the restore from the pre-migration backup is the only way back.",
+            "tried_on": "a disposable copy of the rehearsal database after the forward run",
+        }  # fmt: skip
     return summary
 
 
@@ -163,6 +170,18 @@ def write_artifacts(run_dir: Path, verdict: str) -> None:
         (run_dir / "latency.json").write_text(json.dumps({"p50_ms": 41, "p95_ms": 1340 if verdict == "MONITOR" else 120}))
 
 
+def write_rollback_record(run_dir: Path) -> None:
+    """``rollback.json`` as the rollback script writes it after a rehearsal."""
+    phases = {"stop": 0.4, "restore": 12.8, "swap": 0.3, "checkout": 1.1, "start": 2.2}
+    record = {
+        "status": "done",
+        "duration_s": round(sum(phases.values()), 1),
+        "phases": {name: {"status": "done", "duration_s": took} for name, took in phases.items()},
+        "db_state": "restored from the pre-migration backup (sha256 verified); the previous release serves",
+    }
+    (run_dir / "rollback.json").write_text(json.dumps(record, indent=2))
+
+
 def make_sample_run(base: Path, verdict: str, *, run_id: str | None = None, started: datetime | None = None,
                     with_allure: bool = True) -> Path:  # fmt: skip
     """Write a sample run for ``verdict`` under ``base`` and return its directory."""
@@ -172,6 +191,8 @@ def make_sample_run(base: Path, verdict: str, *, run_id: str | None = None, star
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").write_text(json.dumps(build_summary(verdict, run_id, started), indent=2, ensure_ascii=False))
     write_artifacts(run_dir, verdict)
+    if verdict != "NO-GO":
+        write_rollback_record(run_dir)
     if with_allure:
         run_sample_suite(run_dir)
     return run_dir

@@ -8,7 +8,6 @@ connection URL must not put a password on a page that gets printed and mailed ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -19,6 +18,7 @@ from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.redact import redact
 from gate.report.run import Check, Decision, Run
 from gate.report.timeline import timeline_svg
+from gate.report.wayback import Detail, reverse_finding, rollback_summary
 
 VERDICT_COLOURS: Final = {
     "GO": "#15803d",
@@ -36,8 +36,6 @@ VERDICT_MEANING: Final = {
     "HOTFIX": "A low-severity check failed. The migration stands; fix forward (for example add the missing colours).",
 }
 SIGNERS: Final = ("DevOps Lead", "Backend Lead", "QA Lead")
-_OK_KEYS: Final = ("ok", "works", "succeeded", "success", "passed", "reversible")
-_LOSS_KEYS: Final = ("lost", "loses", "data_loss", "lost_columns", "lost_data", "losses")
 
 
 def clean(value: Any) -> str:
@@ -48,55 +46,6 @@ def clean(value: Any) -> str:
 def h(value: Any) -> str:
     """Redacted and HTML-escaped: the only way run data enters the page."""
     return escape(clean(value), quote=True)
-
-
-@dataclass(frozen=True, slots=True)
-class ReverseFinding:
-    """The reverse-migration rehearsal reduced to what a signer needs: does it bring the data back?"""
-
-    restore_only: bool
-    sentence: str
-    details: list[tuple[str, str]]
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)
-
-
-def reverse_finding(value: Any) -> ReverseFinding | None:
-    """Plain-words finding from ``summary["reverse_migration"]`` (dict, bool or text), or None."""
-    if value in (None, "", {}):
-        return None
-    if isinstance(value, str):
-        return ReverseFinding(False, clean(value), [])
-    if isinstance(value, bool):
-        value = {"ok": value}
-    if not isinstance(value, dict):
-        return ReverseFinding(False, clean(value), [])
-    ok = next((bool(value[k]) for k in _OK_KEYS if k in value), None)
-    losses = next((value[k] for k in _LOSS_KEYS if value.get(k)), None)
-    target = value.get("target") or value.get("migration") or "products 0001_initial"
-    restore_only = ok is False or bool(losses)
-    if ok is False:
-        how = "fails"
-    elif losses:
-        shown = ", ".join(map(str, losses)) if isinstance(losses, list | tuple) else str(losses)
-        how = f"runs but loses data ({shown})"
-    else:
-        how = "works on a disposable copy and loses nothing the gate measures"
-    if restore_only:
-        sentence = (
-            f"The reverse migration (migrate {target}) {how}. "
-            "The restore from the pre-migration backup is the only way back."
-        )
-    else:
-        sentence = f"The reverse migration (migrate {target}) {how}; the backup restore stays the planned way back."
-    details = [(str(k), clean(_plain(v))) for k, v in value.items() if k not in _OK_KEYS]
-    return ReverseFinding(restore_only, clean(sentence), details)
 
 
 def manual_items(run: Run) -> list[str]:
@@ -147,7 +96,7 @@ td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap;font-
 .o-unknown{background:#9ca3af} .s-critical{color:#b91c1c;font-weight:600} .s-high{color:#b45309;font-weight:600} .s-low{color:#1d4ed8}
 tr.decider td{background:#fff7ed} .mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 ul.manual{list-style:none;padding-left:0} ul.manual li{margin:4px 0} ul.manual input{margin-right:8px;transform:scale(1.2)}
-.sign{display:grid;grid-template-columns:repeat(3,1fr);gap:18px;margin-top:8px}
+table.details ul{margin:0;padding-left:18px} .sign{display:grid;grid-template-columns:repeat(3,1fr);gap:18px;margin-top:8px}
 .sign div{border:1px solid #d1d5db;border-radius:8px;padding:10px 12px;min-height:150px}
 .sign b{display:block;margin-bottom:10px} .sign p{margin:14px 0 0;border-bottom:1px solid #9ca3af;padding-bottom:2px;
 font-size:12px;color:#6b7280} .matrix td.hit{background:#fff7ed;font-weight:600}
@@ -213,14 +162,36 @@ def _backup_html(run: Run) -> str:
     )
 
 
-def _reverse_html(run: Run) -> str:
+def _detail_cell(value: str | list[str]) -> str:
+    if isinstance(value, list):
+        return "<ul>" + "".join(f"<li>{h(v)}</li>" for v in value) + "</ul>"
+    return h(value)
+
+
+def _details_table(details: list[Detail]) -> str:
+    rows = "".join(f"<tr><th>{h(k)}</th><td>{_detail_cell(v)}</td></tr>" for k, v in details)
+    return f'<table class="details">{rows}</table>' if rows else ""
+
+
+def _wayback_html(run: Run) -> str:
     finding = reverse_finding(run.reverse_migration)
-    if not finding:
+    rollback = rollback_summary(run.run_dir)
+    if not finding and not rollback:
         return ""
-    details = "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in finding.details)
-    table = f"<table>{details}</table>" if details else ""
-    css = "warn" if finding.restore_only else "okbox"
-    return f'<h2>The way back</h2><p class="{css} reverse-migration"><b>{h(finding.sentence)}</b></p>{table}'
+    parts = ["<h2>The way back</h2>"]
+    if rollback:
+        css = "okbox" if rollback.within_budget else "warn"
+        parts.append(f'<p class="{css} rollback"><b>{h(rollback.headline)}</b></p>')
+        details: list[Detail] = [("database state", rollback.db_state)] if rollback.db_state else []
+        details += [(f"phase {name}", text) for name, text in rollback.phases]
+        if rollback.message:
+            details.append(("how to continue", rollback.message))
+        parts.append(_details_table(details))
+    if finding:
+        css = "warn" if finding.restore_only else "okbox"
+        parts.append(f'<p class="{css} reverse-migration"><b>{h(finding.sentence)}</b></p>')
+        parts.append(_details_table(finding.details))
+    return "".join(parts)
 
 
 def _manual_html(run: Run) -> str:
@@ -259,7 +230,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 <div class="word">{h(verdict)}</div><div class="why"><b>Verdict: {h(verdict)}</b>{h(VERDICT_MEANING.get(verdict, "The run recorded no verdict."))}</div>
 </section>
 <h2>Why</h2>{_decision_html(run, decision)}
-{_reverse_html(run)}
+{_wayback_html(run)}
 <h2>Backup</h2>{_backup_html(run)}
 <h2>Step timeline</h2>
 <p class="note">Runbook budgets: window {h(human_duration(WINDOW_BUDGET_S))}, rollback {h(human_duration(ROLLBACK_BUDGET_S))}.</p>
@@ -293,9 +264,18 @@ def render_markdown(run: Run) -> str:
         "",
     ]
     finding = reverse_finding(run.reverse_migration)
+    rollback = rollback_summary(run.run_dir)
+    if finding or rollback:
+        lines += ["## The way back", ""]
+    if rollback:
+        lines += [f"**{_md(rollback.headline)}**", ""]
+        lines += [f"- database state: {_md(rollback.db_state)}"] if rollback.db_state else []
+        lines += [f"- phase {_md(n)}: {_md(t)}" for n, t in rollback.phases] + [""]
     if finding:
-        lines += ["## The way back", "", f"**{_md(finding.sentence)}**", ""]
-        lines += [f"- {_md(k)}: {_md(v)}" for k, v in finding.details] + [""]
+        lines += [f"**{_md(finding.sentence)}**", ""]
+        for key, value in finding.details:
+            lines += [f"- {_md(key)}: {_md(value)}"] if isinstance(value, str) else [f"- {_md(key)}:", *[f"  - {_md(v)}" for v in value]]
+        lines.append("")
     lines += ["## Backup", ""]
     if run.backup:
         lines += [f"- File: `{_md(run.backup.path)}`", f"- sha256: `{_md(run.backup.sha256 or 'not recorded')}`", ""]

@@ -13,6 +13,7 @@ from gate.report.run import load_run
 from gate.report.sample import SCENARIOS, SECRET_URL, make_sample_run
 from gate.report.sanitize import find_external, strip_external
 from gate.report.signoff import VERDICT_COLOURS, render_html, render_markdown, write_signoff
+from gate.report.wayback import reverse_finding
 
 SECRET_PASSWORD = "Sup3rS3cret-pw"
 
@@ -54,7 +55,9 @@ def test_signoff_lists_every_check_manual_items_backup_timeline_and_signers(tmp_
     assert "<svg" in html and "whole window" in html and "of 30 min" in html
     for role in ("DevOps Lead", "Backend Lead", "QA Lead"):
         assert role in html
-    assert "The restore from the pre-migration backup is the only way back." in html
+    assert "the restore from the pre-migration backup is the only way back." in html
+    assert "<li>products: 1200 rows before the window, 0 after going back</li>" in html
+    assert "Rollback rehearsal done in 16.8 s (within the runbook&#x27;s 15 min)." in html
     markdown = render_markdown(run)
     assert "- [ ] PRE-02 (critical)" in markdown and "**QA Lead** — Name:" in markdown
 
@@ -146,3 +149,13 @@ def test_strip_external_removes_analytics_and_remote_resources() -> None:
     assert find_external(clean) == []
     assert '"jobUrl":""' in clean and '"repoName":"main"' in clean
     assert "window.ok=1" in clean and "googletagmanager" not in clean and "dataLayer" not in clean
+
+
+def test_reverse_migration_finding_in_plain_words() -> None:
+    works = reverse_finding({"works": True, "losses": [], "restore_only_way_back": False, "target": "products 0001_initial"})
+    assert works and not works.restore_only and "brings the pre-migration data back" in works.sentence
+    fails = reverse_finding({"works": False, "exit_code": 1, "losses": ["the reverse migration failed (exit 1): boom"]})
+    assert fails and fails.restore_only and fails.sentence.endswith("The restore from the pre-migration backup is the only way back.")
+    assert ("losses", ["the reverse migration failed (exit 1): boom"]) in fails.details
+    assert reverse_finding(None) is None
+    assert reverse_finding(False).restore_only  # type: ignore[union-attr]
