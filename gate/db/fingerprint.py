@@ -1,8 +1,9 @@
 """Fingerprints computed inside PostgreSQL: schema from the catalogs, content as hashes.
 
 No table row is pulled into Python: per table the server returns ``count(*)`` and an
-order-independent content hash, ``sum(hashtextextended(t::text, 0))`` (numeric, so it
-never overflows); two tables with the same rows in any order have the same pair.
+order-independent content hash, the sum (numeric, so it never overflows) of a 64-bit hash
+of every row (``hash_record_extended``, or ``hashtextextended(t::text, 0)`` for tables with
+an unhashable column type); two tables with the same rows in any order have the same pair.
 
 >>> stats = table_stats(conn, ["products"])           # doctest: +SKIP
 >>> stats["products"].rows                            # doctest: +SKIP
@@ -54,19 +55,52 @@ def list_tables(conn: psycopg.Connection[Any]) -> list[TableName]:
     return [qualified(s, t) for s, t in rows]
 
 
+HASHABLE_TABLES = f"""
+WITH cols AS (
+    SELECT n.nspname, c.relname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS typ
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type t ON t.oid = a.atttypid
+    WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_SCHEMAS}
+), elems AS (
+    SELECT cols.nspname, cols.relname, t.typtype,
+           CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END AS typ
+    FROM cols JOIN pg_type t ON t.oid = cols.typ
+)
+SELECT nspname, relname FROM elems GROUP BY 1, 2
+HAVING bool_and(typtype = 'e' OR EXISTS (
+    SELECT 1 FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod
+    WHERE am.amname = 'hash' AND oc.opcdefault AND oc.opcintype = elems.typ))
+"""
+
+
+def hashable_tables(conn: psycopg.Connection[Any]) -> set[TableName]:
+    """Tables whose every column type has a hash function (``hash_record_extended`` works on their rows)."""
+    if conn.info.server_version < 140000:
+        return set()
+    return {qualified(s, t) for s, t in conn.execute(HASHABLE_TABLES).fetchall()}
+
+
 def table_stats(conn: psycopg.Connection[Any], tables: Iterable[TableName] | None = None) -> dict[TableName, TableStats]:
-    """Row count and content hash per table, each computed by the server in one aggregate."""
+    """Row count and content hash per table, each computed by the server in one aggregate.
+
+    Rows are hashed with ``hash_record_extended`` (typed hashing, PostgreSQL ≥ 14, the same
+    functions hash partitioning relies on) when every column type is hashable, else as text
+    (``hashtextextended(t::text, 0)``); the digest carries its method (``r:``/``t:``).
+    """
     names = list(tables) if tables is not None else list_tables(conn)
     if not names:
         return {}
+    typed = hashable_tables(conn)
     parts = []
     for table in names:
         schema, name = _split(table)
+        row_hash = "hash_record_extended(t, 0)" if table in typed else "hashtextextended(t::text, 0)"
         parts.append(
             sql.SQL(
-                "SELECT {label}::text, count(*), coalesce(sum(hashtextextended(t::text, 0)), 0)::text "
+                "SELECT {label}::text, count(*), {method} || coalesce(sum(" + row_hash + "), 0)::text "
                 "FROM {schema}.{name} AS t"
-            ).format(label=sql.Literal(table), schema=sql.Identifier(schema), name=sql.Identifier(name))
+            ).format(label=sql.Literal(table), method=sql.Literal("r:" if table in typed else "t:"),
+                     schema=sql.Identifier(schema), name=sql.Identifier(name))
         )
     query = sql.SQL(" UNION ALL ").join(parts)
     return {label: TableStats(int(count), str(digest)) for label, count, digest in conn.execute(query).fetchall()}

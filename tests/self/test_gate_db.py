@@ -55,3 +55,13 @@ def test_snapshot_json_round_trip_and_restriction(gate_db, tmp_path):
     protected = snap.only(["orders", "users", "favorites"])
     assert set(protected.tables) == {"orders", "users"}
     assert protected.tables["orders"].rows == 40
+
+
+def test_typed_row_hash_with_text_fallback_for_unhashable_columns(gate_db):
+    gate_db.execute("CREATE TABLE payloads (id int PRIMARY KEY, body json, at point)")
+    gate_db.execute("INSERT INTO payloads VALUES (1, '{\"a\": 1}', '(1,2)'), (2, '[]', '(0,0)')")
+    before = snapshot_of(gate_db.dsn, "x")
+    assert before.tables["payloads"].content_hash.startswith("t:")
+    assert before.tables["products"].content_hash.startswith("r:")
+    gate_db.execute("UPDATE payloads SET body = '{\"a\": 2}' WHERE id = 1")
+    assert snapshot_of(gate_db.dsn, "y").diff(before) == ["payloads: content hash differs"]
