@@ -1,0 +1,83 @@
+"""What the rollback script recorded in the run directory (``rollback.json``).
+
+The script rewrites the record after every phase, so even a rollback that died half-way
+leaves the phase it died in, the state of the database and how to continue.
+
+>>> RollbackRecord({"status": "done", "duration_s": 61.0}).within(900)
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROLLBACK_RECORD = "rollback.json"
+PHASES = ("stop", "restore", "swap", "checkout", "start")
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackRecord:
+    """One rollback's record: status, duration, per-phase timings, database state."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> RollbackRecord | None:
+        """The record at ``path`` (``None`` when there is none or it cannot be read)."""
+        try:
+            return cls(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            return None
+
+    @classmethod
+    def of_run(cls, run_dir: Path) -> RollbackRecord | None:
+        """The record of the rollback run in ``run_dir`` (``None`` when no rollback ran there)."""
+        return cls.load(run_dir / ROLLBACK_RECORD)
+
+    @property
+    def completed(self) -> bool:
+        """Every phase ran and the script ended successfully."""
+        return self.data.get("status") == "done"
+
+    @property
+    def duration_s(self) -> float:
+        """Wall time from the script's start to its last recorded phase."""
+        return float(self.data.get("duration_s") or 0.0)
+
+    def within(self, budget_s: float) -> bool:
+        """Completed, and within ``budget_s`` seconds."""
+        return self.completed and self.duration_s <= budget_s
+
+    @property
+    def failed_phase(self) -> str | None:
+        """The phase that failed, if one did."""
+        for name, phase in self.data.get("phases", {}).items():
+            if phase.get("status") == "failed" and name != "total":
+                return str(name)
+        return None
+
+    @property
+    def db_state(self) -> str:
+        """The database's state in plain words, as the script last recorded it."""
+        return str(self.data.get("db_state", ""))
+
+    @property
+    def message(self) -> str:
+        """How to continue (set when a phase failed)."""
+        return str(self.data.get("message", ""))
+
+    def phase_durations(self) -> dict[str, float]:
+        """Seconds per phase that finished (stop, restore, swap, checkout, start)."""
+        phases = self.data.get("phases", {})
+        return {p: float(phases[p]["duration_s"]) for p in PHASES if "duration_s" in phases.get(p, {})}
+
+    def describe(self) -> str:
+        """One line for a check's message: status, duration, phases, state."""
+        timing = ", ".join(f"{p} {s:.1f}s" for p, s in self.phase_durations().items())
+        head = f"rollback {self.data.get('status', '?')} in {self.duration_s:.1f}s ({timing})"
+        if not self.completed:
+            head += f"; failed in {self.failed_phase or '?'}: {self.db_state}; {self.message}"
+        return head

@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# The runbook's "Rollback Procedure": put the database back to the pre-migration backup and the
+# code back to the previous release.
+#
+#   CONFIRM=yes ./scripts/deploy/rollback_production.sh /backups/backup_pre_migration_YYYYMMDD_HHMMSS.dump
+#   ./scripts/deploy/rollback_production.sh --confirm <dump>        (same)
+#   ./scripts/deploy/rollback_production.sh <dump>                  (asks you to type the database name)
+#
+# Steps: 1 verify (refuses, changing nothing, unless: explicit confirmation; <dump>.sha256 beside the
+# dump matches it; the dump is the one this window's backup step made, i.e. RUN_DIR/backup.json names
+# this file with this sha256 and recorded no error) -> 2 stop the application (APP_STOP_CMD) ->
+# 3 restore -> 4 check out PREVIOUS_RELEASE_TAG (CHECKOUT_CMD) -> 5 start the application (APP_START_CMD).
+#
+# Restore mode (ROLLBACK_RESTORE_MODE):
+#   swap (default): pg_restore into a NEW database <db>_rollback_<stamp>, ANALYZE it, then in ONE
+#     transaction rename <db> -> <db>_before_rollback_<stamp> and the new one -> <db>. Why: the database
+#     the application uses is never half-restored. Until the swap commits it is untouched (a failed
+#     restore leaves it exactly as the window left it); the swap itself is atomic (ALTER DATABASE
+#     RENAME is transactional); the replaced database is kept for the investigation the runbook asks
+#     for ("Rollback + расследование"). Cost: room for a second copy on the database server, and the
+#     role needs CREATEDB (or be the owner / a superuser).
+#   recreate: the runbook's manual variant, dropdb + createdb + pg_restore. Needs no extra room, but
+#     from the drop on, until pg_restore has finished, the database is partial or missing.
+#
+# Settings (environment): DATABASE_URL (required; the role needs CREATEDB in swap mode),
+# RUN_DIR (the window's run directory; default var/runs/latest), APP_STOP_CMD and APP_START_CMD
+# (required; ":" when there is nothing to stop/start), PREVIOUS_RELEASE_TAG (default v13.3.0),
+# CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_TAG"),
+# BACKEND_DIR (default ./backend), ROLLBACK_RESTORE_MODE swap|recreate, ROLLBACK_JOBS (pg_restore -j, 2),
+# ROLLBACK_RESTORE_ARGS (extra pg_restore options, e.g. --no-owner), ROLLBACK_ADMIN_DB (database to
+# connect to for CREATE/RENAME/DROP; default postgres), ROLLBACK_KEEP_OLD yes|no (swap mode: keep the
+# replaced database; default yes), PG_BIN_DIR. The password reaches libpq through a temporary
+# PGPASSFILE, never argv or the output.
+#
+# Exit codes: 0 rolled back; 2 refused (nothing changed); 3 failed before the database changed;
+# 4 failed with the database in the state printed (restored or partial); 5 database restored but the
+# code checkout or the application start failed. Progress and the final state go to RUN_DIR/rollback.json.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+confirm="${CONFIRM:-}"
+dump=""
+while (($#)); do
+    case "$1" in
+        --confirm|--yes) confirm=yes ;;
+        -h|--help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -*) echo "rollback: unknown option $1" >&2; exit 2 ;;
+        *) [[ -z "$dump" ]] || { echo "rollback: one dump only" >&2; exit 2; }; dump="$1" ;;
+    esac
+    shift
+done
+
+refuse() { echo "rollback REFUSED: $*" >&2; echo "nothing was changed." >&2; exit 2; }
+
+[[ -n "$dump" ]] || refuse "usage: rollback_production.sh [--confirm] <backup_pre_migration_*.dump>"
+[[ -n "${DATABASE_URL:-}" ]] || refuse "DATABASE_URL is not set (postgresql://user:password@host:port/dbname)"
+[[ -n "${APP_STOP_CMD+x}" && -n "$APP_STOP_CMD" ]] || refuse "APP_STOP_CMD is not set (e.g. 'supervisorctl stop freesport:*'; ':' when nothing runs)"
+[[ -n "${APP_START_CMD+x}" && -n "$APP_START_CMD" ]] || refuse "APP_START_CMD is not set (e.g. 'supervisorctl start freesport:*'; ':' when nothing runs)"
+
+RUN_DIR="${RUN_DIR:-$REPO/var/runs/latest}"
+PREVIOUS_RELEASE_TAG="${PREVIOUS_RELEASE_TAG:-v13.3.0}"
+BACKEND_DIR="${BACKEND_DIR:-$REPO/backend}"
+CHECKOUT_CMD="${CHECKOUT_CMD:-git -C \"\$BACKEND_DIR\" checkout --quiet \"\$PREVIOUS_RELEASE_TAG\"}"
+MODE="${ROLLBACK_RESTORE_MODE:-swap}"
+JOBS="${ROLLBACK_JOBS:-2}"
+ADMIN_DB="${ROLLBACK_ADMIN_DB:-postgres}"
+KEEP_OLD="${ROLLBACK_KEEP_OLD:-yes}"
+PG_BIN_DIR="${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
+PATH="$PG_BIN_DIR:$PATH"
+export PREVIOUS_RELEASE_TAG BACKEND_DIR RUN_DIR
+[[ "$MODE" == swap || "$MODE" == recreate ]] || refuse "ROLLBACK_RESTORE_MODE=$MODE: expected swap or recreate"
+
+STATE="$RUN_DIR/rollback.json"
+t_start="$(date +%s.%N)"
+
+# rollback.json: phase timings and the state the database is in; rewritten after every phase.
+record() {  # record <phase> <status> [db_state] [message]
+    python3 - "$STATE" "$1" "$2" "${3:-}" "${4:-}" "$t_start" <<'PY'
+import json, os, sys, time, datetime
+path, phase, status, db_state, message, t0 = sys.argv[1:7]
+try:
+    data = json.load(open(path))
+except (OSError, ValueError):
+    data = {}
+now = time.time()
+data.setdefault("phases", {})
+entry = data["phases"].setdefault(phase, {})
+if status == "start":
+    entry["started"] = now
+else:
+    entry["duration_s"] = round(now - entry.get("started", now), 3)
+entry["status"] = status
+if db_state:
+    data["db_state"] = db_state
+if message:
+    data["message"] = message
+data["duration_s"] = round(now - float(t0), 3)
+data["status"] = status if phase == "total" else data.get("status", "running")
+data["updated_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+tmp = path + ".tmp"
+with open(tmp, "w") as fh:
+    json.dump(data, fh, indent=2)
+os.replace(tmp, path)
+PY
+}
+
+# --- 1. verify: confirmation, sha256, this window's backup ------------------------------------
+[[ -e "$dump" ]] || refuse "$dump does not exist"
+dump="$(cd "$(dirname "$dump")" && pwd)/$(basename "$dump")"
+sidecar="$dump.sha256"
+[[ -f "$sidecar" ]] || refuse "no $sidecar beside the dump: its integrity cannot be proven"
+if [[ -d "$dump" ]]; then
+    listing="$(cd "$(dirname "$dump")" && find "$(basename "$dump")" -type f | sort | xargs sha256sum)"
+    [[ "$listing" == "$(cat "$sidecar")" ]] || refuse "$dump does not match $sidecar (sha256 differs)"
+    digest="$(printf '%s\n' "$listing" | sha256sum | cut -c1-64)"
+else
+    (cd "$(dirname "$dump")" && sha256sum --quiet -c "$sidecar" >/dev/null 2>&1) \
+        || refuse "$(basename "$dump") does not match $sidecar (sha256 differs: truncated or altered?)"
+    digest="$(sha256sum "$dump" | cut -c1-64)"
+fi
+[[ -f "$RUN_DIR/backup.json" ]] || refuse "no backup manifest $RUN_DIR/backup.json: set RUN_DIR to the window's run directory"
+why="$(python3 - "$RUN_DIR/backup.json" "$dump" "$digest" <<'PY'
+import json, os, sys
+manifest, dump, digest = sys.argv[1:4]
+m = json.load(open(manifest))
+if m.get("refused") or m.get("error"):
+    print(f"this window's backup step did not succeed: {m.get('refused') or m.get('error')}")
+elif os.path.realpath(m.get("path", "")) != os.path.realpath(dump):
+    print(f"{dump} is not this window's backup (the backup step of run {m.get('run_id')} made {m.get('path')})")
+elif m.get("sha256") != digest:
+    print(f"{dump} is not the file this window's backup step made (sha256 differs from its manifest)")
+PY
+)"
+[[ -z "$why" ]] || refuse "$why"
+run_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("run_id",""))' "$RUN_DIR/backup.json")"
+
+# Split the URL into libpq variables (the stdlib parses URLs correctly, quoting included).
+eval "$(python3 - <<'PY'
+import os, shlex
+from urllib.parse import urlsplit, unquote
+p = urlsplit(os.environ["DATABASE_URL"])
+if p.scheme not in ("postgres", "postgresql") or not p.path.strip("/"):
+    raise SystemExit("echo 'rollback REFUSED: DATABASE_URL: expected postgresql://user:password@host:port/dbname' >&2; exit 2")
+vals = {"PGHOST": p.hostname or "localhost", "PGPORT": str(p.port or 5432),
+        "DB_NAME": unquote(p.path.lstrip("/")), "PGUSER": unquote(p.username or ""),
+        "DB_PASSWORD": unquote(p.password or "")}
+print("\n".join(f"{k}={shlex.quote(v)}" for k, v in vals.items()))
+PY
+)"
+export PGHOST PGPORT PGUSER
+unset DATABASE_URL
+umask 077
+PASSFILE="$(mktemp)"
+trap 'rm -f "$PASSFILE"' EXIT
+esc() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g'; }
+printf '*:*:*:%s:%s\n' "$(esc "$PGUSER")" "$(esc "$DB_PASSWORD")" >"$PASSFILE"
+unset DB_PASSWORD
+export PGPASSFILE="$PASSFILE"
+
+if [[ "$confirm" != yes ]]; then
+    if [[ -t 0 ]]; then
+        echo "This replaces database \"$DB_NAME\" on $PGHOST:$PGPORT with $(basename "$dump") (run $run_id)."
+        read -r -p "Type the database name to confirm: " typed
+        [[ "$typed" == "$DB_NAME" ]] || refuse "confirmation not given (typed \"$typed\")"
+    else
+        refuse "no confirmation: pass --confirm or CONFIRM=yes (this replaces database \"$DB_NAME\")"
+    fi
+fi
+
+sqlq() { python3 -c 'import sys; print(sys.argv[1].replace(chr(39), chr(39)*2))' "$1"; }
+ident() { python3 -c 'import sys; print(chr(34) + sys.argv[1].replace(chr(34), chr(34)*2) + chr(34))' "$1"; }
+admin() { psql -X -q -w -v ON_ERROR_STOP=1 -d "$ADMIN_DB" "$@"; }
+
+psql -X -w -A -t -d "$DB_NAME" -c 'SELECT 1' >/dev/null 2>&1 \
+    || refuse "cannot connect to database \"$DB_NAME\" on $PGHOST:$PGPORT as $PGUSER"
+admin -A -t -c 'SELECT 1' >/dev/null 2>&1 \
+    || refuse "cannot connect to the admin database \"$ADMIN_DB\" (ROLLBACK_ADMIN_DB) for CREATE/RENAME DATABASE"
+
+stamp="$(date -u +%Y%m%d_%H%M%S)"
+new_db="${DB_NAME}_rollback_${stamp}"
+old_db="${DB_NAME}_before_rollback_${stamp}"
+rm -f "$STATE"
+record total start "" ""
+python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" <<'PY'
+import json, sys
+path, dump, digest, run_id, mode, db, tag = sys.argv[1:8]
+data = json.load(open(path))
+data.update(dump=dump, sha256=digest, backup_run_id=run_id, mode=mode, database=db, previous_release_tag=tag)
+json.dump(data, open(path, "w"), indent=2)
+PY
+echo "rollback: $(basename "$dump") (run $run_id, sha256 ok) -> database \"$DB_NAME\" ($MODE mode)"
+
+fail() {  # fail <exit code> <phase> <db state> <how to continue>
+    record "$2" failed "$3" "$4"
+    record total failed "$3" "$4"
+    {
+        echo
+        echo "rollback FAILED during: $2"
+        echo "database state: $3"
+        echo "to continue:    $4"
+    } >&2
+    exit "$1"
+}
+
+# --- 2. stop the application -------------------------------------------------------------------
+record stop start "unchanged (window state)"
+echo "rollback: [2/5] stopping the application: $APP_STOP_CMD"
+bash -c "$APP_STOP_CMD" \
+    || fail 3 stop "unchanged: \"$DB_NAME\" is as the window left it; the application may be partly stopped" \
+        "fix APP_STOP_CMD and run this script again"
+record stop done
+
+# --- 3. restore ---------------------------------------------------------------------------------
+record restore start "unchanged (window state)"
+restore_args=(--exit-on-error --no-password -j "$JOBS")
+if [[ -n "${ROLLBACK_RESTORE_ARGS:-}" ]]; then read -r -a extra <<<"$ROLLBACK_RESTORE_ARGS"; restore_args+=("${extra[@]}"); fi
+if [[ "$MODE" == swap ]]; then
+    echo "rollback: [3/5] restoring into new database \"$new_db\""
+    create_sql="$(admin -A -t -c "
+        SELECT format('CREATE DATABASE %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L%s',
+                      '$(sqlq "$new_db")', pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
+                      CASE WHEN pg_has_role(current_user, d.datdba, 'MEMBER')
+                           THEN format(' OWNER %I', pg_get_userbyid(d.datdba)) ELSE '' END)
+        FROM pg_database d WHERE d.datname = '$(sqlq "$DB_NAME")'")" \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
+            "check the role's privileges, then run this script again (or start the application: $APP_START_CMD)"
+    admin -c "$create_sql" \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
+            "grant CREATEDB (or use ROLLBACK_RESTORE_MODE=recreate), then run this script again"
+    if ! pg_restore "${restore_args[@]}" -d "$new_db" "$dump"; then
+        admin -c "DROP DATABASE IF EXISTS $(ident "$new_db")" || true
+        fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it (the partial copy \"$new_db\" was dropped); the application is STOPPED" \
+            "read pg_restore's error above, fix it and run this script again"
+    fi
+    psql -X -q -w -d "$new_db" -c 'ANALYZE' \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; restored copy \"$new_db\" is complete but not in place" \
+            "run: ANALYZE in \"$new_db\", then rename it to \"$DB_NAME\" (see ALTER DATABASE below) or run this script again"
+    record restore done "restored copy \"$new_db\" ready; \"$DB_NAME\" still the window state"
+    record swap start
+    echo "rollback: [3/5] swapping \"$DB_NAME\" -> \"$old_db\", \"$new_db\" -> \"$DB_NAME\" (one transaction)"
+    swapped=no
+    for attempt in 1 2 3 4 5 6 7 8 9 10; do
+        admin -A -t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE datname IN ('$(sqlq "$DB_NAME")', '$(sqlq "$new_db")') AND pid <> pg_backend_pid()" >/dev/null || true
+        if admin -c "BEGIN; ALTER DATABASE $(ident "$DB_NAME") RENAME TO $(ident "$old_db");
+                     ALTER DATABASE $(ident "$new_db") RENAME TO $(ident "$DB_NAME"); COMMIT;" 2>"$RUN_DIR/rollback_swap.err"; then
+            swapped=yes; break
+        fi
+        sleep 0.5
+    done
+    [[ "$swapped" == yes ]] \
+        || fail 4 swap "unchanged: \"$DB_NAME\" is as the window left it; the restored copy is \"$new_db\" (complete); the application is STOPPED. $(tail -1 "$RUN_DIR/rollback_swap.err")" \
+            "close the sessions still using \"$DB_NAME\", then: psql -d $ADMIN_DB -c 'BEGIN; ALTER DATABASE \"$DB_NAME\" RENAME TO \"$old_db\"; ALTER DATABASE \"$new_db\" RENAME TO \"$DB_NAME\"; COMMIT;' and continue with the checkout and APP_START_CMD"
+    if [[ "$KEEP_OLD" != yes ]]; then
+        admin -c "DROP DATABASE IF EXISTS $(ident "$old_db")" || echo "rollback: could not drop \"$old_db\"; drop it by hand" >&2
+    else
+        echo "rollback: the replaced database is kept as \"$old_db\" for the investigation (drop it when done)"
+    fi
+    record swap done "restored: \"$DB_NAME\" holds the backup; replaced database kept as \"$old_db\""
+else
+    echo "rollback: [3/5] dropdb + createdb \"$DB_NAME\" + pg_restore"
+    admin -A -t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = '$(sqlq "$DB_NAME")' AND pid <> pg_backend_pid()" >/dev/null || true
+    admin -c "DROP DATABASE $(ident "$DB_NAME") WITH (FORCE)" \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
+            "close the sessions using \"$DB_NAME\" and run this script again"
+    admin -c "CREATE DATABASE $(ident "$DB_NAME")" \
+        || fail 4 restore "MISSING: \"$DB_NAME\" was dropped and could not be created; the application is STOPPED" \
+            "createdb \"$DB_NAME\" && pg_restore -d \"$DB_NAME\" $dump, then the checkout and APP_START_CMD"
+    pg_restore "${restore_args[@]}" -d "$DB_NAME" "$dump" \
+        || fail 4 restore "PARTIAL: \"$DB_NAME\" holds part of the backup; the application is STOPPED" \
+            "fix pg_restore's error above, then run this script again (it drops and restores again)"
+    psql -X -q -w -d "$DB_NAME" -c 'ANALYZE' || true
+    record restore done "restored: \"$DB_NAME\" holds the backup"
+fi
+
+# --- 4. check out the previous release -------------------------------------------------------------
+record checkout start
+echo "rollback: [4/5] checking out $PREVIOUS_RELEASE_TAG: $CHECKOUT_CMD"
+bash -c "$CHECKOUT_CMD" \
+    || fail 5 checkout "restored: \"$DB_NAME\" holds the backup (v13.3 data); the code is still the new release; the application is STOPPED" \
+        "check out $PREVIOUS_RELEASE_TAG by hand, then start the application: $APP_START_CMD"
+record checkout done
+
+# --- 5. start the application -----------------------------------------------------------------------
+record start start
+echo "rollback: [5/5] starting the application: $APP_START_CMD"
+bash -c "$APP_START_CMD" \
+    || fail 5 start "restored: \"$DB_NAME\" holds the backup; the code is at $PREVIOUS_RELEASE_TAG; the application did NOT start" \
+        "read the application's log, then start it: $APP_START_CMD"
+record start done
+record total done "restored: \"$DB_NAME\" holds the backup; code at $PREVIOUS_RELEASE_TAG; application started"
+echo "rollback: done in $(python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.1f}')" "$t_start")s — \"$DB_NAME\" is back at the pre-migration backup"

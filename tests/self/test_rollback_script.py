@@ -1,0 +1,188 @@
+"""The rollback script and RBK-01..03, each shown refusing or failing on the fault it exists to catch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gate.backup import take_backup
+from gate.db.snapshot import Snapshot, snapshot_of
+from gate.rollback import RollbackRecord, run_rollback_script
+from gate.run import Run
+from gate.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _backup(env: dict[str, str]) -> tuple[Path, Run]:
+    settings = load_settings(environ=env, env_file=None)
+    run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+    return Path(take_backup(settings, run).path), run
+
+
+def _script_env(env: dict[str, str], **extra: str) -> dict[str, str]:
+    """The rollback's settings: nothing to stop, start or check out in a self-test."""
+    return {
+        "DATABASE_URL": env["DATABASE_URL"], "RUN_DIR": env["RUN_DIR"], "APP_STOP_CMD": ":", "APP_START_CMD": ":",
+        "CHECKOUT_CMD": ":", "ROLLBACK_KEEP_OLD": "no", **extra,
+    }
+
+
+def _window_damage(dsn: str) -> None:
+    """What a failed window leaves: a dropped column, a new table, lost order items."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE products DROP COLUMN retail_price")
+        conn.execute("CREATE TABLE product_variants (id serial PRIMARY KEY, sku text)")
+        conn.execute("DELETE FROM order_items WHERE id % 2 = 0")
+        conn.execute("INSERT INTO django_migrations (app, name) VALUES ('products', '0004_remove')")
+
+
+@pytest.fixture
+def window(gate_env: dict[str, str]) -> tuple[Path, Run, Snapshot]:
+    """A backup of the synthetic shop and its pre-migration snapshot, then the window's damage."""
+    dump, run = _backup(gate_env)
+    pre = Snapshot.load(run.dir / "pre_snapshot.json")
+    _window_damage(gate_env["DATABASE_URL"])
+    return dump, run, pre
+
+
+def _unchanged(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT to_regclass('product_variants') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def test_rollback_restores_the_pre_migration_state(gate_env, window):
+    dump, run, pre = window
+    outcome = run_rollback_script(dump, _script_env(gate_env))
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.completed and record.within(900)
+    assert set(record.phase_durations()) == {"stop", "restore", "swap", "checkout", "start"}
+    assert "postgresql://" not in outcome.output and gate_env["DATABASE_URL"].split("@")[0] not in outcome.output
+
+
+def test_rollback_recreate_mode_restores_too(gate_env, window):
+    dump, _, pre = window
+    outcome = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_RESTORE_MODE="recreate"))
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+
+
+def test_refuses_without_confirmation(gate_env, window):
+    dump, run, _ = window
+    outcome = run_rollback_script(dump, _script_env(gate_env), confirm=False)
+    assert outcome.refused, outcome.output
+    assert "no confirmation" in outcome.output and "nothing was changed" in outcome.output
+    assert _unchanged(gate_env["DATABASE_URL"])
+    assert RollbackRecord.of_run(run.dir) is None
+
+
+def test_refuses_a_dump_whose_sha256_does_not_match(gate_env, window):
+    dump, _, _ = window
+    with dump.open("r+b") as fh:
+        fh.seek(dump.stat().st_size // 2)
+        fh.write(b"\0\0\0\0")
+    outcome = run_rollback_script(dump, _script_env(gate_env))
+    assert outcome.refused and "sha256 differs" in outcome.output, outcome.output
+    assert _unchanged(gate_env["DATABASE_URL"])
+
+
+def test_refuses_a_dump_without_its_sha256_file(gate_env, window):
+    dump, _, _ = window
+    Path(f"{dump}.sha256").unlink()
+    outcome = run_rollback_script(dump, _script_env(gate_env))
+    assert outcome.refused and ".sha256" in outcome.output, outcome.output
+
+
+def test_refuses_a_dump_this_window_did_not_make(gate_env, window, tmp_path):
+    dump, _, _ = window
+    foreign_dir = tmp_path / "elsewhere"
+    foreign_dir.mkdir()
+    foreign = foreign_dir / dump.name
+    shutil.copy(dump, foreign)
+    subprocess.run(f"sha256sum {foreign.name} > {foreign.name}.sha256", shell=True, cwd=foreign_dir, check=True)
+    outcome = run_rollback_script(foreign, _script_env(gate_env))
+    assert outcome.refused and "not this window's backup" in outcome.output, outcome.output
+    assert _unchanged(gate_env["DATABASE_URL"])
+
+
+def test_refuses_a_dump_from_an_earlier_run(gate_env, window, tmp_path):
+    dump, _, _ = window
+    later = tmp_path / "later-run"
+    later.mkdir()
+    outcome = run_rollback_script(dump, _script_env(gate_env, RUN_DIR=str(later)))
+    assert outcome.refused and "no backup manifest" in outcome.output, outcome.output
+
+
+def test_a_failed_restore_leaves_the_database_as_the_window_left_it(gate_env, window):
+    dump, run, _ = window
+    outcome = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_RESTORE_ARGS="--no-such-option"))
+    assert outcome.exit_code == 3, outcome.output
+    assert "database state: unchanged" in outcome.output and "to continue:" in outcome.output
+    assert _unchanged(gate_env["DATABASE_URL"])
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.failed_phase == "restore" and not record.completed
+
+
+def test_a_failed_start_says_the_database_is_restored(gate_env, window):
+    dump, run, pre = window
+    outcome = run_rollback_script(dump, _script_env(gate_env, APP_START_CMD="exit 7"))
+    assert outcome.exit_code == 5, outcome.output
+    assert "database state: restored" in outcome.output and "did NOT start" in outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.failed_phase == "start"
+
+
+def _gate(env: dict[str, str], check: str, **extra: str) -> dict[str, object]:
+    """Run the gate on one rollback check; its row of summary.json."""
+    full = {**os.environ, **env, **extra}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/rollback", "--check", check],
+        cwd=REPO, env=full, capture_output=True, text=True, check=False,
+    )
+    summary = json.loads((Path(env["RUN_DIR"]) / "summary.json").read_text())
+    rows = {row["id"]: row for row in summary["checks"]}
+    assert check in rows, proc.stdout[-3000:]
+    return rows[check]
+
+
+def test_rbk01_fails_when_one_row_differs_after_rollback(gate_env, window):
+    dump, _, _ = window
+    assert run_rollback_script(dump, _script_env(gate_env)).exit_code == 0
+    with psycopg.connect(gate_env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("UPDATE order_items SET quantity = quantity + 1 WHERE id = 17")
+    row = _gate(gate_env, "RBK-01")
+    assert row["outcome"] == "failed" and "order_items: content hash differs" in str(row["message"]), row
+
+
+def test_rbk01_and_rbk02_pass_after_a_clean_rollback(gate_env, window):
+    dump, _, _ = window
+    assert run_rollback_script(dump, _script_env(gate_env)).exit_code == 0
+    assert _gate(gate_env, "RBK-01")["outcome"] == "passed"
+    assert _gate(gate_env, "RBK-02")["outcome"] == "passed"
+
+
+def test_rbk03_fails_when_the_application_does_not_serve(gate_env, window):
+    dump, _, _ = window
+    assert run_rollback_script(dump, _script_env(gate_env)).exit_code == 0
+    from disposable_pg.local import free_port
+
+    row = _gate(gate_env, "RBK-03", BASE_URL=f"http://127.0.0.1:{free_port()}",
+               ROLLBACK_SMOKE_WAIT_S="0")
+    assert row["outcome"] == "failed" and "no answer" in str(row["message"]), row
+
+
+def test_rollback_checks_skip_when_no_rollback_ran(gate_env):
+    _backup(gate_env)
+    row = _gate(gate_env, "RBK-02")
+    assert row["outcome"] == "skipped" and "no rollback ran" in str(row["message"])
