@@ -25,7 +25,7 @@ import pytest
 from gate import checks
 from gate.types import CheckId, Outcome, Phase, Severity
 
-pytest_plugins = ["gate.fixtures"]
+pytest_plugins = ["gate.fixtures", "gate.steps.fixtures"]
 
 CHECK_MARK = "check"
 DESTRUCTIVE_MARK = "destructive"

@@ -94,8 +94,54 @@ class Settings(BaseSettings):
     window_tz: str = "Europe/Moscow"
     window_open: bool = Field(False, description="rehearsals: the window is always open")
     window_now: datetime | None = Field(None, description="test override of the clock (ISO 8601 with offset)")
+    # the migration window (issue 6): every command a step runs is a setting; README "The migration window"
+    app_stop_cmd: str = Field("", description="stop the application (rollback; empty: nothing to stop)")
+    app_start_cmd: str = Field("", description="start the application (rollback; empty: nothing to start)")
+    maintenance_on_cmd: str = Field("", description="default: MANAGE_CMD maintenance_mode on")
+    maintenance_off_cmd: str = Field("", description="default: MANAGE_CMD maintenance_mode off")
+    deploy_cmd: str = Field("", description="check out RELEASE_TAG and install (default bundled: verify only)")
+    deployed_version_cmd: str = Field("", description="prints the deployed release (default: git describe)")
+    pip_check_cmd: str = Field("", description="requirements check in the target's env (default: uv/pip check)")
+    import_reads_copy: bool = Field(False, description="hand the importer a copy of the 1C package")
+    import_args: str = Field("--full", description="arguments of import_products_from_1c")
+    confirm: bool = Field(False, description="CONFIRM=yes: destructive steps may run unattended")
+    expected_plan: list[str] = Field(
+        default_factory=lambda: [
+            "products.0002_colormapping_productvariant",
+            "products.0003_load_basic_colors",
+            "products.0004_remove_product_per_sku_fields",
+        ],
+        description="the migrations the release brings (MIG-01), app.name comma-separated",
+    )
+    migration_waivers: Path = Field(REPO / "deploy" / "migration-waivers.yml", description="accepted MIG-03 findings")
+    migrate_lock_timeout: str = "5s"
+    migrate_statement_timeout: str = "15min"
+    product_tables: list[str] = Field(default_factory=lambda: ["products", "product_variants"])
+    color_table: str = "color_mappings"
+    category_table: str = "categories"
+    min_colors: int = 20
+    api_sample_size: int = Field(10, ge=1)
+    api_sample_seed: int = 13
+    burst_requests: int = Field(120, ge=1)
+    burst_concurrency: int = Field(4, ge=1)
+    latency_p95_ms: float = 500.0
+    latency_high_ms: float = 1000.0
+    error_rate_high_pct: float = 1.0
+    error_rate_critical_pct: float = 5.0
+    error_window_minutes: float = Field(15.0, gt=0)
+    access_log: Path | None = Field(None, description="default LOG_DIR/access.log")
+    django_log: Path | None = Field(None, description="default LOG_DIR/django.log")
+    import_log: Path | None = Field(None, description="default LOG_DIR/import_products.log")
+    access_log_format: str = Field("gunicorn", description="gunicorn | nginx | combined | a regex with status, time")
+    monitor_interval_minutes: float = Field(15.0, gt=0)
+    monitor_duration_hours: float = Field(24.0, gt=0)
+    postflight_workers: int = Field(2, ge=0)
+    runbook: Path = Field(REPO.parent / "shared" / "seed" / "migration-guide-productvariant.md")
+    window_checks: bool = Field(True, description="false: run the bare steps (benchmark of the gate's overhead)")
+    onec_checkauth_url: str | None = Field(None, description="default BASE_URL+API_PREFIX/integration/1c/exchange/")
 
     _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
+    _window_lists = field_validator("expected_plan", "product_tables", mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod

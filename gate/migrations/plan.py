@@ -1,0 +1,48 @@
+"""``showmigrations --plan`` read as data: which migrations are applied and which are pending.
+
+>>> parse_plan("[X]  products.0001_initial\\n[ ]  products.0002_colormapping_productvariant\\n")
+[('products.0001_initial', True), ('products.0002_colormapping_productvariant', False)]
+"""
+
+from __future__ import annotations
+
+import re
+
+from gate.settings import Settings
+from gate.steps.commands import run_manage
+
+_LINE = re.compile(r"^\s*\[(?P<mark>[ X-])\]\s+(?P<name>[\w.]+)")
+
+
+class PlanUnavailable(RuntimeError):
+    """``showmigrations --plan`` failed on the target; the message carries its output tail."""
+
+
+def parse_plan(text: str) -> list[tuple[str, bool]]:
+    """``(app.name, applied)`` for each plan line, in plan order."""
+    out = []
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match:
+            out.append((match["name"], match["mark"] == "X"))
+    return out
+
+
+def pending_migrations(settings: Settings) -> list[str]:
+    """The target's pending migrations in plan order (``manage.py showmigrations --plan``)."""
+    proc = run_manage(settings, "showmigrations", "--plan")
+    if proc.returncode != 0:
+        raise PlanUnavailable(f"showmigrations --plan exited {proc.returncode}: {(proc.stderr or proc.stdout)[-800:]}")
+    return [name for name, applied in parse_plan(proc.stdout) if not applied]
+
+
+def compare_plan(pending: list[str], expected: list[str]) -> list[str]:
+    """MIG-01's findings: unexpected pending migrations and expected ones that are not pending.
+
+    >>> compare_plan(["products.0002_a", "orders.0002_cleanup"], ["products.0002_a"])
+    ['unexpected pending migration orders.0002_cleanup']
+    """
+    out = [f"unexpected pending migration {m}" for m in pending if m not in expected]
+    out += [f"expected migration {m} is not pending (applied already, or missing from the release)"
+            for m in expected if m not in pending]
+    return out

@@ -1,0 +1,285 @@
+"""A CommerceML package as facts: files, versions, ids, and the counts an import must produce.
+
+Why our own reader: expected counts must not come from the importer's code, or a bug there
+would be "proven" by itself. Files are streamed with ``lxml.etree.iterparse`` (elements cleared
+as they end), element local names are matched (namespaces vary by version), and the defusedxml
+rules are applied up front: a DTD or an entity declaration refuses the file before parsing.
+
+>>> pkg = read_package(Path("backend/sample_data/commerceml"))   # doctest: +SKIP
+>>> pkg.expected_products, pkg.expected_variants, pkg.expected_categories   # doctest: +SKIP
+(1000, 3400, 41)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = "КоммерческаяИнформация"
+SUPPORTED_VERSIONS = frozenset({"2.03", "2.04", "2.05", "2.06", "2.07", "2.08", "2.09", "2.10", "3.1"})
+KINDS = ("groups", "goods", "offers", "prices", "rests")
+_HEAD_BYTES = 64 * 1024
+_TRUE = {"true", "1", "да"}
+
+
+class HostileXml(ValueError):
+    """The file declares a DTD or entities (refused before parsing: defusedxml rules)."""
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _child(el: etree._Element, name: str) -> etree._Element | None:
+    for c in el:
+        if _local(c.tag) == name:
+            return c
+    return None
+
+
+def _text(el: etree._Element | None) -> str:
+    return (el.text or "") if el is not None else ""
+
+
+def _deleted(el: etree._Element) -> bool:
+    if (el.get("Статус") or "").strip().lower() == "удален":
+        return True
+    return _text(_child(el, "ПометкаУдаления")).strip().lower() in _TRUE
+
+
+@dataclass(slots=True)
+class XmlFile:
+    """One file of the package: what it holds and whether it reads cleanly."""
+
+    path: str
+    size: int = 0
+    version: str = ""
+    namespace: str = ""
+    kinds: list[str] = field(default_factory=list)
+    error: str = ""
+    complete: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """Read to the end without error, a supported version, closed root."""
+        return not self.error and self.complete and self.version in SUPPORTED_VERSIONS
+
+
+@dataclass(slots=True)
+class OnecPackage:
+    """Everything the gate knows about a package after one streaming pass over its files."""
+
+    root: str
+    files: list[XmlFile] = field(default_factory=list)
+    products: set[str] = field(default_factory=set)
+    deleted_products: set[str] = field(default_factory=set)
+    offers: set[str] = field(default_factory=set)
+    deleted_offers: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    price_types: set[str] = field(default_factory=set)
+    price_refs: set[str] = field(default_factory=set)
+    priced_offers: set[str] = field(default_factory=set)
+    duplicate_ids: list[str] = field(default_factory=list)
+    goods_rows: Counter[str] = field(default_factory=Counter)
+    offer_rows: Counter[str] = field(default_factory=Counter)
+
+    # facts -----------------------------------------------------------------------
+    @property
+    def kinds_present(self) -> set[str]:
+        """The kinds of data found across the files (goods, offers, prices, rests, groups)."""
+        return {k for f in self.files for k in f.kinds}
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        """ONE-02: required kinds that no file holds."""
+        return [k for k in KINDS if k not in self.kinds_present]
+
+    @property
+    def broken_files(self) -> list[str]:
+        """ONE-03: files that are not well-formed, truncated, hostile or of an unsupported version."""
+        out = []
+        for f in self.files:
+            if f.error:
+                out.append(f"{f.path}: {f.error}")
+            elif not f.complete:
+                out.append(f"{f.path}: truncated (does not end with </{ROOT}>)")
+            elif f.version not in SUPPORTED_VERSIONS:
+                out.append(f"{f.path}: unsupported CommerceML version {f.version or '(none)'}")
+        return out
+
+    @property
+    def orphan_offers(self) -> list[str]:
+        """Offers whose product is in no file of the package."""
+        return sorted(o for o in self.offers if o.split("#", 1)[0] not in self.products | self.deleted_products)
+
+    @property
+    def unresolved_price_types(self) -> list[str]:
+        """Price type ids used by prices that no ``ТипЦены`` defines."""
+        return sorted(self.price_refs - self.price_types) if self.price_types or self.price_refs else []
+
+    @property
+    def inconsistencies(self) -> list[str]:
+        """ONE-04: duplicate ids, orphan offers, unresolved price types."""
+        out = [f"duplicate id {d}" for d in self.duplicate_ids[:20]]
+        orphans = self.orphan_offers
+        if orphans:
+            out.append(f"{len(orphans)} offer(s) whose product is in no file, e.g. {orphans[0]}")
+        unresolved = self.unresolved_price_types
+        if unresolved:
+            out.append(f"{len(unresolved)} price type(s) used but not defined: {', '.join(unresolved[:5])}")
+        return out
+
+    @property
+    def expected_products(self) -> int:
+        """Products an import must produce: goods not deleted (one per product guid)."""
+        return len(self.products)
+
+    @property
+    def expected_variants(self) -> int:
+        """Offers resolving to imported goods + one default variant per product without offers."""
+        resolving = {o for o in self.offers if "#" in o and o.split("#", 1)[0] in self.products}
+        with_offers = {o.split("#", 1)[0] for o in resolving}
+        return len(resolving) + len(self.products - with_offers)
+
+    @property
+    def expected_categories(self) -> int:
+        """Categories an import must produce: the classifier's groups (not deleted)."""
+        return len(self.groups)
+
+    def counts(self) -> dict[str, int]:
+        """The expected counts as a dict (recorded in the run)."""
+        return {"products": self.expected_products, "variants": self.expected_variants,
+                "categories": self.expected_categories}
+
+    def to_json(self) -> str:
+        """A summary for the run directory (files and counts, not every id)."""
+        return json.dumps({"root": self.root, "files": [asdict(f) for f in self.files], "counts": self.counts(),
+                           "missing_kinds": self.missing_kinds, "broken_files": self.broken_files,
+                           "inconsistencies": self.inconsistencies}, ensure_ascii=False, indent=1)
+
+
+def xml_files(root: Path) -> list[Path]:
+    """Every ``*.xml`` under ``root`` (names are opaque), sorted."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+
+
+def _refuse_hostile(path: Path) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise HostileXml("declares a DTD or entities (refused: no DTD/entities)")
+
+
+def _ends_closed(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 512))
+        tail = fh.read().rstrip()
+    return tail.endswith(f"</{ROOT}>".encode())
+
+
+def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
+    info = XmlFile(rel, path.stat().st_size)
+    try:
+        _refuse_hostile(path)
+    except HostileXml as exc:
+        info.error = str(exc)
+        return info
+    info.complete = _ends_closed(path)
+    kinds: set[str] = set()
+    context = etree.iterparse(
+        str(path), events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+        huge_tree=True, remove_comments=True,
+    )
+    depth_classifier = 0
+    try:
+        for event, el in context:
+            name = _local(el.tag)
+            if event == "start":
+                if name == ROOT:
+                    info.version = el.get("ВерсияСхемы", "")
+                    info.namespace = etree.QName(el.tag).namespace or ""
+                elif name == "Классификатор":
+                    depth_classifier += 1
+                continue
+            if name == "Группа" and depth_classifier:
+                kinds.add("groups")
+                gid = _text(_child(el, "Ид")).strip()
+                if gid and not _deleted(el):
+                    pkg.groups.add(gid)
+            elif name == "Классификатор":
+                depth_classifier -= 1
+            elif name == "Товар":
+                kinds.add("goods")
+                gid = _text(_child(el, "Ид")).strip()
+                if gid:
+                    pkg.goods_rows[gid] += 1
+                    if pkg.goods_rows[gid] == 2:
+                        pkg.duplicate_ids.append(f"Товар {gid} in {rel}")
+                    base = gid.split("#", 1)[0]
+                    if _deleted(el):
+                        pkg.deleted_products.add(base)
+                    else:
+                        pkg.products.add(base)
+                        if "#" in gid:
+                            pkg.offers.add(gid)
+                el.clear()
+            elif name == "ТипЦены":
+                tid = _text(_child(el, "Ид")).strip()
+                if tid:
+                    pkg.price_types.add(tid)
+            elif name == "Предложение":
+                oid = _text(_child(el, "Ид")).strip()
+                prices = _child(el, "Цены")
+                if prices is not None:
+                    kinds.add("prices")
+                    for price in prices:
+                        ref = _text(_child(price, "ИдТипаЦены")).strip()
+                        if ref:
+                            pkg.price_refs.add(ref)
+                    if oid:
+                        pkg.priced_offers.add(oid)
+                if _child(el, "Остатки") is not None or _child(el, "Количество") is not None:
+                    kinds.add("rests")
+                if _child(el, "Наименование") is not None and oid:
+                    kinds.add("offers")
+                    pkg.offer_rows[oid] += 1
+                    if pkg.offer_rows[oid] == 2:
+                        pkg.duplicate_ids.append(f"Предложение {oid} in {rel}")
+                    (pkg.deleted_offers if _deleted(el) else pkg.offers).add(oid)
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        info.error = f"not well-formed: {exc}"
+    if info.error == "" and not info.version:
+        info.error = f"no <{ROOT} ВерсияСхемы=...> root"
+    info.kinds = sorted(kinds)
+    return info
+
+
+def read_package(root: Path) -> OnecPackage:
+    """Stream every XML file under ``root`` once and collect the package's facts."""
+    pkg = OnecPackage(str(root))
+    if not root.is_dir():
+        return pkg
+    for path in xml_files(root):
+        pkg.files.append(_read_file(path, pkg, str(path.relative_to(root))))
+    pkg.offers -= pkg.deleted_offers
+    return pkg
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root`` (IMP-03: the package before and after the import)."""
+    out: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        out[str(path.relative_to(root))] = h.hexdigest()
+    return out

@@ -1,0 +1,1 @@
+"""The migration window: its stages, the step runner and journal, the destructive-step guard."""

@@ -1,0 +1,104 @@
+"""Facts the window's checks assert, as plain functions (self-tests call them on faulty inputs).
+
+>>> flush_plan_findings({"deleted": {"products": 3, "order_items": 2}, "updated": {}}, ["order_items"], ["products"])
+['the flush would delete or update protected table order_items (2 rows)']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def flush_plan_findings(plan: dict[str, Any], protected: Iterable[str], product_tables: Iterable[str]) -> list[str]:
+    """FLS-01: what in a dry-run plan is not a product table, and any protected table it reaches."""
+    protected, product_tables = set(protected), set(product_tables)
+    out = []
+    touched = {**plan.get("updated", {}), **plan.get("deleted", {})}
+    for table, rows in sorted(touched.items()):
+        if table in protected:
+            out.append(f"the flush would delete or update protected table {table} ({rows} rows)")
+    for table in plan.get("blocked_by", []) or []:
+        out.append(f"the flush is blocked by PROTECT/RESTRICT from {table}")
+    for table, rows in sorted(plan.get("deleted", {}).items()):
+        if table not in protected and table not in product_tables and rows:
+            out.append(f"the flush would delete {rows} rows of {table}, not a product table")
+    return out
+
+
+def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_written: int,
+                    package_files: int) -> list[str]:
+    """IMP-01: the import session completed, its log has no ERROR, it wrote rows, it read every file."""
+    out = []
+    if session is None:
+        out.append("no import session recorded (import_sessions is empty)")
+    else:
+        if session.get("status") != "completed":
+            out.append(f"import session {session.get('id')} is {session.get('status')}: "
+                       f"{(session.get('error_message') or '')[:200]}")
+        report = session.get("report") or {}
+        processed = _files_processed(report)
+        if processed is not None and package_files and processed != package_files:
+            out.append(f"files processed {processed} ≠ files in the package {package_files}")
+        records = _records(report)
+        if records == 0:
+            out.append("the import session reports completed with 0 records")
+    if rows_written == 0:
+        out.append("the import wrote no rows (products and product_variants are empty)")
+    if log_errors:
+        out.append(f"{len(log_errors)} ERROR line(s) in the import log, first: {log_errors[0][:200]}")
+    return out
+
+
+def _files_processed(report: dict[str, Any]) -> int | None:
+    for key in ("files_processed", "files", "processed_files"):
+        value = report.get(key)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, list):
+            return len(value)
+    return None
+
+
+def _records(report: dict[str, Any]) -> int | None:
+    for key in ("records", "records_processed", "total_records", "rows"):
+        value = report.get(key)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """IMP-03: files whose sha256 changed, that disappeared, or that appeared."""
+    out = [f"{p}: changed" for p in sorted(before) if p in after and after[p] != before[p]]
+    out += [f"{p}: gone" for p in sorted(set(before) - set(after))]
+    out += [f"{p}: new" for p in sorted(set(after) - set(before))]
+    return out
+
+
+def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped_colors: set[str]) -> list[str]:
+    """PST-05: the detail answers 200 with non-empty variants, each priced, mapped colors with a hex."""
+    if status != 200 or body is None:
+        return [f"{slug}: HTTP {status}"]
+    variants = body.get("variants") or []
+    if not variants:
+        return [f"{slug}: variants[] is empty"]
+    out = []
+    for v in variants:
+        if v.get("price") in (None, "") and v.get("retail_price") in (None, ""):
+            out.append(f"{slug}: variant {v.get('sku')} has no price")
+        color = (v.get("color_name") or "").strip().lower()
+        if color and color in mapped_colors and not HEX.match(str(v.get("color_hex") or "")):
+            out.append(f"{slug}: variant {v.get('sku')} color {v.get('color_name')!r} is mapped but has no hex")
+    return out
+
+
+def read_json(path: Path) -> Any:
+    """JSON of a run artefact (``None`` when it does not exist)."""
+    import json
+
+    return json.loads(path.read_text()) if path.exists() else None

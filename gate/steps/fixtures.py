@@ -1,0 +1,108 @@
+"""Fixtures of the window's checks (registered by ``gate.plugin``): 1C package, API, logs, journal.
+
+>>> def test_products_count(onec_package, target_db):    # doctest: +SKIP
+...     assert count(target_db, "products") == onec_package.expected_products
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.run import Run
+from gate.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def onec_package(settings: Settings, run: Run) -> Any:
+    """The 1C package read by the gate's own streaming reader (summary saved in the run)."""
+    from gate.onec import read_package
+
+    if settings.database_url is None:
+        pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")
+    if not settings.onec_data_dir.is_dir():
+        pytest.fail(f"ONEC_DATA_DIR={settings.onec_data_dir}: no such directory", pytrace=False)
+    package = read_package(settings.onec_data_dir)
+    (run.dir / "onec_package.json").write_text(package.to_json())
+    return package
+
+
+@pytest.fixture(scope="session")
+def api(settings: Settings) -> Any:
+    """The target's public API over HTTP (``BASE_URL`` + ``API_PREFIX``)."""
+    from gate.http import ApiClient
+
+    return ApiClient(settings.base_url, settings.api_prefix)
+
+
+@pytest.fixture(scope="session")
+def linter(settings: Settings) -> Any:
+    """The runbook linter bound to the configured target (RUN-01..03)."""
+    from gate.runbook import Linter
+
+    if settings.database_url is None:
+        pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")
+    return Linter(settings)
+
+
+@pytest.fixture
+def journal(run: Run) -> dict[str, dict[str, Any]]:
+    """Per step its last journal state (``steps[]``)."""
+    return {s["name"]: s for s in run.steps()}
+
+
+@pytest.fixture(scope="session")
+def log_paths(settings: Settings) -> dict[str, Path | None]:
+    """The access log, django.log and the import log (``LOG_DIR`` defaults)."""
+    base = settings.log_dir
+    return {
+        "access": settings.access_log or (base / "access.log" if base else None),
+        "django": settings.django_log or (base / "django.log" if base else None),
+        "import": settings.import_log or (base / "import_products.log" if base else None),
+    }
+
+
+@pytest.fixture(scope="session")
+def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any) -> Any:
+    """One bounded burst of real requests (list, categories, a detail), saved in the run."""
+    from gate.http import burst
+
+    paths = ["/products/", "/categories/"]
+    row = target_db.conn.execute(
+        "SELECT slug FROM products WHERE is_active ORDER BY id LIMIT 1").fetchone()
+    if row:
+        paths.append(f"/products/{row[0]}/")
+    result = burst(api, paths, settings.burst_requests, settings.burst_concurrency)
+    (run.dir / "latency_burst.json").write_text(json.dumps({
+        "requests": result.count, "concurrency": settings.burst_concurrency, "p95_ms": result.p95_ms,
+        "p50_ms": result.percentile_ms(50), "errors": result.errors, "histogram": result.histogram(),
+        "paths": paths}, indent=1))
+    return result
+
+
+def count(db: Any, table: str, where: str = "") -> int:
+    """``count(*)`` of a table through the read-only connection."""
+    from psycopg import sql
+
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+    if where:
+        query = query + sql.SQL(" WHERE " + where)  # noqa: S608 - constant fragments from the tests
+    row = db.conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
+
+
+WINDOW_CHECK_PREFIXES = ("MNT-", "DEP-", "RUN-", "MIG-", "ONE-", "COL-", "FLS-", "IMP-", "PST-", "MON-")
+
+
+@pytest.fixture(autouse=True)
+def _window_checks_need_a_target(request: pytest.FixtureRequest) -> None:
+    """The window's checks skip (a manual item, never a pass) when no target is configured at all."""
+    mark = request.node.get_closest_marker("check")
+    if mark is None or not mark.args or not str(mark.args[0]).startswith(WINDOW_CHECK_PREFIXES):
+        return
+    settings = request.getfixturevalue("settings")
+    if settings.database_url is None:
+        pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")

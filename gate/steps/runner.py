@@ -1,0 +1,339 @@
+"""The step runner: runs the window's stages, journals every step, stops at the first failure.
+
+Each step script runs with the target's environment (``gate.steps.commands.target_env``), its
+output teed to ``RUN_DIR/steps/<step>.log``; the journal (``RUN_DIR/journal.jsonl``) gets a start
+entry and an end entry (duration, exit code, budget, output tail) per step, and ``summary.json``
+``steps[]`` is rebuilt from it after each one. Checks run as pytest sessions over the same
+``RUN_DIR`` (``--check`` ids), so every phase appends to one run and one verdict.
+
+The window stops when the verdict so far is NO-GO or ROLLBACK; MONITOR and HOTFIX let it go on
+(the matrix says: the site goes live and is watched or fixed forward, maintenance must go off).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from gate import checks
+from gate.run import Run, StepRecord, now_utc, write_summary
+from gate.settings import REPO, Settings
+from gate.steps.budgets import budgets_from
+from gate.steps.commands import target_env
+from gate.steps.plan import SCRIPTS, STAGE_NAMES, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.types import Outcome, Verdict
+from gate.verdict import CheckResult
+
+STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
+TAIL_LINES = 30
+GATE_TEST_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
+PROTECTED_BEFORE = "mig04_before.json"
+ONEC_BEFORE = "onec_before.json"
+
+
+class ResumeRefused(RuntimeError):
+    """``FROM=<step>`` cannot resume here; the message says why and what to do."""
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of the live view."""
+
+    name: str
+    kind: str
+    status: str = "pending"
+    budget_s: float | None = None
+    started: float | None = None
+    elapsed_s: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class WindowRunner:
+    """Runs stages of the window against the configured target, into one run."""
+
+    settings: Settings
+    run: Run
+    confirm: bool = False
+    console: Console = field(default_factory=Console)
+    checks_on: bool = True
+    rows: list[Row] = field(default_factory=list)
+    tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=6))
+    live: Live | None = None
+    budgets: dict[str, int] = field(default_factory=dict)
+    python: str = field(default_factory=lambda: str(REPO / ".venv" / "bin" / "python"))
+
+    def __post_init__(self) -> None:
+        self.budgets = budgets_from(self.settings.runbook)
+        if not Path(self.python).exists():
+            self.python = sys.executable
+
+    # journal ---------------------------------------------------------------------------------
+    def completed_steps(self) -> dict[str, dict[str, Any]]:
+        """Steps whose last journal entry ended with exit code 0."""
+        return {s["name"]: s for s in self.run.steps() if s.get("exit_code") == 0}
+
+    def _refresh_summary(self, results: list[CheckResult] | None = None) -> dict[str, Any]:
+        extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate"}
+        summary, _ = write_summary(self.run, results or [], self.settings.target, self.settings.release_tag, extra)
+        return summary
+
+    # live view -------------------------------------------------------------------------------
+    def _window_left(self) -> str:
+        if self.settings.window_open:
+            return "window open (rehearsal)"
+        tz = ZoneInfo(self.settings.window_tz)
+        now = (self.settings.window_now or datetime.now(tz)).astimezone(tz)
+        hh, mm = (int(x) for x in self.settings.window_end.split(":"))
+        end = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if end < now:
+            end += timedelta(days=1)
+        left = end - now
+        return f"window closes {end:%H:%M} {self.settings.window_tz}: {int(left.total_seconds() // 60)} min left"
+
+    def render(self) -> Group:
+        """The live view: every stage/step, its status, elapsed versus budget, and the output tail."""
+        table = Table(title=f"migration window — run {self.run.run_id} — {self._window_left()}", expand=False)
+        for col in ("step", "kind", "status", "elapsed / budget", "detail"):
+            table.add_column(col, overflow="fold", max_width=70 if col == "detail" else None)
+        styles = {"running": "bold cyan", "passed": "green", "done": "green", "failed": "bold red",
+                  "skipped": "yellow", "refused": "bold red", "over budget": "bold yellow"}
+        for row in self.rows:
+            elapsed = row.elapsed_s + (time.monotonic() - row.started if row.status == "running" and row.started
+                                       else 0)
+            budget = f" / {row.budget_s:.0f}s" if row.budget_s else ""
+            over = row.budget_s and elapsed > row.budget_s
+            table.add_row(row.name, row.kind, Text(row.status, style=styles.get(row.status, "")),
+                          Text(f"{elapsed:.1f}s{budget}", style="bold yellow" if over else ""), row.detail)
+        tail = Text("\n".join(self.tail), style="dim")
+        return Group(table, tail)
+
+    def _event(self, row: Row) -> None:
+        if self.live is not None:
+            self.live.update(self.render())
+        elif row.status != "running":
+            self.console.print(f"[{row.status:>8}] {row.kind:<6} {row.name:<18} {row.elapsed_s:7.1f}s  {row.detail}",
+                               markup=False, highlight=False)
+        else:
+            self.console.print(f"[ running] {row.kind:<6} {row.name}", markup=False, highlight=False)
+
+    # steps -----------------------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        """The environment of step scripts and check sessions."""
+        extra = {"RUN_ID": self.run.run_id, "GATE_PYTHON": self.python,
+                 "CONFIRM": "yes" if (self.confirm or self.settings.confirm) else "",
+                 "MIGRATE_LOCK_TIMEOUT": self.settings.migrate_lock_timeout,
+                 "MIGRATE_STATEMENT_TIMEOUT": self.settings.migrate_statement_timeout,
+                 "IMPORT_READS_COPY": "yes" if self.settings.import_reads_copy else "",
+                 "IMPORT_ARGS": self.settings.import_args,
+                 "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix}
+        for key in ("maintenance_on_cmd", "maintenance_off_cmd", "deploy_cmd", "app_stop_cmd", "app_start_cmd"):
+            value = getattr(self.settings, key)
+            if value:
+                extra[key.upper()] = value
+        return target_env(self.settings, self.run.dir, extra)
+
+    def run_step(self, name: str, script: Path) -> int:
+        """Run one step script; journal it; return its exit code."""
+        budget = self.budgets.get(name)
+        row = Row(name, "step", "running", budget, time.monotonic())
+        self.rows.append(row)
+        record = StepRecord(name, budget_s=budget)
+        self.run.record_step(record)
+        self._event(row)
+        log_dir = self.run.dir / "steps"
+        log_dir.mkdir(exist_ok=True)
+        tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        t0 = time.monotonic()
+        with (log_dir / f"{name}.log").open("w") as log:
+            proc = subprocess.Popen(["bash", str(script)], cwd=REPO, env=self.env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, bufsize=1)
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                tail.append(line.rstrip("\n"))
+                self.tail.append(f"{name}: {line.rstrip()}"[:160])
+                if self.live is not None:
+                    self.live.update(self.render())
+            code = proc.wait()
+        duration = round(time.monotonic() - t0, 3)
+        over = bool(budget and duration > budget)
+        self.run.record_step(StepRecord(
+            name, budget_s=budget, duration_s=duration, exit_code=code, started_at=record.started_at,
+            finished_at=now_utc().isoformat(), output_tail="\n".join(tail)[-2000:],
+        ))
+        if over:
+            self._journal_note(name, f"over budget: {duration:.0f}s > {budget}s")
+        row.elapsed_s, row.started = duration, None
+        row.status = "done" if code == 0 else ("refused" if code == 3 else "failed")
+        if over and code == 0:
+            row.status = "over budget"
+        row.detail = (f"exit {code}" + (f": {tail[-1][:100]}" if code and tail else ""))
+        self._event(row)
+        self._refresh_summary()
+        return code
+
+    def _journal_note(self, name: str, note: str) -> None:
+        with (self.run.dir / "journal.jsonl").open("a") as fh:
+            fh.write(json.dumps({"name": name, "event": "note", "note": note, "at": now_utc().isoformat()}) + "\n")
+
+    def fail_step(self, name: str, code: int) -> None:
+        """Record the failed step as the failure of the claim it did not keep (migrate → MIG-02…)."""
+        check_id = STEP_FAILURE_CHECK.get(name)
+        if not check_id:
+            return
+        known = checks.CHECKS[check_id]
+        log = self.run.dir / "steps" / f"{name}.log"
+        last = ""
+        if log.exists():
+            lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            last = lines[-1][:300] if lines else ""
+        message = f"step {name} exited {code}" + (f": {last}" if last else "") + f" (log: steps/{name}.log)"
+        self._refresh_summary([CheckResult(check_id, Outcome.FAILED, known.severity, message, 0.0,
+                                           known.phase.value)])
+
+    # checks ----------------------------------------------------------------------------------
+    def run_checks(self, label: str, ids: tuple[str, ...], xdist: bool = False) -> bool:
+        """Run the checks ``ids`` as one pytest session into this run; True when none failed."""
+        if not ids:
+            return True
+        row = Row(label, "checks", "running", None, time.monotonic(), detail=",".join(ids))
+        self.rows.append(row)
+        self._event(row)
+        argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
+                "--check", ",".join(ids), "-q", "--no-header", "-rN", "--color=no"]
+        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1:
+            argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
+        log_dir = self.run.dir / "checks"
+        log_dir.mkdir(exist_ok=True)
+        t0 = time.monotonic()
+        with (log_dir / f"{label}.log").open("w") as log:
+            proc = subprocess.run(argv, cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False)
+        row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
+        summary = self.run.read_summary()
+        rows = {r["id"]: r for r in summary.get("checks", [])}
+        failed = [i for i in ids if rows.get(i, {}).get("outcome") == "failed"]
+        missing = [i for i in ids if i not in rows]
+        skipped = [i for i in ids if rows.get(i, {}).get("outcome") == "skipped"]
+        if missing:
+            results = [CheckResult(i, Outcome.FAILED, checks.CHECKS[i].severity,
+                                   f"did not report (pytest exit {proc.returncode}; log checks/{label}.log)", 0.0,
+                                   checks.CHECKS[i].phase.value) for i in missing]
+            self._refresh_summary(results)
+            failed += missing
+        row.status = "failed" if failed else ("skipped" if skipped and len(skipped) == len(ids) else "passed")
+        parts = []
+        if failed:
+            parts.append("failed " + ", ".join(f"{i}: {rows.get(i, {}).get('message', '')[:80]}" for i in failed))
+        if skipped:
+            parts.append("skipped " + ",".join(skipped))
+        row.detail = "; ".join(parts) or f"{len(ids)} passed"
+        self._event(row)
+        return not failed
+
+    def verdict(self) -> str:
+        """The verdict of the run so far."""
+        return str(self.run.read_summary().get("verdict", Verdict.GO.value))
+
+    # hooks -----------------------------------------------------------------------------------
+    def hook(self, name: str) -> None:
+        """Facts taken right before a step (read-only): protected tables, the 1C package's hashes."""
+        if name == "protected_before" and self.settings.database_url is not None:
+            from gate.db.snapshot import snapshot_of
+
+            snap = snapshot_of(self.settings.dsn(), self.settings.target, self.settings.protected_tables)
+            snap.save(self.run.dir / PROTECTED_BEFORE)
+        elif name == "onec_before":
+            from gate.onec.package import file_hashes
+
+            hashes = file_hashes(self.settings.onec_data_dir) if self.settings.onec_data_dir.is_dir() else {}
+            (self.run.dir / ONEC_BEFORE).write_text(json.dumps(hashes, indent=1))
+
+    # stages ----------------------------------------------------------------------------------
+    def run_stage(self, s: Stage, checks_on: bool | None = None) -> bool:
+        """Checks before, sub-steps, guard, hooks, the step, checks after; False = stop the window."""
+        on = self.checks_on if checks_on is None else checks_on
+        if on and not self.run_checks(f"{s.name}:before", s.before, s.xdist) and self.verdict() in STOP_VERDICTS:
+            return False
+        for sub in s.pre_steps:
+            code = self.run_step(sub, SCRIPTS / f"{sub}.sh")
+            if code != 0:
+                self.fail_step(sub, code)
+                return False
+            if sub == "flush_dry_run" and on and not self.run_checks("flush:plan", ("FLS-01",)):
+                return False
+        for hook in s.hooks:
+            self.hook(hook)
+        if s.script_path is not None:
+            code = self.run_step(s.name, s.script_path)
+            if code != 0:
+                self.fail_step(s.name, code)
+                return False
+        if on and not self.run_checks(f"{s.name}:after", s.after, s.xdist):
+            return self.verdict() not in STOP_VERDICTS
+        return True
+
+    def preconditions(self, start: str, repeat: bool) -> None:
+        """Resume checks: every earlier step completed, the start step not already done (unless repeat)."""
+        done = self.completed_steps()
+        index = STAGE_NAMES.index(start)
+        for s in STAGES[:index]:
+            if s.script and s.name not in done:
+                raise ResumeRefused(
+                    f"cannot resume at {start}: step {s.name} has not completed in run {self.run.run_id} "
+                    f"(resume at FROM={s.name})")
+        for s in STAGES[index:]:
+            if s.script and s.name in done and not repeat:
+                raise ResumeRefused(
+                    f"step {s.name} already completed in run {self.run.run_id} at {done[s.name].get('finished_at')}; "
+                    f"a completed step is never repeated silently: resume after it, or pass REPEAT=yes")
+
+    def run_window(self, start: str | None = None, only: str | None = None, repeat: bool = False,
+                   stop_after: str | None = None) -> str:
+        """Run the window (from ``start``, or one stage ``only``); returns the verdict."""
+        names = [only] if only else list(STAGE_NAMES[STAGE_NAMES.index(start):] if start else STAGE_NAMES)
+        if start:
+            self.preconditions(start, repeat)
+        self.rows = []
+        live = self.console.is_terminal and os.environ.get("GATE_LIVE", "1") != "0"
+        runner: Callable[[], None]
+
+        def body() -> None:
+            if start and self.checks_on:
+                previous = STAGES[STAGE_NAMES.index(start) - 1] if STAGE_NAMES.index(start) else None
+                if previous is not None and previous.after and not self.run_checks(
+                        f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in STOP_VERDICTS:
+                    return
+            for name in names:
+                if not self.run_stage(stage(name)):
+                    return
+                if name == stop_after:
+                    return
+
+        runner = body
+        if live:
+            with Live(self.render(), console=self.console, refresh_per_second=2, transient=False) as lv:
+                self.live = lv
+                try:
+                    runner()
+                finally:
+                    lv.update(self.render())
+                    self.live = None
+        else:
+            runner()
+        return self.verdict()

@@ -1,0 +1,125 @@
+"""``python -m gate.window``: the migration window (``make migrate``) and its phases (``make flush``…).
+
+    python -m gate.window migrate [--from STEP] [--confirm] [--repeat]
+    python -m gate.window step NAME [--confirm]      # one phase with its checks (make backup, make flush…)
+    python -m gate.window checks ID[,ID…]            # checks only, into the current run
+    python -m gate.window status                     # the journal of the run
+
+The run is ``RUN_DIR`` / ``RUN_ID`` (a new one for ``migrate``; for ``step``, ``--from`` and
+``status`` the latest run unless given). Exit status: the verdict's (GO 0, NO-GO 10, ROLLBACK
+20, MONITOR 30, HOTFIX 40); 2 bad usage or settings; 3 a destructive step refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from gate.console import render_summary
+from gate.run import Run
+from gate.settings import Settings, SettingsError, load_settings
+from gate.steps.plan import STAGE_NAMES
+from gate.steps.runner import ResumeRefused, WindowRunner
+from gate.types import EXIT_CODES, Verdict
+
+
+def _open_run(settings: Settings, fresh: bool) -> Run:
+    if settings.run_dir is not None or settings.run_id is not None:
+        return Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+    latest = settings.runs_root / "latest"
+    if not fresh and latest.exists():
+        return Run.open(latest.resolve())
+    return Run.open(None, None, settings.runs_root)
+
+
+def _ask_confirmation(console: Console) -> bool:
+    console.print("This window migrates the target and FLUSHES its catalog (after a verified backup).")
+    console.print("Type 'yes' to allow the destructive steps: ", end="")
+    try:
+        return input().strip().lower() == "yes"
+    except EOFError:
+        return False
+
+
+def _print_verdict(run: Run, console: Console) -> int:
+    summary = run.read_summary()
+    if not summary:
+        return 0
+    buffer = io.StringIO()
+    render_summary(summary, buffer, color=console.is_terminal, width=console.width or 140)
+    console.file.write(buffer.getvalue())
+    console.print(f"run directory: {run.dir}", markup=False, highlight=False)
+    return EXIT_CODES[Verdict(summary.get("verdict", "GO"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The CLI; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m gate.window", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    mig = sub.add_parser("migrate", help="the whole window")
+    mig.add_argument("--from", dest="start", choices=STAGE_NAMES, help="resume a stopped window at this step")
+    mig.add_argument("--to", dest="stop_after", choices=STAGE_NAMES, help="stop after this step")
+    mig.add_argument("--confirm", action="store_true", help="allow destructive steps (CONFIRM=yes)")
+    mig.add_argument("--repeat", action="store_true", help="allow repeating a step that already completed")
+    mig.add_argument("--no-checks", action="store_true", help="bare steps (benchmark); backup checks still run")
+    step = sub.add_parser("step", help="one phase with its checks")
+    step.add_argument("name", choices=STAGE_NAMES)
+    step.add_argument("--confirm", action="store_true")
+    step.add_argument("--repeat", action="store_true")
+    chk = sub.add_parser("checks", help="checks only, into the current run")
+    chk.add_argument("ids")
+    chk.add_argument("--xdist", action="store_true")
+    sub.add_parser("status", help="the journal of the run")
+    args = parser.parse_args(argv)
+    console = Console()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        console.print(f"settings: {exc}", markup=False)
+        return 2
+    fresh = args.command == "migrate" and not args.start
+    run = _open_run(settings, fresh)
+    os.environ["RUN_DIR"] = str(run.dir)
+    os.environ["RUN_ID"] = run.run_id
+    confirm = bool(getattr(args, "confirm", False) or settings.confirm)
+    if args.command == "migrate" and not confirm:
+        if sys.stdin.isatty() and _ask_confirmation(console):
+            confirm = True
+        else:
+            console.print("refused before anything started: the window flushes the catalog; "
+                          "give CONFIRM=yes (unattended) or answer 'yes'", markup=False)
+            return 3
+    runner = WindowRunner(settings, run, confirm=confirm, console=console,
+                          checks_on=settings.window_checks and not getattr(args, "no_checks", False))
+    if args.command == "status":
+        for entry in run.journal():
+            console.print(entry, markup=False, highlight=False)
+        return 0
+    if args.command == "checks":
+        ids = tuple(i.strip() for i in args.ids.split(",") if i.strip())
+        runner.run_checks("checks", ids, args.xdist)
+        return _print_verdict(run, console)
+    try:
+        if args.command == "migrate":
+            console.print(f"window run {run.run_id} → {settings.target} ({run.dir})", markup=False, highlight=False)
+            runner.run_window(start=args.start, repeat=args.repeat, stop_after=args.stop_after)
+        else:
+            if args.name in runner.completed_steps() and not args.repeat:
+                raise ResumeRefused(f"step {args.name} already completed in run {run.run_id}; pass REPEAT=yes")
+            runner.run_window(only=args.name, repeat=args.repeat)
+    except ResumeRefused as exc:
+        console.print(str(exc), markup=False)
+        return 3
+    return _print_verdict(run, console)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "Path"]

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runbook step 6 (02:25, 2 min): delete the catalog. Guarded: refuses (exit 3, nothing changed)
+# unless CONFIRM=yes AND this run's backup passed BKP-01..04 (summary.json). Not idempotent by
+# nature, but harmless to repeat: an empty catalog flushes to empty.
+source "$(dirname "$0")/_common.sh"
+"$GATE_PYTHON" -m gate.steps.guard flush ${CONFIRM:+--confirm}
+manage flush_products --confirm --skip-interactive --format json >"$RUN_DIR/flush_result.json"
+cat "$RUN_DIR/flush_result.json"; echo

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runbook step 7 (02:27, 30 min): the full import from 1C. IMPORT_READS_COPY=yes hands the
+# importer a copy of the package (for importers that move or delete what they read; IMP-03
+# checks the original is byte-identical afterwards). IMPORT_ARGS default --full.
+source "$(dirname "$0")/_common.sh"
+src="${ONEC_DATA_DIR:?ONEC_DATA_DIR is not set}"
+data="$src"
+if [[ "${IMPORT_READS_COPY:-}" == "yes" ]]; then
+    data="$RUN_DIR/onec-copy"
+    rm -rf "$data"
+    cp -a "$src" "$data"
+    say "importing from a copy: $data"
+fi
+read -r -a import_args <<<"${IMPORT_ARGS:---full}"
+manage import_products_from_1c "${import_args[@]}" --data-dir "$data"

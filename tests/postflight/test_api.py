@@ -1,0 +1,56 @@
+"""Step 8's curl lines over real HTTP: the list count, sampled details with variants, categories."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.steps.facts import variant_findings
+from gate.steps.fixtures import count
+
+
+@pytest.mark.check("PST-04", severity="critical")
+def test_product_list_count_equals_active_products(api, target_db, check_message):
+    """curl /api/products/ | jq '.count' = active products > 0."""
+    response = api.get("/products/")
+    assert response.status_code == 200, f"/products/ answered HTTP {response.status_code}"
+    api_count = response.json()["count"]
+    active = count(target_db, "products", "is_active")
+    assert api_count == active, f"/products/ count {api_count} ≠ {active} active products"
+    assert api_count > 0, "/products/ count is 0"
+    check_message(f"/products/ count {api_count} = active products")
+
+
+def _sample(target_db, settings) -> list[str]:
+    most = target_db.conn.execute(
+        "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE p.is_active "
+        "GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT 3").fetchall()
+    seeded = target_db.conn.execute(
+        "SELECT slug FROM products WHERE is_active ORDER BY md5(slug || %s), slug LIMIT %s",
+        (str(settings.api_sample_seed), settings.api_sample_size)).fetchall()
+    return list(dict.fromkeys([r[0] for r in most] + [r[0] for r in seeded]))
+
+
+@pytest.mark.check("PST-05", severity="critical")
+def test_sampled_product_details_have_variants(api, target_db, settings, check_message):
+    """curl /api/products/<slug>/ | jq '.variants | length' > 0, priced, mapped colors with a hex."""
+    slugs = _sample(target_db, settings)
+    assert slugs, "no active product to sample"
+    mapped = {r[0].strip().lower() for r in target_db.conn.execute(f"SELECT name FROM {settings.color_table}")}
+    findings = []
+    for slug in slugs:
+        response = api.get(f"/products/{slug}/")
+        body = response.json() if response.status_code == 200 else None
+        findings += variant_findings(slug, response.status_code, body, mapped)
+    assert not findings, "; ".join(findings[:10])
+    check_message(f"{len(slugs)} details sampled (seed {settings.api_sample_seed}, incl. the most variants)")
+
+
+@pytest.mark.check("PST-06", severity="critical")
+def test_category_count_equals_the_1c_groups(api, onec_package, check_message):
+    """curl /api/categories/ | jq '.count' = groups in the 1C classifier."""
+    response = api.get("/categories/")
+    assert response.status_code == 200, f"/categories/ answered HTTP {response.status_code}"
+    got = response.json()["count"]
+    assert got == onec_package.expected_categories, (
+        f"/categories/ count {got} ≠ {onec_package.expected_categories} groups in the 1C files")
+    check_message(f"/categories/ count {got} = expected")

@@ -1,0 +1,33 @@
+"""Post-Migration Monitoring (24 h): error rate and mean response time from the logs (`make monitor`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.logs.parse import access_entries, django_errors, error_rate, window_start
+from gate.types import Severity
+
+
+@pytest.mark.check("MON-01", severity="high")
+def test_error_rate_and_response_time_from_logs(settings, log_paths, effective_severity, check_message):
+    """grep -c ERROR django.log; awk request_time access.log: error rate < 1 %, mean response < 500 ms."""
+    if log_paths["access"] is None or not log_paths["access"].exists():
+        pytest.skip("no access log (LOG_DIR / ACCESS_LOG): monitoring cannot be read here")
+    since = window_start(settings.monitor_interval_minutes)
+    access = access_entries(log_paths["access"], settings.access_log_format, since)
+    errors = django_errors(log_paths["django"], since) if log_paths["django"] else []
+    rate = error_rate(access, errors, since)
+    check_message(rate.describe())
+    problems = []
+    if rate.pct >= settings.error_rate_critical_pct:
+        problems.append((Severity.CRITICAL, f"error rate {rate.pct:.2f} %"))
+    elif rate.pct >= settings.error_rate_high_pct:
+        problems.append((Severity.HIGH, f"error rate {rate.pct:.2f} %"))
+    if rate.mean_ms is not None and rate.mean_ms >= settings.latency_high_ms:
+        problems.append((Severity.HIGH, f"mean response {rate.mean_ms:.0f} ms"))
+    elif rate.mean_ms is not None and rate.mean_ms >= settings.latency_p95_ms:
+        problems.append((Severity.LOW, f"mean response {rate.mean_ms:.0f} ms"))
+    if problems:
+        worst = max((s for s, _ in problems), key=lambda s: s.rank)
+        effective_severity(worst)
+        pytest.fail("; ".join(p for _, p in problems) + f" ({rate.describe()})", pytrace=False)

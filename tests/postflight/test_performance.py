@@ -1,0 +1,53 @@
+"""Response time and error rate with the Rollback Decision Matrix's thresholds (effective severities)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.logs.parse import access_entries, django_errors, error_rate, window_start
+from gate.types import Severity
+from gate.verdict import tiered_severity
+
+
+def latency_severity(p95_ms: float, settings) -> Severity | None:
+    """PST-08: < p95 threshold passes; up to the high threshold low; above it high."""
+    return tiered_severity(p95_ms, [(settings.latency_p95_ms, Severity.LOW), (settings.latency_high_ms, Severity.HIGH)])
+
+
+def error_severity(pct: float, settings) -> Severity | None:
+    """PST-09 / MON-01: < 1 % passes; 1–5 % high; above 5 % critical."""
+    return tiered_severity(pct, [(settings.error_rate_high_pct, Severity.HIGH),
+                                 (settings.error_rate_critical_pct, Severity.CRITICAL)])
+
+
+@pytest.mark.xdist_group("latency")
+@pytest.mark.check("PST-08", severity="high")
+def test_response_time_p95(latency_burst, settings, effective_severity, check_message):
+    """Response time: p95 < 500 ms (a bounded burst of real requests); 500–1000 ms low, above high."""
+    p95 = latency_burst.p95_ms
+    severity = latency_severity(p95, settings)
+    message = f"p95 {p95:.0f} ms over {latency_burst.count} requests (concurrency {settings.burst_concurrency})"
+    check_message(message)
+    if severity is not None:
+        effective_severity(severity)
+        pytest.fail(f"{message} ≥ {settings.latency_p95_ms:.0f} ms ({severity.value})", pytrace=False)
+
+
+@pytest.mark.xdist_group("latency")
+@pytest.mark.check("PST-09", severity="critical")
+def test_error_rate(latency_burst, settings, log_paths, journal, effective_severity, check_message):
+    """Error rate < 1 % in the logs since maintenance went off (and in the burst); 1–5 % high, above critical."""
+    from datetime import datetime
+
+    off = journal.get("maintenance_off", {}).get("finished_at")
+    since = window_start(settings.error_window_minutes, datetime.fromisoformat(off) if off else None)
+    access = access_entries(log_paths["access"], settings.access_log_format, since) if log_paths["access"] else []
+    errors = django_errors(log_paths["django"], since) if log_paths["django"] else []
+    rate = error_rate(access, errors, since)
+    pct = max(rate.pct, latency_burst.error_rate_pct)
+    message = rate.describe() + f"; burst {latency_burst.error_rate_pct:.2f} %"
+    check_message(message)
+    severity = error_severity(pct, settings)
+    if severity is not None:
+        effective_severity(severity)
+        pytest.fail(f"error rate {pct:.2f} % ({severity.value}): {message}", pytrace=False)

@@ -1,0 +1,15 @@
+"""Orders, carts, users and favorites survived the whole window (vs the pre-migration snapshot)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.check("PST-07", severity="critical")
+def test_protected_tables_equal_pre_migration_snapshot(settings, target_db, pre_snapshot, check_message):
+    """Protected tables: row counts and content hashes = the snapshot taken with the backup."""
+    protected = [t for t in settings.protected_tables if t in pre_snapshot.tables]
+    assert protected, "none of PROTECTED_TABLES is in the pre-migration snapshot"
+    differences = pre_snapshot.only(protected).diff(target_db.snapshot(protected), content_only=True)
+    assert not differences, "; ".join(differences)
+    check_message(f"{len(protected)} protected tables unchanged: {', '.join(protected)}")

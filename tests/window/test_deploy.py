@@ -1,0 +1,58 @@
+"""Step 3: Deploy New Code — the release's code is deployed, its requirements hold, the runbook fits it."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.steps.deployed import deployed_release, requirements_check
+from gate.steps.window_manifest import window_lines
+
+
+@pytest.mark.check("DEP-01", severity="critical")
+def test_code_at_release_tag_and_requirements_satisfied(settings, check_message):
+    """git checkout <tag> + pip install -r requirements.txt: code at RELEASE_TAG, requirements satisfied."""
+    release = deployed_release(settings)
+    assert release.tag == settings.release_tag, (
+        f"deployed release is {release.tag or '(unknown)'} ({release.how}), expected RELEASE_TAG={settings.release_tag}")
+    ok, detail = requirements_check(settings)
+    assert ok, f"requirements not satisfied: {detail}"
+    check_message(f"{release.tag} ({release.how}); {detail}")
+
+
+@pytest.fixture(scope="module")
+def window_report(linter):
+    lines = window_lines()
+    linter.prepare(lines)
+    return [linter.lint_line(line) for line in lines]
+
+
+def _drift(reports, kind):
+    return [f"{r.text[:80]}: {r.detail}" for r in reports if r.status == "drift" and kind in r.detail]
+
+
+@pytest.mark.check("RUN-01", severity="critical")
+def test_every_management_command_and_option_exists(window_report, check_message):
+    """Every manage.py command and option the window's steps use parses on the deployed release (help)."""
+    bad = _drift(window_report, "manage.py") + _drift(window_report, "import")
+    assert not bad, "; ".join(bad)
+    check_message(f"{sum('manage.py' in r.detail for r in window_report)} manage.py lines parse")
+
+
+@pytest.mark.check("RUN-02", severity="critical")
+def test_every_script_and_tool_exists_with_a_fitting_version(window_report, check_message):
+    """Every script and shell tool the steps call exists, is executable, its version fits."""
+    bad = [f"{r.text[:80]}: {r.detail}" for r in window_report
+           if r.status == "drift" and "manage.py" not in r.detail and " → " not in r.detail
+           and "does not resolve" not in r.detail]
+    assert not bad, "; ".join(bad)
+    check_message("scripts and tools present: " + ", ".join(
+        sorted({r.detail.split(" (")[0] for r in window_report if r.status == "covered" and "manage.py" not in r.detail
+                and "/" not in r.detail.split(" ")[0]})))
+
+
+@pytest.mark.check("RUN-03", severity="critical")
+def test_every_api_route_resolves(window_report, check_message):
+    """Every API route the postflight and smoke use resolves (URL resolver, not HTTP: maintenance is on)."""
+    bad = _drift(window_report, "does not resolve")
+    assert not bad, "; ".join(bad)
+    check_message(f"{sum(' → ' in r.detail for r in window_report)} routes resolve")

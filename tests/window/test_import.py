@@ -1,0 +1,61 @@
+"""Step 7: Import from 1C — it succeeded, wrote rows, left the package untouched, kept its budget."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gate.logs.parse import django_errors
+from gate.onec.package import file_hashes
+from gate.steps.facts import changed_files, import_findings
+from gate.steps.runner import ONEC_BEFORE
+
+
+@pytest.mark.check("IMP-01", severity="critical")
+def test_import_succeeded_and_wrote_rows(settings, target_db, journal, log_paths, onec_package, run, check_message):
+    """import_products_from_1c --full: exit 0, session completed, no ERROR in its log, rows written."""
+    from gate.steps.fixtures import count
+
+    step = journal.get("import")
+    assert step is not None, "the import step has not run in this run"
+    assert step.get("exit_code") == 0, f"the import exited {step.get('exit_code')}: {step.get('output_tail', '')[-300:]}"
+    row = target_db.conn.execute(
+        "SELECT id, status, report, error_message FROM import_sessions ORDER BY id DESC LIMIT 1").fetchone()
+    session = None if row is None else {"id": row[0], "status": row[1], "report": row[2] or {},
+                                        "error_message": row[3]}
+    since = None
+    if step.get("started_at"):
+        from datetime import datetime
+
+        since = datetime.fromisoformat(step["started_at"])
+    log = log_paths["import"]
+    errors = django_errors(log, since) if log else []
+    written = sum(count(target_db, t) for t in settings.product_tables)
+    findings = import_findings(session, errors, written, len(onec_package.files))
+    assert not findings, "; ".join(findings)
+    (run.dir / "import_session.json").write_text(json.dumps(session, default=str, ensure_ascii=False, indent=1))
+    check_message(f"session {session['id']} completed, {written} rows, {step['duration_s']:.1f}s")
+
+
+@pytest.mark.check("IMP-03", severity="high")
+def test_import_left_the_package_untouched(settings, run, check_message):
+    """The 1C package is byte-identical after the import (sha256 of every file before = after)."""
+    path = run.dir / ONEC_BEFORE
+    assert path.exists(), f"no {ONEC_BEFORE}: the import step did not hash the package before"
+    before = json.loads(path.read_text())
+    after = file_hashes(settings.onec_data_dir)
+    changed = changed_files(before, after)
+    assert not changed, "the import changed the 1C package: " + "; ".join(changed[:10])
+    check_message(f"{len(before)} files byte-identical" + (" (importer read a copy)" if settings.import_reads_copy
+                                                            else ""))
+
+
+@pytest.mark.check("IMP-02", severity="high")
+def test_import_within_budget(journal, check_message):
+    """Импорт каталога из 1С: 30 min (the runbook's timetable)."""
+    step = journal.get("import")
+    assert step is not None and step.get("duration_s") is not None, "the import step has not finished in this run"
+    budget = step.get("budget_s") or 1800
+    assert step["duration_s"] <= budget, f"the import took {step['duration_s']:.0f}s > budget {budget:.0f}s"
+    check_message(f"{step['duration_s']:.1f}s of {budget:.0f}s")

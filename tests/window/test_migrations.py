@@ -1,0 +1,62 @@
+"""Step 4: Run Django Migrations — the plan is the release's, the SQL is linted, protected tables survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.db.snapshot import Snapshot
+from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
+from gate.migrations.plan import compare_plan, pending_migrations
+from gate.steps.commands import run_manage
+from gate.steps.runner import PROTECTED_BEFORE
+
+
+@pytest.mark.check("MIG-01", severity="critical")
+def test_pending_migrations_are_the_expected_plan(settings, run, check_message):
+    """showmigrations | grep "[ ]": the pending migrations are exactly the release's plan (EXPECTED_PLAN)."""
+    pending = pending_migrations(settings)
+    (run.dir / "pending_before.txt").write_text("\n".join(pending) + "\n")
+    findings = compare_plan(pending, settings.expected_plan)
+    assert not findings, "; ".join(findings)
+    check_message(f"{len(pending)} pending = expected: {', '.join(pending)}")
+
+
+@pytest.mark.check("MIG-03", severity="high")
+def test_pending_migration_sql_captured_and_linted(settings, run, check_message):
+    """The SQL of every pending migration (sqlmigrate) is captured and linted; waivers recorded."""
+    pending = pending_migrations(settings)
+    out_dir = run.dir / "migrations"
+    out_dir.mkdir(exist_ok=True)
+    waivers = load_waivers(settings.migration_waivers)
+    findings = []
+    for name in pending:
+        app, _, migration = name.partition(".")
+        proc = run_manage(settings, "sqlmigrate", app, migration)
+        assert proc.returncode == 0, f"sqlmigrate {app} {migration} exited {proc.returncode}: {proc.stderr[-500:]}"
+        (out_dir / f"{name}.sql").write_text(proc.stdout)
+        findings += apply_waivers(lint_sql(name, proc.stdout), waivers)
+    (out_dir / "lint.txt").write_text("\n".join(f.line() for f in findings) + "\n")
+    open_findings = [f for f in findings if not f.waived]
+    assert not open_findings, "; ".join(f.line() for f in open_findings[:10])
+    check_message(f"{len(pending)} migration(s) captured, {len(findings)} finding(s), all waived"
+                  if findings else f"{len(pending)} migration(s) captured, no finding")
+
+
+@pytest.mark.check("MIG-04", severity="critical")
+def test_protected_tables_unchanged_by_migrate(settings, run, target_db, check_message):
+    """Protected tables fingerprinted right before and right after migrate: migrate itself changed none."""
+    path = run.dir / PROTECTED_BEFORE
+    assert path.exists(), f"no {PROTECTED_BEFORE} in the run: the migrate step did not fingerprint before"
+    before = Snapshot.load(path)
+    after = target_db.snapshot(list(before.tables))
+    differences = before.diff(after, content_only=True)
+    assert not differences, "migrate changed protected tables: " + "; ".join(differences)
+    check_message(f"{len(before.tables)} protected tables identical before/after migrate")
+
+
+@pytest.mark.check("MIG-02", severity="critical")
+def test_no_pending_migrations_after_migrate(settings, check_message):
+    """showmigrations | grep "[ ]" after migrate: empty output."""
+    pending = pending_migrations(settings)
+    assert not pending, f"still pending after migrate: {', '.join(pending)}"
+    check_message("no pending migration")

@@ -1,0 +1,55 @@
+"""Step 5: Pre-Import Validation — 1C answers checkauth, the package is complete and consistent, colors."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.http.api import checkauth
+
+
+@pytest.mark.check("ONE-01", severity="critical")
+def test_onec_checkauth_answers_success(settings, check_message):
+    """curl -f $ONEC_HEALTHCHECK_URL: checkauth with credentials answers success, without them it refuses."""
+    url = settings.onec_healthcheck_url or settings.onec_checkauth_url or settings.api_url(
+        "/integration/1c/exchange/?type=catalog&mode=checkauth")
+    if not settings.onec_exchange_user or settings.onec_exchange_password is None:
+        pytest.skip("ONEC_EXCHANGE_USER/ONEC_EXCHANGE_PASSWORD not set: checkauth cannot be verified")
+    ok = checkauth(url, settings.onec_exchange_user, settings.onec_exchange_password.get_secret_value())
+    assert ok.success, f"checkauth with credentials answered HTTP {ok.status} {ok.first_line!r}, not success"
+    anonymous = checkauth(url, None, None)
+    assert anonymous.refused, f"checkauth without credentials was not refused (HTTP {anonymous.status})"
+    check_message("checkauth: success with credentials, refused without")
+
+
+@pytest.mark.check("ONE-02", severity="critical")
+def test_onec_files_present(onec_package, check_message):
+    """ls -la /path/to/1c/data/*.xml: goods, offers, prices, rests and groups are all there."""
+    assert onec_package.files, f"no XML file under {onec_package.root}"
+    assert not onec_package.missing_kinds, f"missing from the package: {', '.join(onec_package.missing_kinds)}"
+    check_message(f"{len(onec_package.files)} files: {', '.join(sorted(onec_package.kinds_present))}")
+
+
+@pytest.mark.check("ONE-03", severity="critical")
+def test_onec_xml_well_formed_complete_supported(onec_package, check_message):
+    """XML well-formed, not truncated, a supported CommerceML version, no DTD/entities."""
+    assert not onec_package.broken_files, "; ".join(onec_package.broken_files[:5])
+    versions = sorted({f.version for f in onec_package.files})
+    check_message(f"{len(onec_package.files)} files well-formed, CommerceML {', '.join(versions)}")
+
+
+@pytest.mark.check("ONE-04", severity="high")
+def test_onec_xml_consistent(onec_package, check_message):
+    """Unique ids, offers resolve to goods, price types resolve."""
+    assert not onec_package.inconsistencies, "; ".join(onec_package.inconsistencies)
+    c = onec_package.counts()
+    check_message(f"expected: {c['products']} products, {c['variants']} variants, {c['categories']} categories")
+
+
+@pytest.mark.check("COL-01", severity="low")
+def test_color_mappings_at_least_20(settings, target_db, check_message):
+    """ColorMapping.objects.count() >= 20 (read-only connection)."""
+    from gate.steps.fixtures import count
+
+    colors = count(target_db, settings.color_table)
+    assert colors >= settings.min_colors, f"{colors} color mappings < {settings.min_colors}"
+    check_message(f"{colors} color mappings")
