@@ -29,7 +29,7 @@ from typing import Any, Final
 from gate.report.budgets import human_duration
 from gate.report.matrix import decide_explanation
 from gate.report.redact import redact, redact_obj
-from gate.report.run import Run, list_runs
+from gate.report.run import Check, Run, list_runs
 from gate.report.sanitize import find_external, strip_external
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -79,6 +79,13 @@ class AllureReport:
 
 def _labels(result: dict[str, Any]) -> dict[str, str]:
     return {str(lbl.get("name")): str(lbl.get("value")) for lbl in result.get("labels") or [] if isinstance(lbl, dict)}
+
+
+def _tree_labels(labels: list[dict[str, str]], check: Check | None) -> list[dict[str, str]]:
+    """One tree for every check, "checks" → phase, whatever package or class the test lives in."""
+    kept = [lbl for lbl in labels if lbl.get("name") not in ("parentSuite", "suite", "subSuite")]
+    phase = check.phase if check else next((lbl["value"] for lbl in labels if lbl.get("name") == "suite"), "other")
+    return [*kept, {"name": "parentSuite", "value": "checks"}, {"name": "suite", "value": phase}]
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -157,6 +164,7 @@ class _Stage:
             name = str(result.get("name") or "")
             if check_id not in name:
                 result["name"] = f"{check_id} {name}".strip()
+            result["labels"] = _tree_labels(result.get("labels") or [], self.run.check(check_id))
             check = self.run.check(check_id)
             if check and check.title and not result.get("description"):
                 result["description"] = redact(check.title)
