@@ -243,7 +243,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 
 
 def _md(value: Any) -> str:
-    return clean(value).replace("|", "\\|").replace("\n", " ")
+    return clean(value).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(run: Run) -> str:
@@ -283,7 +283,8 @@ def render_markdown(run: Run) -> str:
         lines += ["No backup recorded for this run.", ""]
     lines += ["## Step timeline", "", "| step | duration | budget | share | state |", "|---|---|---|---|---|"]
     for step in run.steps:
-        share = f"{step.duration_s / step.budget_s * 100:.0f}%" if step.budget_s and step.duration_s is not None else "—"
+        ratio = step.duration_s / step.budget_s if step.budget_s and step.duration_s is not None else None
+        share = "—" if ratio is None else (f"{ratio * 100:.0f}%" if ratio >= 0.01 else "&lt;1%")
         state = "FAILED" if step.failed else ("over budget" if step.over_budget else "ok")
         lines.append(
             f"| {_md(step.name)} | {human_duration(step.duration_s)} | {human_duration(step.budget_s)} | {share} | {state} |"

@@ -86,6 +86,7 @@ def test_a_secret_in_a_message_is_redacted_everywhere(tmp_path: Path, monkeypatc
         assert "postgresql://gate:***@db.internal:5432/freesport" in text
     html = html_path.read_text()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in md_path.read_text()
     assert "The reverse migration (migrate products 0001_initial) fails." in html
 
 
