@@ -1,6 +1,8 @@
 """pytest fixtures for disposable PostgreSQL: the fixtures are the public API.
 
-Load with ``-p disposable_pg.pytest_plugin`` (or a ``pytest.ini`` ``addopts``). Fixtures:
+Load with ``-p disposable_pg.pytest_plugin``, or import the fixtures and hooks into a
+``conftest.py`` to scope them to one directory (``tests/disposable_pg`` does: the gate's plugin
+has a ``disposable_pg`` fixture of its own). Fixtures:
 
 - ``disposable_pg`` — a session-scoped, started server of the configured backend
   (``DISPOSABLE_PG=container|local|auto``); the backend name is in the test id (``[local]``).
@@ -98,8 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``disposable_pg`` by backend, so every test id names it (``[container]``)."""
-    if "disposable_pg" not in metafunc.fixturenames:
-        return
+    if "disposable_pg" not in metafunc.fixturenames or hasattr(
+        metafunc.definition, "_disposable_pg_backends"
+    ):
+        return  # also loaded through a conftest: parametrize once
     mark = metafunc.definition.get_closest_marker(BACKENDS_MARK)
     names = list(mark.args) if mark and mark.args else [configured_backend()]
     params = []
@@ -108,6 +112,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         marks = [pytest.mark.skip(reason=f"{name} backend unavailable: {reason}")] if reason else []
         params.append(pytest.param(name, id=name, marks=marks))
     metafunc.parametrize("disposable_pg", params, indirect=True, scope="session")
+    metafunc.definition._disposable_pg_backends = names  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

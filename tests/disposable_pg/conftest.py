@@ -1,12 +1,15 @@
-"""Load the disposable-PG plugin for these tests when pytest was not given ``-p`` for it."""
+"""The disposable-PG fixtures and hooks, for this directory only.
+
+Imported here rather than registered as a global plugin: the gate's own plugin defines a
+``disposable_pg`` fixture too, and ``make test`` collects both trees in one session.
+"""
 
 from __future__ import annotations
 
-import pytest
-
-PLUGIN = "disposable_pg.pytest_plugin"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin(PLUGIN):
-        config.pluginmanager.import_plugin(PLUGIN)
+from disposable_pg.pytest_plugin import (  # noqa: F401  (pytest finds them by name)
+    disposable_pg,
+    disposable_pg_factory,
+    fresh_database,
+    pytest_configure,
+    pytest_generate_tests,
+)
