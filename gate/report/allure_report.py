@@ -39,6 +39,16 @@ HISTORY_NAME: Final = "history.jsonl"
 HISTORY_LIMIT: Final = 30
 TEXT_SUFFIXES: Final = {".json", ".jsonl", ".txt", ".log", ".sql", ".csv", ".tsv", ".md", ".html", ".xml", ".yaml", ".yml", ".svg"}
 ARTIFACTS: Final[tuple[tuple[str, str, str | None], ...]] = (
+    ("backup.json", "backup manifest", "BKP-03"),
+    ("pre_snapshot.json", "pre-migration snapshot", "PST-07"),
+    ("mig04_before.json", "protected tables before migrate", "MIG-04"),
+    ("onec_before.json", "1C package hashes before the import", "IMP-03"),
+    ("onec_package.json", "1C package facts (expected counts)", "PST-01"),
+    ("flush_plan.json", "flush dry-run plan", "FLS-01"),
+    ("flush_result.json", "flush result", "FLS-02"),
+    ("monitor.jsonl", "monitoring", "MON-01"),
+    ("runbook-lint.json", "runbook lint", None),
+    ("steps/*.log", "step log", None),
     ("*count*", "count table", "PST-01"),
     ("*flush*dry*", "flush dry-run plan", "FLS-01"),
     ("*dry*run*", "dry-run plan", "FLS-01"),
@@ -61,6 +71,7 @@ _MIME: Final = {
     ".jsonl": "text/plain",
 }  # fmt: skip
 _SKIP_NAMES: Final = {"summary.json", "run.json", "signoff.md", "signoff.html", "signoff.png"}
+_ARTIFACT_DIRS: Final = {"steps", "artifacts", "attachments"}
 _MAX_ATTACHMENT_BYTES: Final = 5 * 1024 * 1024
 
 
@@ -113,10 +124,11 @@ def _result(name: str, status: str, *, labels: dict[str, str], description: str 
 
 
 def _iter_artifacts(run_dir: Path) -> Iterator[Path]:
-    skip_dirs = {"allure-results", REPORT_DIRNAME, ".sample-suite", "node_modules"}
+    """Top-level files of the run dir, and those under ``steps/`` or ``artifacts/`` (not the 1C copy, not Allure's)."""
     for path in sorted(run_dir.rglob("*")):
         rel = path.relative_to(run_dir)
-        if len(rel.parts) > 2 or any(p in skip_dirs or p.startswith(".") for p in rel.parts) or not path.is_file():
+        nested_ok = len(rel.parts) == 2 and rel.parts[0] in _ARTIFACT_DIRS
+        if not (len(rel.parts) == 1 or nested_ok) or rel.name.startswith(".") or not path.is_file():
             continue
         if path.name in _SKIP_NAMES or path.suffix.lower() not in _MIME or path.stat().st_size > _MAX_ATTACHMENT_BYTES:
             continue

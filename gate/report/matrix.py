@@ -27,7 +27,8 @@ class MatrixRow:
 
     @property
     def text(self) -> str:
-        return f"{self.problem} — {self.severity} — rollback: {self.rollback} — {self.action}"
+        parts = (self.problem, "" if self.severity == "—" else self.severity, f"rollback: {self.rollback}", self.action)
+        return " — ".join(p for p in parts if p)
 
 
 MATRIX: Final[tuple[MatrixRow, ...]] = (

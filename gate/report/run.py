@@ -85,6 +85,8 @@ class Backup:
     path: str
     sha256: str = ""
     size_bytes: int | None = None
+    duration_s: float | None = None
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,9 @@ def _backup_from(summary: dict[str, Any], run_dir: Path) -> Backup | None:
             return Backup(
                 path=str(data.get("path") or data.get("file")),
                 sha256=str(data.get("sha256") or ""),
-                size_bytes=int(size) if isinstance(size, int | float) else None,
+                size_bytes=int(size) if isinstance(size, int | float) and size else None,
+                duration_s=_float_or_none(data.get("duration_s")),
+                problem=str(data.get("refused") or data.get("error") or ""),
             )
         if isinstance(data, str) and data:
             return Backup(path=data)

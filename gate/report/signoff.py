@@ -155,7 +155,13 @@ def _decision_html(run: Run, decision: Decision) -> str:
 def _backup_html(run: Run) -> str:
     if not run.backup:
         return "<p>No backup recorded for this run (the window stopped before the backup step, or the manifest is missing).</p>"
-    size = f"<tr><th>size</th><td>{run.backup.size_bytes:,} bytes</td></tr>" if run.backup.size_bytes is not None else ""
+    backup = run.backup
+    size = f"<tr><th>size</th><td>{backup.size_bytes:,} bytes</td></tr>" if backup.size_bytes is not None else ""
+    if backup.duration_s is not None:
+        size += f"<tr><th>took</th><td>{h(human_duration(backup.duration_s))} (runbook: 10 min)</td></tr>"
+    if backup.problem:
+        size += f'<tr><th>problem</th><td class="warn">{h(backup.problem)}</td></tr>'
+
     return (
         f'<table class="backup"><tr><th>file</th><td class="mono">{h(run.backup.path)}</td></tr>'
         f'<tr><th>sha256</th><td class="mono">{h(run.backup.sha256 or "not recorded")}</td></tr>{size}</table>'
