@@ -99,8 +99,8 @@ def find_external(html: str) -> list[str]:
     found = [f"<{m.group('tag')} {m.group('attr')}={m.group('url')}>" for m in _ATTR_EXTERNAL.finditer(_strip_scripts(html))]
     found += [f"css {m.group(0)}" for m in _CSS_URL.finditer(_strip_scripts(html))]
     for code in _decoded_scripts(html):
-        if _TRACKING.search(code):
-            found.append(f"tracking code: {_TRACKING.search(code).group(0)}")  # type: ignore[union-attr]
+        if hit := _TRACKING.search(code):
+            found.append(f"tracking code: {hit.group(0)}")
         for m in _URL_IN_SCRIPT.finditer(code):
             window = code[m.start() : m.start() + 12]
             if not _ALLOWED_IN_SCRIPTS.match(window) and not _ALLOWED_IN_SCRIPTS.match(code[m.start() : m.end() + 1]):
