@@ -48,6 +48,39 @@ local-target: bootstrap ## a local FreeSport at v13.3: disposable PostgreSQL, se
 local-target-down: ## stop the local target and remove what it made
 	$(PY) -m gate.local_target down
 
+# The migration window (README "The migration window"): make migrate runs every phase in order;
+# each phase is also a target for a person running the window by hand. FROM=<step> resumes.
+.PHONY: migrate maintenance-on deploy migrate-db pre-import flush import postflight maintenance-off smoke \
+	runbook-lint monitor window-status
+WINDOW = $(GATE_ENV) $(if $(CONFIRM),CONFIRM=$(CONFIRM)) $(PY) -m gate.window
+WINDOW_STEP_FLAGS = $(if $(filter yes,$(REPEAT)),--repeat)
+migrate: bootstrap ## the whole window: preflight → backup → maintenance on → deploy → migrate → pre-import → flush → import → postflight → maintenance off → smoke (CONFIRM=yes, FROM=<step>)
+	$(WINDOW) migrate $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(WINDOW_STEP_FLAGS)
+maintenance-on: bootstrap ## window phase: maintenance on + MNT-01
+	$(WINDOW) step maintenance_on $(WINDOW_STEP_FLAGS)
+deploy: bootstrap ## window phase: deploy RELEASE_TAG (DEPLOY_CMD) + DEP-01, RUN-01..03
+	$(WINDOW) step deploy $(WINDOW_STEP_FLAGS)
+migrate-db: bootstrap ## window phase: MIG-01/03 → manage.py migrate (lock/statement timeouts) → MIG-04, MIG-02
+	$(WINDOW) step migrate $(WINDOW_STEP_FLAGS)
+pre-import: bootstrap ## window phase: the 1C package + ONE-01..04, COL-01
+	$(WINDOW) step pre_import $(WINDOW_STEP_FLAGS)
+flush: bootstrap ## window phase: dry run + FLS-01 → flush (CONFIRM=yes and this run's BKP-01..04 passed) → FLS-02
+	$(WINDOW) step flush $(WINDOW_STEP_FLAGS)
+import: bootstrap ## window phase: import_products_from_1c + IMP-01..03
+	$(WINDOW) step import $(WINDOW_STEP_FLAGS)
+postflight: bootstrap ## every postflight check (PST-01..10) against the target, in parallel (pytest-xdist), into the latest run
+	$(WINDOW) checks PST-01,PST-02,PST-03,PST-04,PST-05,PST-06,PST-07,PST-08,PST-09,PST-10 --xdist
+maintenance-off: bootstrap ## window phase: maintenance off + MNT-02
+	$(WINDOW) step maintenance_off $(WINDOW_STEP_FLAGS)
+smoke: bootstrap ## window phase: the runbook's smoke curls + PST-04/05/06/08/09 over HTTP
+	$(WINDOW) step smoke $(WINDOW_STEP_FLAGS)
+runbook-lint: bootstrap ## every command/script/URL/tool of RUNBOOK=<file.md> checked against the target, line by line
+	$(GATE_ENV) $(PY) -m gate.runbook $(or $(RUNBOOK),../shared/seed/migration-guide-productvariant.md)
+monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION_HOURS (24 h), appended to the run
+	$(GATE_ENV) $(PY) -m gate.steps.monitor
+window-status: ## the step journal of the latest run (or RUN_DIR=...)
+	$(GATE_ENV) $(PY) -m gate.window status
+
 .PHONY: serve
 serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)
 	$(PY) backend/scripts/serve.py

@@ -102,3 +102,27 @@ def read_json(path: Path) -> Any:
     import json
 
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def latency_severity(p95_ms: float, p95_threshold_ms: float = 500.0, high_ms: float = 1000.0) -> Any:
+    """PST-08: below the p95 threshold passes; up to ``high_ms`` fails low; above fails high.
+
+    >>> latency_severity(750).value, latency_severity(1200).value, latency_severity(120)
+    ('low', 'high', None)
+    """
+    from gate.types import Severity
+    from gate.verdict import tiered_severity
+
+    return tiered_severity(p95_ms, [(p95_threshold_ms, Severity.LOW), (high_ms, Severity.HIGH)])
+
+
+def error_severity(pct: float, high_pct: float = 1.0, critical_pct: float = 5.0) -> Any:
+    """PST-09 / MON-01: below 1 % passes; 1–5 % high; above 5 % critical.
+
+    >>> error_severity(3).value, error_severity(8).value, error_severity(0.5)
+    ('high', 'critical', None)
+    """
+    from gate.types import Severity
+    from gate.verdict import tiered_severity
+
+    return tiered_severity(pct, [(high_pct, Severity.HIGH), (critical_pct, Severity.CRITICAL)])

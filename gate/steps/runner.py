@@ -35,7 +35,7 @@ from gate.run import Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings
 from gate.steps.budgets import budgets_from
 from gate.steps.commands import target_env
-from gate.steps.plan import SCRIPTS, STAGE_NAMES, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.steps.plan import SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 
@@ -77,6 +77,8 @@ class WindowRunner:
     live: Live | None = None
     budgets: dict[str, int] = field(default_factory=dict)
     python: str = field(default_factory=lambda: str(REPO / ".venv" / "bin" / "python"))
+    stages: tuple[Stage, ...] = STAGES
+    scripts_dir: Path = SCRIPTS
 
     def __post_init__(self) -> None:
         self.budgets = budgets_from(self.settings.runbook)
@@ -271,7 +273,7 @@ class WindowRunner:
         if on and not self.run_checks(f"{s.name}:before", s.before, s.xdist) and self.verdict() in STOP_VERDICTS:
             return False
         for sub in s.pre_steps:
-            code = self.run_step(sub, SCRIPTS / f"{sub}.sh")
+            code = self.run_step(sub, self.scripts_dir / f"{sub}.sh")
             if code != 0:
                 self.fail_step(sub, code)
                 return False
@@ -279,8 +281,8 @@ class WindowRunner:
                 return False
         for hook in s.hooks:
             self.hook(hook)
-        if s.script_path is not None:
-            code = self.run_step(s.name, s.script_path)
+        if s.script is not None:
+            code = self.run_step(s.name, self.scripts_dir / f"{s.script}.sh")
             if code != 0:
                 self.fail_step(s.name, code)
                 return False
@@ -291,13 +293,14 @@ class WindowRunner:
     def preconditions(self, start: str, repeat: bool) -> None:
         """Resume checks: every earlier step completed, the start step not already done (unless repeat)."""
         done = self.completed_steps()
-        index = STAGE_NAMES.index(start)
-        for s in STAGES[:index]:
+        names = [x.name for x in self.stages]
+        index = names.index(start)
+        for s in self.stages[:index]:
             if s.script and s.name not in done:
                 raise ResumeRefused(
                     f"cannot resume at {start}: step {s.name} has not completed in run {self.run.run_id} "
                     f"(resume at FROM={s.name})")
-        for s in STAGES[index:]:
+        for s in self.stages[index:]:
             if s.script and s.name in done and not repeat:
                 raise ResumeRefused(
                     f"step {s.name} already completed in run {self.run.run_id} at {done[s.name].get('finished_at')}; "
@@ -306,7 +309,8 @@ class WindowRunner:
     def run_window(self, start: str | None = None, only: str | None = None, repeat: bool = False,
                    stop_after: str | None = None) -> str:
         """Run the window (from ``start``, or one stage ``only``); returns the verdict."""
-        names = [only] if only else list(STAGE_NAMES[STAGE_NAMES.index(start):] if start else STAGE_NAMES)
+        all_names = [x.name for x in self.stages]
+        names = [only] if only else (all_names[all_names.index(start):] if start else all_names)
         if start:
             self.preconditions(start, repeat)
         self.rows = []
@@ -315,12 +319,13 @@ class WindowRunner:
 
         def body() -> None:
             if start and self.checks_on:
-                previous = STAGES[STAGE_NAMES.index(start) - 1] if STAGE_NAMES.index(start) else None
+                previous = self.stages[all_names.index(start) - 1] if all_names.index(start) else None
                 if previous is not None and previous.after and not self.run_checks(
                         f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in STOP_VERDICTS:
                     return
+            by_name = {x.name: x for x in self.stages}
             for name in names:
-                if not self.run_stage(stage(name)):
+                if not self.run_stage(by_name[name] if name in by_name else stage(name)):
                     return
                 if name == stop_after:
                     return

@@ -5,19 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
-from gate.types import Severity
-from gate.verdict import tiered_severity
-
-
-def latency_severity(p95_ms: float, settings) -> Severity | None:
-    """PST-08: < p95 threshold passes; up to the high threshold low; above it high."""
-    return tiered_severity(p95_ms, [(settings.latency_p95_ms, Severity.LOW), (settings.latency_high_ms, Severity.HIGH)])
-
-
-def error_severity(pct: float, settings) -> Severity | None:
-    """PST-09 / MON-01: < 1 % passes; 1–5 % high; above 5 % critical."""
-    return tiered_severity(pct, [(settings.error_rate_high_pct, Severity.HIGH),
-                                 (settings.error_rate_critical_pct, Severity.CRITICAL)])
+from gate.steps.facts import error_severity as _error_severity
+from gate.steps.facts import latency_severity as _latency_severity
 
 
 @pytest.mark.xdist_group("latency")
@@ -25,7 +14,7 @@ def error_severity(pct: float, settings) -> Severity | None:
 def test_response_time_p95(latency_burst, settings, effective_severity, check_message):
     """Response time: p95 < 500 ms (a bounded burst of real requests); 500–1000 ms low, above high."""
     p95 = latency_burst.p95_ms
-    severity = latency_severity(p95, settings)
+    severity = _latency_severity(p95, settings.latency_p95_ms, settings.latency_high_ms)
     message = f"p95 {p95:.0f} ms over {latency_burst.count} requests (concurrency {settings.burst_concurrency})"
     check_message(message)
     if severity is not None:
@@ -47,7 +36,7 @@ def test_error_rate(latency_burst, settings, log_paths, journal, effective_sever
     pct = max(rate.pct, latency_burst.error_rate_pct)
     message = rate.describe() + f"; burst {latency_burst.error_rate_pct:.2f} %"
     check_message(message)
-    severity = error_severity(pct, settings)
+    severity = _error_severity(pct, settings.error_rate_high_pct, settings.error_rate_critical_pct)
     if severity is not None:
         effective_severity(severity)
         pytest.fail(f"error rate {pct:.2f} % ({severity.value}): {message}", pytrace=False)

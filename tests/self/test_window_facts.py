@@ -1,0 +1,123 @@
+"""Each window check's fact, failing on the fault it exists to catch (no target needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from gate.http.api import Burst, Sample, redact_url
+from gate.logs.parse import access_entries, django_errors, error_rate
+from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
+from gate.migrations.plan import compare_plan, parse_plan
+from gate.steps.facts import (
+    error_severity,
+    flush_plan_findings,
+    import_findings,
+    latency_severity,
+    variant_findings,
+)
+from gate.types import Severity
+
+PROTECTED = ["orders", "order_items", "carts", "cart_items", "users", "favorites"]
+
+
+def test_fls_01_cascade_into_order_items_fails_before_anything_is_deleted():
+    plan = {"deleted": {"products": 10, "product_variants": 30, "order_items": 4}, "updated": {}, "blocked_by": []}
+    assert flush_plan_findings(plan, PROTECTED, ["products", "product_variants"]) == [
+        "the flush would delete or update protected table order_items (4 rows)"]
+    assert not flush_plan_findings({"deleted": {"products": 1, "product_variants": 2}}, PROTECTED,
+                                   ["products", "product_variants"])
+
+
+def test_fls_01_set_null_on_a_protected_table_and_non_product_deletes_fail():
+    plan = {"deleted": {"products": 1, "brands": 2}, "updated": {"favorites": 1}, "blocked_by": ["carts"]}
+    found = flush_plan_findings(plan, PROTECTED, ["products"])
+    assert len(found) == 3 and any("favorites" in f for f in found) and any("brands" in f for f in found)
+
+
+def test_imp_01_completed_with_zero_records_and_files_mismatch_fail():
+    session = {"id": 7, "status": "completed", "report": {"records": 0, "files_processed": 2}}
+    found = import_findings(session, [], rows_written=0, package_files=9)
+    assert "files processed 2 ≠ files in the package 9" in found
+    assert "the import session reports completed with 0 records" in found
+    assert any("wrote no rows" in f for f in found)
+
+
+def test_imp_01_failed_session_and_error_lines_fail():
+    found = import_findings({"id": 1, "status": "failed", "error_message": "boom"},
+                            ["2026-01-01 02:30:00,1 ERROR importer boom"], 10, 9)
+    assert found[0].startswith("import session 1 is failed") and "ERROR line" in found[1]
+    assert not import_findings({"id": 2, "status": "completed", "report": {"files_processed": 9}}, [], 10, 9)
+
+
+def test_pst_05_product_without_variants_500_and_unmapped_hex_fail():
+    assert variant_findings("a", 200, {"variants": []}, set()) == ["a: variants[] is empty"]
+    assert variant_findings("b", 500, None, set()) == ["b: HTTP 500"]
+    variant = {"sku": "S1", "price": "10.00", "color_name": "Черный", "color_hex": None}
+    assert "mapped but has no hex" in variant_findings("c", 200, {"variants": [variant]}, {"черный"})[0]
+    assert not variant_findings("d", 200, {"variants": [{**variant, "color_hex": "#000000"}]}, {"черный"})
+    assert "no price" in variant_findings("e", 200, {"variants": [{"sku": "S", "price": None}]}, set())[0]
+
+
+def test_pst_08_tiers_follow_the_matrix():
+    slow = Burst([Sample("/", 200, s) for s in [0.1] * 90 + [0.7] * 10])
+    assert slow.p95_ms == 700.0 and latency_severity(slow.p95_ms) is Severity.LOW
+    assert latency_severity(1000.5) is Severity.HIGH and latency_severity(499) is None
+
+
+def _access_log(path, ok: int, errors: int, at: datetime) -> None:
+    stamp = at.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    lines = [f'1.2.3.4 - - [{stamp}] "GET /api/products/ HTTP/1.1" {500 if i < errors else 200} 5 "-" "c" '
+             f"request_time 0.0{i % 9 + 1}" for i in range(ok + errors)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_pst_09_three_percent_errors_in_the_access_log_is_high(tmp_path):
+    now = datetime.now(UTC)
+    _access_log(tmp_path / "access.log", 97, 3, now)
+    rate = error_rate(access_entries(tmp_path / "access.log"), [], now - timedelta(minutes=5))
+    assert rate.requests == 100 and rate.pct == 3.0
+    assert error_severity(rate.pct) is Severity.HIGH and error_severity(8.0) is Severity.CRITICAL
+
+
+def test_pst_09_window_excludes_what_happened_before_maintenance_went_off(tmp_path):
+    now = datetime.now(UTC)
+    _access_log(tmp_path / "access.log", 0, 50, now - timedelta(minutes=30))
+    rate = error_rate(access_entries(tmp_path / "access.log", since=now - timedelta(minutes=1)), [], now)
+    assert rate.requests == 0 and rate.pct == 0.0
+
+
+def test_django_log_error_lines_are_counted_and_nginx_request_time_parses(tmp_path):
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S,123")
+    (tmp_path / "django.log").write_text(f"{stamp} INFO x ok\n{stamp} ERROR django.request boom\n")
+    assert len(django_errors(tmp_path / "django.log")) == 1
+    (tmp_path / "nginx.log").write_text(
+        '1.1.1.1 - - [24/Nov/2026:02:10:00 +0300] "GET /api/products/ HTTP/1.1" 200 10 "-" "ua" 0.532\n')
+    assert access_entries(tmp_path / "nginx.log", "nginx")[0].seconds == 0.532
+
+
+def test_mig_01_unexpected_migration_and_mig_02_pending_are_named():
+    plan = parse_plan("[X]  products.0001_initial\n[ ]  products.0002_a\n[ ]  orders.0002_delete_test_orders\n")
+    pending = [n for n, applied in plan if not applied]
+    assert compare_plan(pending, ["products.0002_a"]) == ["unexpected pending migration orders.0002_delete_test_orders"]
+    assert compare_plan([], ["products.0002_a"])[0].startswith("expected migration products.0002_a is not pending")
+
+
+def test_mig_03_lint_rules_exemptions_and_waivers(tmp_path):
+    sql = """BEGIN;
+CREATE TABLE "product_variants" ("id" bigint NOT NULL, "sku" varchar(64) NOT NULL UNIQUE);
+CREATE INDEX "product_variants_sku_idx" ON "product_variants" ("sku");
+ALTER TABLE "orders" ADD COLUMN "channel" varchar(10) NOT NULL;
+CREATE INDEX "orders_channel_idx" ON "orders" ("channel");
+ALTER TABLE "products" DROP COLUMN "sku" CASCADE;
+COMMIT;"""
+    findings = lint_sql("products.0004_x", sql)
+    assert [f.rule for f in findings] == ["adding-required-field", "require-concurrent-index-creation",
+                                          "ban-drop-column"]
+    waivers = tmp_path / "w.yml"
+    waivers.write_text("waivers:\n  - migration: products.0004_x\n    rule: ban-drop-column\n    reason: accepted\n")
+    waived = apply_waivers(findings, load_waivers(waivers))
+    assert [f.rule for f in waived if not f.waived] == ["adding-required-field", "require-concurrent-index-creation"]
+
+
+def test_urls_are_printed_without_passwords():
+    assert redact_url("https://u:s3cret@hooks.example/x") == "https://u:***@hooks.example/x"

@@ -1,0 +1,82 @@
+"""The gate's own CommerceML reader: expected counts, and each package fault ONE-02..04 exists to catch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from window_support import write_package
+
+from gate.onec import read_package
+from gate.onec.package import file_hashes
+from gate.steps.facts import changed_files
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "commerceml-samples"
+
+
+def test_expected_counts_follow_the_runbook_rules(tmp_path):
+    pkg = read_package(write_package(tmp_path / "p", goods=3, offers_per_good=2))
+    # 3 goods; goods 0,1 have 2 offers each, good 2 has none → 4 offers + 1 default variant
+    assert pkg.counts() == {"products": 3, "variants": 5, "categories": 2}
+    assert not pkg.missing_kinds and not pkg.broken_files and not pkg.inconsistencies
+
+
+def test_deleted_goods_are_not_expected_and_their_offers_do_not_resurrect_them(tmp_path):
+    deleted = '<Товар Статус="Удален"><Ид>gx</Ид><Наименование>Gone</Наименование></Товар>'
+    offer = "<Предложение><Ид>gx#o1</Ид><Наименование>Gone 1</Наименование><Количество>9</Количество></Предложение>"
+    pkg = read_package(write_package(tmp_path / "p", extra_goods_xml=deleted, extra_offers_xml=offer))
+    assert pkg.expected_products == 3 and pkg.expected_variants == 5
+
+
+def test_truncated_xml_fails_one_03(tmp_path):
+    root = write_package(tmp_path / "p")
+    data = (root / "offers.xml").read_bytes()
+    (root / "offers.xml").write_bytes(data[: len(data) // 2])
+    broken = read_package(root).broken_files
+    assert len(broken) == 1 and broken[0].startswith("offers.xml")
+
+
+def test_dtd_and_entities_are_refused_before_parsing(tmp_path):
+    root = write_package(tmp_path / "p")
+    (root / "evil.xml").write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                                   '<КоммерческаяИнформация ВерсияСхемы="2.07">&e;</КоммерческаяИнформация>')
+    assert any("DTD" in b for b in read_package(root).broken_files)
+
+
+def test_unsupported_version_fails_one_03(tmp_path):
+    assert any("unsupported CommerceML version 1.0" in b
+               for b in read_package(write_package(tmp_path / "p", version="1.0")).broken_files)
+
+
+def test_missing_offers_file_fails_one_02(tmp_path):
+    root = write_package(tmp_path / "p")
+    (root / "offers.xml").unlink()
+    assert set(read_package(root).missing_kinds) == {"offers", "prices", "rests"}
+
+
+def test_orphan_offer_and_unresolved_price_type_fail_one_04(tmp_path):
+    orphan = ("<Предложение><Ид>nobody#o1</Ид><Наименование>x</Наименование><Цены><Цена>"
+              "<ИдТипаЦены>pt-unknown</ИдТипаЦены></Цена></Цены></Предложение>")
+    problems = read_package(write_package(tmp_path / "p", extra_offers_xml=orphan)).inconsistencies
+    assert any("1 offer(s) whose product is in no file" in p for p in problems)
+    assert any("pt-unknown" in p for p in problems)
+
+
+def test_duplicate_good_id_fails_one_04(tmp_path):
+    dup = "<Товар><Ид>g0</Ид><Наименование>again</Наименование></Товар>"
+    assert any("duplicate id Товар g0" in p for p in read_package(write_package(tmp_path / "p",
+                                                                                  extra_goods_xml=dup)).inconsistencies)
+
+
+def test_package_changed_by_the_import_fails_imp_03(tmp_path):
+    root = write_package(tmp_path / "p")
+    before = file_hashes(root)
+    (root / "offers.xml").unlink()
+    (root / "import.xml").write_text((root / "import.xml").read_text() + " ")
+    assert changed_files(before, file_hashes(root)) == ["import.xml: changed", "offers.xml: gone"]
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/commerceml-samples not present")
+def test_real_2_07_export_reads_with_comma_decimals_and_nested_groups():
+    pkg = read_package(SHARED / "dobromyslov-commerceml-parser" / "data")
+    assert pkg.expected_products > 100 and pkg.expected_categories > 5
