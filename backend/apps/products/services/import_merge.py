@@ -213,14 +213,14 @@ def merge_default_variants(cur: Any, counts: MergeCounts) -> None:
         INSERT INTO product_variants (product_id, sku, onec_id, color_name, size_value, {_P}, stock_quantity,
                                       reserved_quantity, images, is_active, created_at, updated_at)
         SELECT d.product_id,
-               CASE WHEN d.article IS NOT NULL AND length(d.article) <= 100
-                         AND NOT EXISTS (SELECT 1 FROM product_variants x WHERE x.sku = d.article)
-                         AND NOT EXISTS (SELECT 1 FROM stg_final f WHERE f.sku = d.article)
-                         AND (SELECT count(*) FROM stg_defaults d2 WHERE d2.article = d.article) = 1
+               CASE WHEN d.article IS NOT NULL AND length(d.article) <= 100 AND d.uses = 1
+                         AND x.id IS NULL AND f.onec_id IS NULL
                     THEN d.article
                     ELSE left(coalesce(d.article, '1C'), 91) || '-' || left(md5(d.onec_id), 8) END,
                d.onec_id, '', '', NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, '[]'::jsonb, d.is_active, now(), now()
-        FROM stg_defaults d
+        FROM (SELECT *, count(*) OVER (PARTITION BY article) AS uses FROM stg_defaults) d
+        LEFT JOIN product_variants x ON x.sku = d.article
+        LEFT JOIN (SELECT DISTINCT ON (sku) sku, onec_id FROM stg_final) f ON f.sku = d.article
         WHERE NOT EXISTS (SELECT 1 FROM product_variants v WHERE v.onec_id = d.onec_id)
         """
     )

@@ -8,6 +8,7 @@ type to price column, deterministic slugs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -43,6 +44,12 @@ def parse_decimal(text: str | None) -> Decimal | None:
     """``"1 719,50"`` / ``"21,6"`` / ``"-999 999 999,9"`` → Decimal; empty → None."""
     if text is None:
         return None
+    return _parse_decimal(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_decimal(text: str) -> Decimal | None:
+    # cached: catalogs repeat the same few thousand prices and quantities a million times
     cleaned = _NUM_JUNK.sub("", text).replace(",", ".")
     if not cleaned:
         return None

@@ -160,18 +160,55 @@ class ContainerRec:
 Record = GroupRec | PropertyRec | PriceTypeRec | WarehouseRec | GoodRec | OfferRec | ContainerRec
 
 
+_LOCAL_NAMES: dict[str, str] = {
+    "ID": "Ид",
+    "NAME": "Наименование",
+    "ARTICLE": "Артикул",
+    "DESCRIPTION": "Описание",
+    "GROUPS": "Группы",
+    "GROUP": "Группа",
+    "PICTURE": "Картинка",
+    "PROPS": "ЗначенияСвойств",
+    "CHARS": "ХарактеристикиТовара",
+    "DELETED": "ПометкаУдаления",
+    "MAKER": "Изготовитель",
+    "PRICES": "Цены",
+    "PRICE_TYPE": "ИдТипаЦены",
+    "PRICE_VALUE": "ЦенаЗаЕдиницу",
+    "CURRENCY": "Валюта",
+    "RESTS": "Остатки",
+    "STORE": "Склад",
+    "QUANTITY": "Количество",
+    "VALUE": "Значение",
+    "VALUE_ID": "ИдЗначения",
+    "VARIANTS": "ВариантыЗначений",
+    "DICT": "Справочник",
+    "CLASSIFIER": "Классификатор",
+    "PROPERTIES": "Свойства",
+    "PROPERTY": "Свойство",
+    "PTYPES": "ТипыЦен",
+    "PTYPE": "ТипЦены",
+    "STORES": "Склады",
+    "GOODS": "Товары",
+    "GOOD": "Товар",
+    "CATALOG": "Каталог",
+    "OFFERS": "Предложения",
+    "OFFER": "Предложение",
+}
+
+
 class _Tags:
-    """Namespaced tag names of one file, computed once (lxml compares full ``{ns}local`` tags)."""
+    """Namespaced tag names of one file as plain attributes (``t.ID`` == ``"{ns}Ид"``): lxml
+    compares full tags, and attribute access is the cheapest lookup in the hot loops."""
+
+    ID = NAME = ARTICLE = DESCRIPTION = GROUPS = GROUP = PICTURE = PROPS = CHARS = DELETED = MAKER = ""
+    PRICES = PRICE_TYPE = PRICE_VALUE = CURRENCY = RESTS = STORE = QUANTITY = VALUE = VALUE_ID = ""
+    VARIANTS = DICT = CLASSIFIER = PROPERTIES = PROPERTY = PTYPES = PTYPE = STORES = GOODS = GOOD = ""
+    CATALOG = OFFERS = OFFER = ""
 
     def __init__(self, ns: str) -> None:
-        self.ns = ns
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, local: str) -> str:
-        tag = self._cache.get(local)
-        if tag is None:
-            tag = self._cache[local] = f"{{{self.ns}}}{local}" if self.ns else local
-        return tag
+        for attr, local in _LOCAL_NAMES.items():
+            setattr(self, attr, f"{{{ns}}}{local}" if ns else local)
 
 
 def clean_id(value: str | None) -> str:
@@ -211,11 +248,20 @@ def scan_head(path: Path, display: str) -> FileHead:
         codec = codecs.lookup(encoding)
     except LookupError as exc:
         raise XMLProblem("encoding", f"unsupported encoding {encoding!r} declared", display, 1) from exc
-    text = codec.incrementaldecoder(errors="replace").decode(head[bom_len:], final=size <= _HEAD_BYTES)
+    body = head[bom_len:]
+    try:
+        text = codec.incrementaldecoder(errors="strict").decode(body, final=False)  # a cut char is truncation
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise XMLProblem(
+            "encoding", f"bytes that are not {encoding} (declared or default encoding): {exc.reason} at byte {exc.start}",
+            display, line,
+        ) from None
     root_match = _ROOT_RE.search(text)  # skips <?xml ...?>, comments and <!DOCTYPE
     prolog = text[: root_match.start()] if root_match else text
     if "<!DOCTYPE" in prolog or "<!ENTITY" in prolog:
-        line = prolog.count("\n", 0, max(prolog.find("<!DOCTYPE"), prolog.find("<!ENTITY"))) + 1
+        first = min(i for i in (prolog.find("<!DOCTYPE"), prolog.find("<!ENTITY")) if i >= 0)
+        line = prolog.count("\n", 0, first) + 1
         kind = "entities" if "<!ENTITY" in prolog else "dtd"
         exc_type = EntitiesForbidden if kind == "entities" else DTDForbidden
         raise XMLProblem(
@@ -273,9 +319,6 @@ def classify_syntax_error(exc: etree.XMLSyntaxError, display: str) -> XMLProblem
 
 
 # ---------------------------------------------------------------------------- streaming
-_RECORD_TAGS = ("Группа", "Свойство", "ТипЦены", "Склад", "Товар", "Предложение")
-
-
 def iter_records(head: FileHead, display: str) -> Iterator[Record]:
     """Stream the records of one file; the tree is cleared behind each record.
 
@@ -284,10 +327,10 @@ def iter_records(head: FileHead, display: str) -> Iterator[Record]:
     the record's container the first time one is seen.
     """
     t = _Tags(head.namespace)
-    tags = [t(x) for x in _RECORD_TAGS]
-    GROUP, PROP, PTYPE, STORE, GOOD, OFFER = tags
-    GROUPS, CLASSIFIER, PROPS, PTYPES, STORES = t("Группы"), t("Классификатор"), t("Свойства"), t("ТипыЦен"), t("Склады")
-    GOODS, CATALOG, OFFERS = t("Товары"), t("Каталог"), t("Предложения")
+    GROUP, PROP, PTYPE, STORE, GOOD, OFFER = t.GROUP, t.PROPERTY, t.PTYPE, t.STORE, t.GOOD, t.OFFER
+    tags = [GROUP, PROP, PTYPE, STORE, GOOD, OFFER]
+    GROUPS, CLASSIFIER, PROPS, PTYPES, STORES = t.GROUPS, t.CLASSIFIER, t.PROPERTIES, t.PTYPES, t.STORES
+    GOODS, CATALOG, OFFERS = t.GOODS, t.CATALOG, t.OFFERS
     context = etree.iterparse(
         str(head.path),
         events=("end",),
@@ -330,13 +373,13 @@ def iter_records(head: FileHead, display: str) -> Iterator[Record]:
                 rec = _property(el, t)
             elif tag == PTYPE and ptag == PTYPES:
                 rec = PriceTypeRec(
-                    clean_id(el.findtext(t("Ид"))),
-                    (el.findtext(t("Наименование")) or "").strip(),
-                    clean_text(el.findtext(t("Валюта"))),
+                    clean_id(el.findtext(t.ID)),
+                    (el.findtext(t.NAME) or "").strip(),
+                    clean_text(el.findtext(t.CURRENCY)),
                     el.sourceline or 0,
                 )
             elif tag == STORE and ptag == STORES:
-                rec = WarehouseRec(clean_id(el.findtext(t("Ид"))), (el.findtext(t("Наименование")) or "").strip(), el.sourceline or 0)
+                rec = WarehouseRec(clean_id(el.findtext(t.ID)), (el.findtext(t.NAME) or "").strip(), el.sourceline or 0)
             else:
                 continue  # e.g. Склад inside an offer: its offer reads it
             if rec is not None:
@@ -358,26 +401,26 @@ def _container(kind: str, el: etree._Element) -> ContainerRec:
 
 
 def _groups(el: etree._Element, parent_id: str | None, t: _Tags) -> Iterator[GroupRec]:
-    gid = clean_id(el.findtext(t("Ид")))
-    yield GroupRec(gid, (el.findtext(t("Наименование")) or "").strip(), parent_id, el.sourceline or 0)
-    for sub in el.iterchildren(t("Группы")):
-        for child in sub.iterchildren(t("Группа")):
+    gid = clean_id(el.findtext(t.ID))
+    yield GroupRec(gid, (el.findtext(t.NAME) or "").strip(), parent_id, el.sourceline or 0)
+    for sub in el.iterchildren(t.GROUPS):
+        for child in sub.iterchildren(t.GROUP):
             yield from _groups(child, gid or parent_id, t)
 
 
 def _property(el: etree._Element, t: _Tags) -> PropertyRec:
     values: dict[str, str] = {}
-    for variants in el.iterchildren(t("ВариантыЗначений")):
-        for ref in variants.iterchildren(t("Справочник")):
-            vid = clean_id(ref.findtext(t("ИдЗначения")))
+    for variants in el.iterchildren(t.VARIANTS):
+        for ref in variants.iterchildren(t.DICT):
+            vid = clean_id(ref.findtext(t.VALUE_ID))
             if vid:
-                values[vid] = (ref.findtext(t("Значение")) or "").strip()
-    return PropertyRec(clean_id(el.findtext(t("Ид"))), (el.findtext(t("Наименование")) or "").strip(), values, el.sourceline or 0)
+                values[vid] = (ref.findtext(t.VALUE) or "").strip()
+    return PropertyRec(clean_id(el.findtext(t.ID)), (el.findtext(t.NAME) or "").strip(), values, el.sourceline or 0)
 
 
 def _props(block: etree._Element, t: _Tags) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
-    T_ID, T_VALUE = t("Ид"), t("Значение")
+    T_ID, T_VALUE = t.ID, t.VALUE
     for pv in block:
         pid, value = "", None
         for ch in pv:
@@ -391,7 +434,7 @@ def _props(block: etree._Element, t: _Tags) -> list[tuple[str, str | None]]:
 
 def _characteristics(block: etree._Element, t: _Tags) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
-    T_NAME, T_VALUE = t("Наименование"), t("Значение")
+    T_NAME, T_VALUE = t.NAME, t.VALUE
     for ch in block:
         name, value = "", None
         for x in ch:
@@ -407,39 +450,39 @@ def _good(el: etree._Element, t: _Tags) -> GoodRec:
     rec = GoodRec("", None, "", None, [], [], [], [], (el.get("Статус") or "").strip().lower() == "удален", None, el.sourceline or 0)
     for ch in el:
         tag = ch.tag
-        if tag == t("Ид"):
+        if tag == t.ID:
             rec.id = clean_id(ch.text)
-        elif tag == t("Наименование"):
+        elif tag == t.NAME:
             rec.name = (ch.text or "").strip()
-        elif tag == t("Артикул"):
+        elif tag == t.ARTICLE:
             rec.article = clean_text(ch.text)
-        elif tag == t("Описание"):
+        elif tag == t.DESCRIPTION:
             rec.description = clean_text(ch.text)
-        elif tag == t("Группы"):
+        elif tag == t.GROUPS:
             rec.group_ids.extend(x for x in (clean_id(g.text) for g in ch) if x)
-        elif tag == t("Картинка"):
+        elif tag == t.PICTURE:
             if img := clean_id(ch.text):
                 rec.images.append(img)
-        elif tag == t("ЗначенияСвойств"):
+        elif tag == t.PROPS:
             rec.props.extend(_props(ch, t))
-        elif tag == t("ХарактеристикиТовара"):
+        elif tag == t.CHARS:
             rec.characteristics.extend(_characteristics(ch, t))
-        elif tag == t("ПометкаУдаления"):
+        elif tag == t.DELETED:
             rec.deleted = rec.deleted or (ch.text or "").strip().lower() == "true"
-        elif tag == t("Изготовитель"):
-            rec.manufacturer = clean_text(ch.findtext(t("Наименование")))
+        elif tag == t.MAKER:
+            rec.manufacturer = clean_text(ch.findtext(t.NAME))
     return rec
 
 
 def _offer(el: etree._Element, t: _Tags) -> OfferRec:
     rec = OfferRec("", None, None, [], [], [], None, [], (el.get("Статус") or "").strip().lower() == "удален", False, el.sourceline or 0)
-    T_ID, T_PRICES, T_REST, T_STORE = t("Ид"), t("Цены"), t("Остатки"), t("Склад")
+    T_ID, T_PRICES, T_REST, T_STORE = t.ID, t.PRICES, t.RESTS, t.STORE
     for ch in el:
         tag = ch.tag
         if tag == T_ID:
             rec.id = clean_id(ch.text)
         elif tag == T_PRICES:
-            T_TYPE, T_VALUE, T_CUR = t("ИдТипаЦены"), t("ЦенаЗаЕдиницу"), t("Валюта")
+            T_TYPE, T_VALUE, T_CUR = t.PRICE_TYPE, t.PRICE_VALUE, t.CURRENCY
             for p in ch:
                 type_id, value, currency = "", None, None
                 for x in p:
@@ -456,26 +499,26 @@ def _offer(el: etree._Element, t: _Tags) -> OfferRec:
             for rest in ch:
                 stores = [x for x in rest if x.tag == T_STORE]
                 for st in stores:
-                    rec.warehouses.append((clean_id(st.findtext(T_ID)), clean_text(st.findtext(t("Количество")))))
+                    rec.warehouses.append((clean_id(st.findtext(T_ID)), clean_text(st.findtext(t.QUANTITY))))
                 if not stores and rec.quantity is None:
-                    rec.quantity = clean_text(rest.findtext(t("Количество")))
-        elif tag == t("Количество"):
+                    rec.quantity = clean_text(rest.findtext(t.QUANTITY))
+        elif tag == t.QUANTITY:
             rec.quantity = clean_text(ch.text)
             rec.has_rests = rec.has_rests or rec.quantity is not None
         elif tag == T_STORE:  # 2.07/2.08: attributes
             rec.warehouses.append((clean_id(ch.get("ИдСклада")), clean_text(ch.get("КоличествоНаСкладе"))))
             rec.has_rests = True
-        elif tag == t("Наименование"):
+        elif tag == t.NAME:
             rec.name = (ch.text or "").strip()
             rec.has_offer_body = True
-        elif tag == t("Артикул"):
+        elif tag == t.ARTICLE:
             rec.article = clean_text(ch.text)
-        elif tag == t("ЗначенияСвойств"):
+        elif tag == t.PROPS:
             rec.props.extend(_props(ch, t))
             rec.has_offer_body = True
-        elif tag == t("ХарактеристикиТовара"):
+        elif tag == t.CHARS:
             rec.characteristics.extend(_characteristics(ch, t))
             rec.has_offer_body = True
-        elif tag == t("ПометкаУдаления"):
+        elif tag == t.DELETED:
             rec.deleted = rec.deleted or (ch.text or "").strip().lower() == "true"
     return rec

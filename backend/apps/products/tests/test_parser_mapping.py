@@ -1,0 +1,90 @@
+"""The pure mapping rules of the importer (numbers, names, colors, price types, slugs)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apps.products.services import mapping
+from apps.products.services.sample_catalog import BASIC_COLORS
+from apps.products.services.validation import resolve_price_fields
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1719", Decimal("1719")), ("1 719,50", Decimal("1719.50")), ("21,6", Decimal("21.6")),
+     ("-999 999 999,9", Decimal("-999999999.9")), ("1\u00a0234.5", Decimal("1234.5")), ("", None), (None, None)],
+)
+def test_parse_decimal(text: str | None, expected: Decimal | None) -> None:
+    assert mapping.parse_decimal(text) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "1,2,3", "NaN", "Infinity"])
+def test_parse_decimal_rejects_non_numbers(text: str) -> None:
+    with pytest.raises(mapping.NumberError):
+        mapping.parse_decimal(text)
+
+
+def test_prices_and_quantities_normalised() -> None:
+    assert mapping.normalize_price(Decimal("10.555")) == Decimal("10.56")
+    assert mapping.normalize_price(Decimal("-1")) is None
+    assert mapping.normalize_price(Decimal("-999999999.9")) is None
+    assert mapping.normalize_price(Decimal("10000000")) is None
+    assert mapping.normalize_quantity(Decimal("-3")) == 0
+    assert mapping.normalize_quantity(Decimal("5.0")) == 5
+    assert mapping.normalize_quantity(None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "color", "size"),
+    [
+        ("Кимоно Green Hill, синий (А5 (2XL))", "синий", "А5 (2XL)"),
+        ("Женские ботфорты коричневые (39)", None, "39"),
+        ("Футболка, черный/красный (M)", "черный/красный", "M"),
+        ("Мяч футбольный Select, белый", "белый", None),
+        ("Коврик Mini Монстера, 120x44x1.5 см", None, None),
+        ("Кроссовки", None, None),
+    ],
+)
+def test_color_and_size_from_the_offer_name(name: str, color: str | None, size: str | None) -> None:
+    assert mapping.split_offer_name(name) == (color, size)
+
+
+def test_color_matching_ignores_case_and_yo() -> None:
+    matcher = mapping.ColorMatcher([n for n, _ in BASIC_COLORS])
+    assert matcher.canonical("синий") == "Синий"
+    assert matcher.canonical("ТЕМНО-СИНИЙ") == "Тёмно-синий"
+    assert matcher.canonical("  тёмно-серый ") == "Тёмно-серый"
+    assert matcher.canonical("мятный") == "мятный"
+    assert matcher.canonical(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [("Розничная", "retail_price"), ("Оптовая 1", "opt1_price"), ("Оптовая цена 3", "opt3_price"), ("Опт", "opt1_price"),
+     ("Тренерская", "trainer_price"), ("Федерация", "federation_price"), ("BASE", None), ("Закупочная", None)],
+)
+def test_price_type_names(name: str, field: str | None) -> None:
+    assert mapping.price_field_for(name) == field
+
+
+def test_a_single_unknown_price_type_is_the_retail_price() -> None:
+    assert resolve_price_fields({"x": "BASE"}) == {"x": "retail_price"}
+    assert resolve_price_fields({"x": "BASE", "y": "Розничная"}) == {"x": None, "y": "retail_price"}
+
+
+def test_attribute_kinds() -> None:
+    assert mapping.attribute_kind("Размер") == "size"
+    assert mapping.attribute_kind("Размер обуви") == "size"
+    assert mapping.attribute_kind("ЦВЕТ") == "color"
+    assert mapping.attribute_kind("Тип кожи") is None
+
+
+def test_slugs_are_deterministic_ascii_and_distinct() -> None:
+    a = mapping.make_slug("Кимоно для дзюдо Green Hill", "id-1")
+    assert a == mapping.make_slug("Кимоно для дзюдо Green Hill", "id-1")
+    assert a.startswith("kimono-dlya-dzyudo-green-hill-") and a.isascii()
+    assert a != mapping.make_slug("Кимоно для дзюдо Green Hill", "id-2")
+    assert len(mapping.make_slug("Ж" * 400, "x")) <= 255
+    assert mapping.make_slug("!!!", "x").startswith("item-")
