@@ -276,6 +276,12 @@ def _seed_history(run: Run, runs_base: Path | None, target: Path) -> int:
     return len(earlier)
 
 
+def _node() -> str:
+    """The Node.js that runs Allure: ``$ALLURE_NODE``, the bootstrap's Node 20 when it had to fetch one, else ``node``."""
+    fetched = REPO / "var" / "tools" / "node20" / "node_modules" / ".bin" / "node"
+    return os.environ.get("ALLURE_NODE") or (str(fetched) if fetched.exists() else shutil.which("node") or "node")
+
+
 def _allure_env() -> dict[str, str]:
     """A minimal environment for Allure: no CI variables (it would embed job URLs), no secrets."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "NODE_EXTRA_CA_CERTS", "TZ")
@@ -304,7 +310,7 @@ def generate(run: Run, runs_base: Path | None = None, allure_bin: Path = ALLURE_
         tmp_history = Path(tmp) / HISTORY_NAME
         _seed_history(run, runs_base, tmp_history)
         build = Path(tmp) / "build"
-        cmd = [str(allure_bin), "awesome", "--single-file", "--report-name", report_name(run), "--output", str(build),
+        cmd = [_node(), str(allure_bin.resolve()), "awesome", "--single-file", "--report-name", report_name(run), "--output", str(build),
                "--history-path", str(tmp_history), str(stage.dir)]  # fmt: skip
         started = datetime.now(UTC)
         proc = subprocess.run(cmd, cwd=REPO, env=_allure_env(), capture_output=True, text=True, timeout=300, check=False)

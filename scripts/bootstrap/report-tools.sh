@@ -21,6 +21,13 @@ if ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 
+# Allure 3 needs Node >= 20 (Debian bookworm's apt has 18): fetch Node 20 from npm when older.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ] && [ ! -x var/tools/node20/node_modules/.bin/node ]; then
+  echo "node $node_major is too old for Allure 3: installing Node 20 into var/tools/node20 (npm)…" >&2
+  npm install --no-audit --no-fund --loglevel=error --prefix var/tools/node20 node@20 >/dev/null
+fi
+
 stamp=node_modules/.package-lock.json
 if [ ! -d node_modules/allure ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "installing Allure 3 (npm ci)…" >&2
