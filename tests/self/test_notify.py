@@ -155,3 +155,11 @@ def test_cli_warns_and_exits_zero_when_the_webhook_is_down(tmp_path: Path) -> No
     strict = subprocess.run([sys.executable, "-m", "gate.notify", "end", "--strict", "--run-dir", str(run_dir)],
                             cwd=REPO, env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert strict.returncode == 1
+
+
+def test_start_works_before_the_run_has_a_summary(tmp_path: Path, receiver: Receiver) -> None:
+    run_dir = tmp_path / "20261124T015800Z-window"
+    attempts = notify("start", run_dir, receiver.url)
+    assert attempts[0].status == "sent" and attempts[0].run_id == run_dir.name
+    assert "run 20261124T015800Z-window" in str(receiver.bodies[0]["text"])
+    assert read_record(run_dir)[0]["event"] == "start"
