@@ -132,5 +132,7 @@ tar -C "$root" -c . | docker import - "$rootfs_tag" >/dev/null
 say "docker build $image"
 DOCKER_BUILDKIT=0 docker build -q --build-arg "ROOTFS_IMAGE=$rootfs_tag" --build-arg "PG_MAJOR=$major" \
   -t "$image" disposable_pg/image >/dev/null
+# The image this one replaces (if any and unused) is dangling now: drop it.
+docker image prune -f --filter "label=org.freesport.disposable-pg.image" >/dev/null 2>&1 || true
 say "built $image in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$image" |
   awk '{printf "%d MB", $1/1e6}'))"
