@@ -297,7 +297,7 @@ def _new_container(pg: ContainerPostgres) -> Any:
     try:
         from testcontainers.community.postgres import PostgresContainer
     except ImportError:  # testcontainers < 4.15
-        from testcontainers.postgres import PostgresContainer  # type: ignore[no-redef]
+        from testcontainers.postgres import PostgresContainer  # type: ignore[no-redef, unused-ignore]
 
     testcontainers_config.ryuk_disabled = os.environ["TESTCONTAINERS_RYUK_DISABLED"].lower() in (
         "1",
@@ -310,7 +310,7 @@ def _new_container(pg: ContainerPostgres) -> Any:
     if os.environ.get("TC_HOST"):
         testcontainers_config.tc_host_override = os.environ["TC_HOST"]
 
-    class _Postgres(PostgresContainer):  # type: ignore[misc, valid-type]
+    class _Postgres(PostgresContainer):
         """Upstream's psql readiness check, polled faster; fails at once if the server exits."""
 
         def _connect(self) -> None:
@@ -321,10 +321,11 @@ def _new_container(pg: ContainerPostgres) -> Any:
             )
             deadline = time.monotonic() + pg.startup_timeout
             last = ""
+            container = self.get_wrapped_container()
             while True:
-                self._container.reload()
-                if self._container.status in ("exited", "dead"):
-                    code = self._container.attrs.get("State", {}).get("ExitCode")
+                container.reload()
+                if container.status in ("exited", "dead"):
+                    code = container.attrs.get("State", {}).get("ExitCode")
                     raise ContainerStartException(f"PostgreSQL container exited (code {code}) before ready")
                 with contextlib.suppress(Exception):
                     rc, output = self.exec(["sh", "-c", check])
@@ -350,7 +351,8 @@ def _new_container(pg: ContainerPostgres) -> Any:
     tc.with_envs(**pg.env)
     tc.with_tmpfs_mount(PGDATA)
     if _docker_host_is_local():
-        tc.ports["5432"] = ("127.0.0.1",)  # publish on loopback only (random port)
+        ports: dict[str, Any] = tc.ports  # docker-py also takes (host_ip,): a random port on it
+        ports["5432"] = ("127.0.0.1",)  # publish on loopback only
     flags = list(FAST_FLAGS) if pg.fast else []
     for key, value in pg.server_settings.items():
         flags += ["-c", f"{key}={value}"]
