@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gate.report.allure_report import _artifact_check, _iter_artifacts, _Stage
 from gate.report.run import load_run
+from gate.report.stage import Stage, _artifact_check, _iter_artifacts
 
 
 def _touch(path: Path, text: str = "{}") -> Path:
@@ -38,7 +38,7 @@ def test_only_the_run_dirs_own_files_are_attached(tmp_path: Path) -> None:
 def test_attached_text_is_redacted(tmp_path: Path) -> None:
     (tmp_path / "summary.json").write_text(json.dumps({"run_id": "r", "verdict": "GO", "checks": []}))
     _touch(tmp_path / "steps" / "migrate.log", "connecting to postgresql://gate:s3cr3t-pw@db/shop")
-    stage = _Stage(load_run(tmp_path), tmp_path / "stage")
+    stage = Stage(load_run(tmp_path), tmp_path / "stage")
     stage.dir.mkdir()
     stage.add_artifacts()
     written = "\n".join(p.read_text() for p in stage.dir.iterdir())
