@@ -117,8 +117,11 @@ def merge_products(cur: Any, counts: MergeCounts, deactivate_absent: bool) -> No
         counts.products_deactivated += cur.rowcount
 
 
-def build_final_offers(cur: Any, counts: MergeCounts, products_in_package: bool) -> None:
-    """``stg_final``: one row per offer that resolves to a product, prices and rests joined."""
+def build_final_offers(cur: Any, counts: MergeCounts, products_in_package: bool, merge_attributes: bool = False) -> None:
+    """``stg_final``: one row per offer that resolves to a product, prices and rests joined.
+
+    ``merge_attributes``: the same variant came both as a Товар ``p#v`` with characteristics
+    and as an offer without them (1C 2.04); keep the last non-empty color and size."""
     scope = "AND EXISTS (SELECT 1 FROM stg_products s WHERE s.onec_id = o.product_onec_id)" if products_in_package else ""
     cur.execute(
         f"""
@@ -143,6 +146,16 @@ def build_final_offers(cur: Any, counts: MergeCounts, products_in_package: bool)
         """
     )
     cur.execute("CREATE UNIQUE INDEX ON stg_final (onec_id)")
+    if merge_attributes:
+        for column, source in (("color_name", "color"), ("size_value", "size")):
+            cur.execute(
+                f"""
+                UPDATE stg_final f SET {column} = left(x.{source}, {100 if source == "color" else 50})
+                FROM (SELECT DISTINCT ON (onec_id) onec_id, {source} FROM stg_offers
+                      WHERE coalesce({source}, '') <> '' ORDER BY onec_id, seq DESC) x
+                WHERE f.onec_id = x.onec_id AND f.{column} = ''
+                """
+            )
     cur.execute("ANALYZE stg_final")
     (offers,) = _one(cur, "SELECT count(DISTINCT onec_id) FROM stg_offers")
     (kept,) = _one(cur, "SELECT count(*) FROM stg_final")

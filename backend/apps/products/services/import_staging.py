@@ -28,6 +28,8 @@ STAGING_DDL: dict[str, str] = {
     ),
     "stg_rests": "seq bigint, offer_id text, quantity integer",
 }
+#: temp tables the merge derives from the staging tables
+DERIVED_TABLES = ("stg_final", "stg_defaults")
 COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(col.strip().split(" ", 1)[0] for col in ddl.split(",")) for name, ddl in STAGING_DDL.items()
 }
@@ -45,6 +47,8 @@ class Staging:
 
     def create(self) -> None:
         with self.connection.cursor() as cur:
+            # leftovers of an earlier import in the same outer transaction (tests, nested atomic)
+            cur.execute(f"DROP TABLE IF EXISTS {', '.join([*STAGING_DDL, *DERIVED_TABLES])}")
             for name, ddl in STAGING_DDL.items():
                 cur.execute(f"CREATE TEMP TABLE {name} ({ddl}) ON COMMIT DROP")
 

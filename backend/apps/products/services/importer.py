@@ -95,6 +95,7 @@ class RecordStager:
         self.pending_prices: list[tuple[int, str, list[tuple[str, Any]]]] = []
         self.brand_slugs: set[str] = set()
         self.has_groups = False
+        self.goods_carry_variants = False
 
     def __call__(self, rec: Record, pf: PackageFile) -> None:
         if isinstance(rec, OfferRec):
@@ -150,6 +151,7 @@ class RecordStager:
             ),
         )
         if "#" in rec.id and "offers" in self.wanted:  # variant encoding 1: Товар Ид="p#v" (1C 2.04)
+            self.goods_carry_variants = True
             color, size = self._attributes(rec.id, rec.name, rec.characteristics, rec.props)
             self.staging.add(
                 "stg_offers",
@@ -353,7 +355,7 @@ class CatalogImporter:
             step("brands", merge.merge_brands)
             step("products", merge.merge_products, full)
         if "offers" in wanted:
-            step("final", merge.build_final_offers, staging.rows["stg_products"] > 0)
+            step("final", merge.build_final_offers, staging.rows["stg_products"] > 0, stager.goods_carry_variants)
             step("variants", merge.merge_variants)
             if "goods" in wanted:
                 step("default_variants", merge.merge_default_variants)

@@ -164,6 +164,7 @@ class PackageValidator:
         self.good_first: dict[str, tuple[str, int]] = {}
         self.good_deleted: dict[str, bool] = {}
         self.offer_ids: set[str] = set()
+        self.good_variant_ids: set[str] = set()
         self.products_with_offers: set[str] = set()
         self.pending_offer_products: dict[str, list[tuple[str, int, str]]] = {}
         self.pending_groups: dict[str, tuple[str, int]] = {}
@@ -184,20 +185,30 @@ class PackageValidator:
             if rec.deleted:
                 c.deleted_goods += 1
                 c.deleted += 1
-            first = self.good_first.get(rec.id)
-            if first is not None:
-                c.duplicate_goods += 1
-                r.add(WARNING, "duplicate_id", f"duplicate good {rec.id} (also at {first[0]}:{first[1]}); the last one wins", file, rec.line)
+            product_id = rec.id.split("#", 1)[0].strip()
+            if product_id != rec.id:  # 1C 2.04: a Товар per variant (Ид "p#v"), the product is p
+                if rec.id in self.good_variant_ids:
+                    c.duplicate_goods += 1
+                    r.add(WARNING, "duplicate_id", f"duplicate good {rec.id}; the last one wins", file, rec.line)
+                self.good_variant_ids.add(rec.id)
+                self.products_with_offers.add(product_id)
+                self.good_first.setdefault(product_id, (file, rec.line))
             else:
-                self.good_first[rec.id] = (file, rec.line)
-            self.good_deleted[rec.id] = rec.deleted
+                first = self.good_first.get(rec.id)
+                if first is not None:
+                    c.duplicate_goods += 1
+                    r.add(WARNING, "duplicate_id", f"duplicate good {rec.id} (also at {first[0]}:{first[1]}); the last one wins", file, rec.line)
+                else:
+                    self.good_first[rec.id] = (file, rec.line)
+            self.good_deleted[product_id] = rec.deleted
+            rec_id = product_id
             for gid in rec.group_ids:
                 if gid not in self.group_ids and gid not in self.pending_groups:
                     self.pending_groups[gid] = (file, rec.line)
             self._check_props(rec.props, file, rec.line)
-            pending = self.pending_offer_products.pop(rec.id, None)
+            pending = self.pending_offer_products.pop(rec_id, None)
             if pending:
-                self.products_with_offers.add(rec.id)
+                self.products_with_offers.add(rec_id)
         elif isinstance(rec, OfferRec):
             self._offer(rec, file, kinds)
         elif isinstance(rec, GroupRec):
@@ -323,7 +334,7 @@ class PackageValidator:
             r.add(ERROR, "no_catalog", "no goods or offers found in any file", r.data_dir, None)
         c.expected_products = len(self.good_first)
         c.expected_active_products = sum(1 for d in self.good_deleted.values() if not d)
-        offers_kept = len({o for o in self.offer_ids if o.split("#", 1)[0].strip() in self.good_first})
+        offers_kept = len({o for o in self.offer_ids | self.good_variant_ids if o.split("#", 1)[0].strip() in self.good_first})
         c.products_without_offers = len(self.good_first) - len(self.products_with_offers & self.good_first.keys())
         c.expected_variants = offers_kept + c.products_without_offers
 
