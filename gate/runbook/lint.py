@@ -46,7 +46,7 @@ VERSIONED = {"pg_dump", "pg_restore", "psql", "dropdb", "createdb"}
 _SEPARATORS = {"|", "||", "&&", ";", "&", ";;", "|&"}
 _REDIRECTS = {">", ">>", "<", "<<", "<<-", ">&", "&>", "<<<"}
 _SUBST = re.compile(r"\$\([^()]*\)")
-_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+([\w, ]+)", re.M)
+_IMPORT = re.compile(r"(?:^|[\s\"';])from\s+([\w.]+)\s+import\s+(\w+(?:\s*,\s*\w+)*)", re.M)
 _PY = {"python", "python3", ".venv/bin/python"}
 
 

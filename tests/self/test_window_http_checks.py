@@ -1,0 +1,63 @@
+"""The window's HTTP checks run as the gate runs them (pytest sessions over real HTTP), each failing on its fault."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from window_support import FakeApi, fake_api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_checks(env: dict[str, str], ids: str, *extra: str) -> dict:
+    """Run the gate's checks ``ids`` in a subprocess; return the run's summary."""
+    proc = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "tests/window",
+         "tests/postflight", "--check", ids, "-q", *extra],
+        cwd=REPO, env={**os.environ, **env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=240)
+    summary = Path(env["RUN_DIR"]) / "summary.json"
+    assert summary.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    return json.loads(summary.read_text())
+
+
+def row(summary: dict, check_id: str) -> dict:
+    return next(r for r in summary["checks"] if r["id"] == check_id)
+
+
+def test_mnt_01_fails_when_the_api_still_answers_200(gate_env):
+    with fake_api(FakeApi(maintenance=False)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url}, "MNT-01")
+    assert row(summary, "MNT-01")["outcome"] == "failed" and "answered 200, not 503" in row(summary, "MNT-01")["message"]
+    assert summary["verdict"] == "NO-GO"
+
+
+def test_mnt_01_passes_and_mnt_02_fails_while_maintenance_is_still_on(gate_env):
+    with fake_api(FakeApi(maintenance=True)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url}, "MNT-01,MNT-02", "--after-destructive")
+    assert row(summary, "MNT-01")["outcome"] == "passed"
+    assert row(summary, "MNT-02")["outcome"] == "failed" and "maintenance still on" in row(summary, "MNT-02")["message"]
+    assert summary["verdict"] == "ROLLBACK"
+
+
+def test_pst_08_slow_endpoint_fails_low_and_the_verdict_is_hotfix(gate_env):
+    with fake_api(FakeApi(delay_s=0.6)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url, "BURST_REQUESTS": "8", "BURST_CONCURRENCY": "4"},
+                             "PST-08", "--after-destructive")
+    pst08 = row(summary, "PST-08")
+    assert pst08["outcome"] == "failed" and pst08["effective_severity"] == "low"
+    assert summary["verdict"] == "HOTFIX"
+
+
+def test_pst_08_above_one_second_is_high_and_pst_09_errors_are_critical(gate_env):
+    statuses = {"/api/products/": 500}
+    with fake_api(FakeApi(delay_s=1.05, statuses=statuses)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url, "BURST_REQUESTS": "4", "BURST_CONCURRENCY": "4"},
+                             "PST-08,PST-09", "--after-destructive")
+    pst08 = row(summary, "PST-08")
+    assert pst08["outcome"] == "failed" and pst08.get("effective_severity", pst08["severity"]) == "high"
+    pst09 = row(summary, "PST-09")
+    assert pst09["outcome"] == "failed" and pst09.get("effective_severity", pst09["severity"]) == "critical"
+    assert summary["verdict"] == "ROLLBACK"

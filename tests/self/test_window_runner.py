@@ -1,0 +1,137 @@
+"""The step runner: journal, budgets, stop at the first failure with the right verdict, guard, resume."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from gate.run import Run, write_summary
+from gate.settings import load_settings
+from gate.steps.plan import Stage
+from gate.steps.runner import ResumeRefused, WindowRunner
+from gate.types import Outcome, Severity
+from gate.verdict import CheckResult
+
+STAGES = (
+    Stage("backup", "backup"),
+    Stage("migrate", "migrate", destructive=True),
+    Stage("flush", "flush", destructive=True),
+    Stage("smoke", "smoke"),
+)
+GUARDED_FLUSH = '"$GATE_PYTHON" -m gate.steps.guard flush ${CONFIRM:+--confirm}\necho flushed >"$RUN_DIR/flushed"\n'
+
+
+@pytest.fixture
+def window(tmp_path, monkeypatch):
+    """A runner over stub step scripts (exit codes set per test) and an isolated run directory."""
+    (tmp_path / "empty.env").write_text("")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))
+    monkeypatch.delenv("CONFIRM", raising=False)
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+
+    def make(codes: dict[str, int] | None = None, confirm: bool = True, backup_passed: bool = True,
+             run_dir: Path | None = None) -> WindowRunner:
+        for name in ("backup", "migrate", "smoke"):
+            code = (codes or {}).get(name, 0)
+            (scripts / f"{name}.sh").write_text(f"echo running {name}\nexit {code}\n")
+        (scripts / "flush.sh").write_text("set -euo pipefail\n" + GUARDED_FLUSH)
+        env = {"RUN_DIR": str(run_dir or tmp_path / "run"), "ENV_FILE": str(tmp_path / "empty.env")}
+        settings = load_settings(environ=env, env_file=None)
+        monkeypatch.setenv("RUN_DIR", env["RUN_DIR"])
+        run = Run.open(settings.run_dir)
+        if backup_passed:
+            write_summary(run, [CheckResult(i, Outcome.PASSED, Severity.CRITICAL) for i in
+                                ("BKP-01", "BKP-02", "BKP-03", "BKP-04")], settings.target)
+        console = Console(file=io.StringIO(), force_terminal=False, width=120)
+        return WindowRunner(settings, run, confirm=confirm, console=console, checks_on=False, stages=STAGES,
+                            scripts_dir=scripts)
+
+    return make
+
+
+def test_a_clean_window_journals_every_step_with_its_runbook_budget_and_ends_go(window):
+    runner = window()
+    assert runner.run_window() == "GO"
+    entries = runner.run.journal()
+    assert [(e["name"], e["event"]) for e in entries] == [
+        ("backup", "start"), ("backup", "end"), ("migrate", "start"), ("migrate", "end"),
+        ("flush", "start"), ("flush", "end"), ("smoke", "start"), ("smoke", "end")]
+    steps = {s["name"]: s for s in runner.run.read_summary()["steps"]}
+    assert steps["backup"]["budget_s"] == 600 and steps["migrate"]["budget_s"] == 180
+    assert steps["flush"]["budget_s"] == 120 and steps["smoke"]["exit_code"] == 0
+    assert "running smoke" in steps["smoke"]["output_tail"] and steps["smoke"]["duration_s"] >= 0
+    assert (runner.run.dir / "flushed").exists() and (runner.run.dir / "steps" / "migrate.log").exists()
+    assert runner.run.read_summary()["destructive_started"] is True
+
+
+def test_a_failed_step_before_migrate_is_no_go_and_nothing_after_runs(window):
+    runner = window({"backup": 1})
+    assert runner.run_window() == "NO-GO"
+    assert [e["name"] for e in runner.run.journal()] == ["backup", "backup"]
+    summary = runner.run.read_summary()
+    assert summary["destructive_started"] is False
+    bkp = next(r for r in summary["checks"] if r["id"] == "BKP-01")
+    assert bkp["outcome"] == "failed" and "step backup exited 1" in bkp["message"]
+
+
+def test_a_failed_migrate_is_rollback_decided_by_mig_02_and_the_flush_never_runs(window):
+    runner = window({"migrate": 1})
+    assert runner.run_window() == "ROLLBACK"
+    summary = runner.run.read_summary()
+    assert summary["decision"]["deciding_check"] == "MIG-02"
+    assert "migration failed" in summary["decision"]["matrix_row"].lower()
+    assert not (runner.run.dir / "flushed").exists()
+    assert "flush" not in {e["name"] for e in runner.run.journal()}
+
+
+def test_flush_without_confirmation_is_refused_and_changes_nothing(window):
+    runner = window(confirm=False)
+    assert runner.run_window() == "ROLLBACK"
+    flush = next(s for s in runner.run.read_summary()["steps"] if s["name"] == "flush")
+    assert flush["exit_code"] == 3 and "no confirmation" in flush["output_tail"]
+    assert not (runner.run.dir / "flushed").exists()
+
+
+def test_flush_without_this_runs_verified_backup_is_refused_even_when_confirmed(window):
+    runner = window(backup_passed=False)
+    runner.run_window()
+    flush = next(s for s in runner.run.read_summary()["steps"] if s["name"] == "flush")
+    assert flush["exit_code"] == 3 and "BKP-01 has not run in this run" in flush["output_tail"]
+    assert not (runner.run.dir / "flushed").exists()
+
+
+def test_resume_re_checks_preconditions_and_never_silently_repeats_a_completed_step(window, tmp_path):
+    runner = window({"smoke": 1})
+    assert runner.run_window() == "ROLLBACK"
+    resumed = window({"smoke": 1}, run_dir=runner.run.dir)
+    with pytest.raises(ResumeRefused, match="step flush already completed"):
+        resumed.run_window(start="flush")
+    assert resumed.run_window(start="smoke") == "ROLLBACK"  # smoke still fails: nothing was fixed
+    (tmp_path / "scripts" / "smoke.sh").write_text("echo ok\n")
+    resumed.run_window(start="smoke")
+    assert "smoke" in resumed.completed_steps()
+    with pytest.raises(ResumeRefused, match="step smoke already completed"):
+        resumed.run_window(start="smoke")
+    resumed.run_window(start="smoke", repeat=True)
+    names = [e["name"] for e in resumed.run.journal() if e["event"] == "start"]
+    assert names.count("flush") == 1 and names.count("smoke") == 4
+
+
+def test_resume_at_a_step_whose_predecessor_never_completed_is_refused(window):
+    runner = window({"migrate": 1})
+    runner.run_window()
+    with pytest.raises(ResumeRefused, match="step migrate has not completed"):
+        window(run_dir=runner.run.dir).run_window(start="flush")
+
+
+def test_the_journal_is_json_lines_with_output_tails(window):
+    runner = window()
+    runner.run_window()
+    for line in (runner.run.dir / "journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        assert entry["name"] and entry["event"] in ("start", "end", "note")
