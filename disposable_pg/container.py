@@ -63,12 +63,25 @@ def docker_client(timeout: int = PING_TIMEOUT) -> docker.DockerClient:
     return docker.from_env(timeout=timeout)
 
 
+_ENGINE_ERRORS: Final = (
+    ("FileNotFoundError", "no socket"),
+    ("PermissionError", "permission denied on the socket"),
+    ("Connection refused", "connection refused"),
+    ("timed out", "timed out"),
+)
+
+
 def engine_unavailable_reason() -> str | None:
     """Why no Docker engine can serve us right now, or None when one answers a ping."""
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     try:
         client = docker_client()
     except Exception as exc:  # the SDK raises DockerException, requests' errors, OSError…
-        return f"no Docker engine answers ({type(exc).__name__}: {str(exc)[:160]})"
+        text = str(exc)
+        for marker, why in _ENGINE_ERRORS:
+            if marker in text:
+                return f"no Docker engine answers at {where} ({why})"
+        return f"no Docker engine answers at {where} ({type(exc).__name__}: {text[:120]})"
     try:
         client.ping()
     except Exception as exc:

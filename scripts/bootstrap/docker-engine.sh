@@ -31,8 +31,8 @@ fi
 if engine_answers; then
   exit 0
 fi
-if [ -n "${DOCKER_HOST:-}" ] && [[ "${DOCKER_HOST}" != unix://* ]]; then
-  unavailable "DOCKER_HOST=${DOCKER_HOST} does not answer"
+if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST}" != "unix:///var/run/docker.sock" ]; then
+  unavailable "DOCKER_HOST=${DOCKER_HOST} does not answer (only the default socket's engine is started here)"
 fi
 if [ "$(id -u)" -ne 0 ]; then
   unavailable "no Docker engine answers and only root can start one here"
