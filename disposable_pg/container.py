@@ -21,7 +21,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Self
 
 import psutil
@@ -275,6 +275,23 @@ class ContainerPostgres:
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def exec(self, argv: Sequence[str]) -> tuple[int, str]:
+        """Run a client tool of this server's version (``psql``, ``pg_dump``…) inside the container.
+
+        >>> rc, out = pg.exec(["psql", "-Atc", "select 1"])
+        """
+        if self._tc is None:
+            raise PgUnavailable("the container is not running")
+        env = {
+            "PGHOST": "127.0.0.1",
+            "PGPORT": "5432",
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+            "PGDATABASE": self.dbname,
+        }
+        result = self._tc.get_wrapped_container().exec_run(list(argv), environment=env)
+        return int(result.exit_code), result.output.decode(errors="replace")
 
     def server_log(self) -> str:
         """The container's output (the server log), last 4000 characters."""

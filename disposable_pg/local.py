@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Self
 
@@ -204,6 +205,17 @@ class LocalPostgres:
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def exec(self, argv: Sequence[str]) -> tuple[int, str]:
+        """Run a client tool of this server's version (``psql``, ``pg_dump``…) against it.
+
+        >>> rc, out = pg.exec(["psql", "-Atc", "select 1"])
+        """
+        env = {**os.environ, "PGHOST": self.host, "PGPORT": str(self.port), "PGUSER": self.user,
+               "PGPASSWORD": self.password, "PGDATABASE": self.dbname,
+               "PATH": f"{self.bin_dir}:{os.environ.get('PATH', '')}"}
+        proc = subprocess.run(list(argv), capture_output=True, text=True, env=env, check=False)
+        return proc.returncode, proc.stdout + proc.stderr
 
     def server_log(self) -> str:
         if self.root is None:

@@ -71,6 +71,15 @@ def test_backend_name_is_in_the_test_id(disposable_pg: DisposablePostgres, reque
 
 
 @BOTH
+def test_exec_runs_client_tools_of_the_server_version(disposable_pg: DisposablePostgres):
+    rc, out = disposable_pg.exec(["psql", "-Atc", "select current_user, current_database()"])
+    assert (rc, out.strip()) == (0, f"{disposable_pg.user}|{disposable_pg.dbname}")
+    rc, out = disposable_pg.exec(["pg_dump", "--version"])
+    assert rc == 0
+    assert " 15." in out
+
+
+@BOTH
 def test_create_and_drop_database(disposable_pg: DisposablePostgres):
     url = disposable_pg.create_database("dpg_create_drop")
     try:
