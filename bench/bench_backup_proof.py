@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,6 +129,7 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--source", choices=("auto", "seed", "sql"), default="auto")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-backup-"))
     results: dict[str, float] = {}
@@ -148,44 +150,54 @@ def main() -> int:
         print(f"source {source}: {rows} rows, {size}", flush=True)
         env = {**os.environ, **libpq_env(dsn)}
         bin_dir = Path("/usr/lib/postgresql/15/bin")
+        raws, proofs, copies, prints = [], [], [], []
+        copied = 0
+        for round_ in range(1, args.repeat + 1):
+            print(f"round {round_}/{args.repeat} — raw pg_dump -Fc + pg_restore:")
+            raw = work / f"raw{round_}.dump"
+            timed("raw pg_dump -Fc", results, subprocess.run,
+                  [str(bin_dir / "pg_dump"), "-Fc", "-f", str(raw), "-d", "shop"], env=env, check=True)
+            pg.create_database(f"raw_restore{round_}")
+            timed("raw pg_restore", results, subprocess.run,
+                  [str(bin_dir / "pg_restore"), "--no-owner", "--no-acl", "-j", str(args.jobs),
+                   "-d", f"raw_restore{round_}", str(raw)], env=env, check=True)
+            pg.drop_database(f"raw_restore{round_}")
+            raws.append(results["raw pg_dump -Fc"] + results["raw pg_restore"])
 
-        print("raw pg_dump -Fc + pg_restore:")
-        raw = work / "raw.dump"
-        timed("raw pg_dump -Fc", results, subprocess.run,
-              [str(bin_dir / "pg_dump"), "-Fc", "-f", str(raw), "-d", "shop"], env=env, check=True)
-        pg.create_database("raw_restore")
-        timed("raw pg_restore", results, subprocess.run,
-              [str(bin_dir / "pg_restore"), "--no-owner", "--no-acl", "-j", str(args.jobs), "-d", "raw_restore",
-               str(raw)], env=env, check=True)
-        raw_total = results["raw pg_dump -Fc"] + results["raw pg_restore"]
+            print(f"round {round_}/{args.repeat} — gate backup proof (BKP-01..04):")
+            settings = load_settings(environ={"DATABASE_URL": dsn, "BACKUP_DIR": str(work / "backups"),
+                                              "RUN_DIR": str(work / f"run{round_}"), "BACKUP_JOBS": str(args.jobs)},
+                                     env_file=None)
+            run = Run.open(settings.run_dir)
+            timed("dump + snapshot (one exported snap)", results, take_backup, settings, run)
+            backup = Backup.of_run(run, str(bin_dir / "pg_restore"), args.jobs)
+            ok_list = timed("pg_restore --list, every table", results, backup.lists_every_table)
+            ok_sha = timed("sha256 matches", results, lambda: backup.sha256_matches)  # noqa: B023
+            restored = timed("restore + fingerprint + compare", results, backup.restores_into, pg)
+            assert ok_list and ok_sha and restored, restored
+            proofs.append(sum(results[k] for k in ("dump + snapshot (one exported snap)",
+                                                   "pg_restore --list, every table", "sha256 matches",
+                                                   "restore + fingerprint + compare")))
 
-        print("gate backup proof (BKP-01..04):")
-        settings = load_settings(environ={"DATABASE_URL": dsn, "BACKUP_DIR": str(work / "backups"),
-                                          "RUN_DIR": str(work / "run"), "BACKUP_JOBS": str(args.jobs)}, env_file=None)
-        run = Run.open(settings.run_dir)
-        timed("dump + snapshot (one exported snap)", results, take_backup, settings, run)
-        backup = Backup.of_run(run, str(bin_dir / "pg_restore"), args.jobs)
-        ok_list = timed("pg_restore --list, every table", results, backup.lists_every_table)
-        ok_sha = timed("sha256 matches", results, lambda: backup.sha256_matches)
-        restored = timed("restore + fingerprint + compare", results, backup.restores_into, pg)
-        assert ok_list and ok_sha and restored, restored
-        proof_total = sum(results[k] for k in ("dump + snapshot (one exported snap)", "pg_restore --list, every table",
-                                                "sha256 matches", "restore + fingerprint + compare"))
+            print(f"round {round_}/{args.repeat} — fingerprint vs COPY TO STDOUT (all tables):")
+            copied = timed("COPY … TO STDOUT, discarded", results, copy_all, dsn)
+            copies.append(results["COPY … TO STDOUT, discarded"])
+            timed("fingerprint (count + hash in PG)", results, fingerprint_all, dsn)
+            prints.append(results["fingerprint (count + hash in PG)"])
 
-        print("fingerprint vs COPY TO STDOUT (all tables):")
-        copied = timed("COPY … TO STDOUT, discarded", results, copy_all, dsn)
-        timed("fingerprint (count + hash in PG)", results, fingerprint_all, dsn)
-
+    raw_total, proof_total = statistics.median(raws), statistics.median(proofs)
+    copy_s, print_s = statistics.median(copies), statistics.median(prints)
+    ratios = sorted(p / r for p, r in zip(proofs, raws, strict=True))
     print()
     print("| measure | seconds |\n|---|---|")
     print(f"| raw pg_dump -Fc + pg_restore -j {args.jobs} | {raw_total:.2f} |")
     print(f"| gate backup proof (dump+snapshot, list, sha256, restore+fingerprint) | {proof_total:.2f} |")
     print(f"| ratio proof / raw (target ≤ 1.3) | {proof_total / raw_total:.2f} |")
-    print(f"| COPY TO STDOUT of every table ({copied / 1e6:.0f} MB), discarded | {results['COPY … TO STDOUT, discarded']:.2f} |")
-    print(f"| fingerprint of every table | {results['fingerprint (count + hash in PG)']:.2f} |")
-    ratio = results["fingerprint (count + hash in PG)"] / results["COPY … TO STDOUT, discarded"]
-    print(f"| ratio fingerprint / COPY (target ≤ 2) | {ratio:.2f} |")
-    print(f"\n{args.products} SKUs from {source}, {rows} rows, {size}")
+    print(f"| COPY TO STDOUT of every table ({copied / 1e6:.0f} MB), discarded | {copy_s:.2f} |")
+    print(f"| fingerprint of every table | {print_s:.2f} |")
+    print(f"| ratio fingerprint / COPY (target ≤ 2) | {print_s / copy_s:.2f} |")
+    print(f"\n{args.products} SKUs from {source}, {rows} rows, {size}; medians of {args.repeat} interleaved rounds; "
+          f"per-round proof/raw ratios {', '.join(f'{r:.2f}' for r in ratios)}")
     return 0
 
 

@@ -12,14 +12,14 @@ import re
 import secrets
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from gate.backup.manifest import BackupManifest
 from gate.backup.take import sha256_of
-from gate.db.snapshot import Snapshot, snapshot_of
+from gate.db.snapshot import Snapshot
 from gate.run import Run
 from gate.settings import libpq_env
 
@@ -154,32 +154,59 @@ class Backup:
         """``pg_restore --list`` reads it and every expected table has a ``TABLE DATA`` entry."""
         return self.is_readable and not self.missing_tables(expected) and bool(expected or self.pre_snapshot)
 
+    def _pg_restore(self, dsn: str, *args: str) -> subprocess.Popen[str]:
+        env = {**os.environ, **libpq_env(dsn)}
+        argv = [self.pg_restore, "--no-owner", "--no-acl", "--exit-on-error", "--no-password",
+                "-d", libpq_env(dsn)["PGDATABASE"], *args, str(self.path)]
+        return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def _finish(proc: subprocess.Popen[str], what: str) -> str:
+        _, stderr = proc.communicate()
+        return "" if proc.returncode == 0 else f"pg_restore {what} exit {proc.returncode}: {stderr.strip()[-1500:]}"
+
     def restore(self, pg: Any, database: str | None = None) -> tuple[str, str]:
         """Restore into a new database of the disposable server ``pg``: ``(dsn, error)``."""
         name = database or f"restore_{secrets.token_hex(4)}"
         dsn = pg.create_database(name)
-        env = {**os.environ, **libpq_env(dsn)}
-        argv = [self.pg_restore, "--no-owner", "--no-acl", "--exit-on-error", "--no-password",
-                "-j", str(self.jobs), "-d", name, str(self.path)]
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-        error = "" if proc.returncode == 0 else f"pg_restore exit {proc.returncode}: {proc.stderr.strip()[-1500:]}"
-        return dsn, error
+        return dsn, self._finish(self._pg_restore(dsn, "-j", str(self.jobs)), "")
 
     def restores_into(self, pg: Any, expected: Snapshot | None = None, keep: bool = False) -> RestoreResult:
-        """Restore into ``pg`` and compare its fingerprint with the snapshot taken at backup time."""
+        """Restore into ``pg`` and compare its fingerprint with the snapshot taken at backup time.
+
+        The restore runs by section: pre-data, data, then post-data (indexes, constraints)
+        while the restored tables' contents are hashed (content needs no index); the schema
+        fingerprint is taken once post-data is done.
+        """
+        from gate.db.fingerprint import applied_migrations, schema_fingerprint, table_stats
+        from gate.db.readonly import connect_readonly
+
         expected = expected or self.pre_snapshot
         if expected is None:
             return RestoreResult(False, error="no pre-migration snapshot recorded for this backup")
         if not self.exists:
             return RestoreResult(False, error=f"{self.path} does not exist")
         name = f"restore_{secrets.token_hex(4)}"
+        dsn = pg.create_database(name)
         try:
-            dsn, error = self.restore(pg, name)
+            for section, jobs in (("pre-data", "1"), ("data", str(self.jobs))):
+                error = self._finish(self._pg_restore(dsn, "--section", section, "-j", jobs), section)
+                if error:
+                    return RestoreResult(False, name, error=error)
+            post = self._pg_restore(dsn, "--section", "post-data", "-j", str(self.jobs))
+            with connect_readonly(dsn) as conn:
+                content = table_stats(conn)
+            error = self._finish(post, "post-data")
             if error:
                 return RestoreResult(False, name, error=error)
-            restored = snapshot_of(dsn, f"restored:{name}")
+            with connect_readonly(dsn) as conn:
+                restored = Snapshot(
+                    f"restored:{name}", schema_fingerprint(conn), tuple(applied_migrations(conn)), content,
+                    int(conn.info.server_version), datetime.now(UTC).isoformat(),
+                )
             differences = tuple(expected.diff(restored))
             return RestoreResult(not differences, name, differences, restored=restored)
         finally:
             if not keep:
                 pg.drop_database(name)
+
