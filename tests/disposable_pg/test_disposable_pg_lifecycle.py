@@ -39,15 +39,10 @@ def test_starts_answers_and_stops_without_leftovers(backend: str, disposable_pg_
     assert still_exists(backend, handle)
 
     pg.stop()
+    pg.stop()  # idempotent: the factory's finalizer stops it once more
 
     assert not still_exists(backend, handle), f"{backend} left {handle} behind"
     assert port_closed(host, port), f"{backend} left port {port} open"
-
-
-def test_stop_is_idempotent(backend: str, disposable_pg_factory: DisposablePgFactory):
-    pg = disposable_pg_factory(backend)
-    pg.stop()
-    pg.stop()
 
 
 def test_context_manager_tears_down_when_the_body_raises(backend: str):
