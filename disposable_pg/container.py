@@ -109,17 +109,23 @@ def resolve_image(major: int = 15) -> str:
 
 
 def unavailable_reason(major: int = 15) -> str | None:
-    """Why the container backend cannot run here (engine or image missing), or None."""
+    """Why the container backend cannot run here (no engine, or no image and no registry), or None."""
     reason = engine_unavailable_reason()
     if reason:
         return reason
     image = resolve_image(major)
-    with contextlib.closing(docker_client()) as client:
+    with contextlib.closing(docker_client(timeout=600)) as client:
         try:
             client.images.get(image)
+            return None
         except Exception:
-            if image == LOCAL_IMAGE.format(major=major) or os.environ.get("DISPOSABLE_PG_NO_PULL") == "1":
-                return f"image {image} is missing (run 'make bootstrap-containers')"
+            missing = f"image {image} is missing (run 'make bootstrap-containers')"
+        if image.startswith("freesport/") or os.environ.get("DISPOSABLE_PG_NO_PULL") == "1":
+            return missing
+        try:  # where a registry answers, the official image is pulled once (what testcontainers would do)
+            client.images.pull(image)
+        except Exception as exc:
+            return f"{missing}, and cannot be pulled ({type(exc).__name__})"
     return None
 
 
