@@ -39,6 +39,9 @@ PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "py
 SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
 DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
 DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
+DEFAULT_VARIANTS = int(os.environ.get("LOCAL_SEED_VARIANTS", "3"))
+"""N, seed and K of the committed CommerceML sample (backend/sample_data/README.md), so the
+seeded v13.3 catalog and the 1C package the window imports hold the same 1C ids."""
 
 
 def say(line: str) -> None:
@@ -103,20 +106,10 @@ def seed(env: dict[str, str]) -> str:
     """``seed_legacy_catalog`` when the backend has it (same N/seed as the committed 1C sample)."""
     if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
         return "not seeded: seed_legacy_catalog does not exist yet (importer issue)"
-    products, seed_value = sample_parameters()
-    manage(env, "seed_legacy_catalog", "--products", str(products), "--seed", str(seed_value))
-    return f"seeded: seed_legacy_catalog --products {products} --seed {seed_value}"
-
-
-def sample_parameters() -> tuple[int, int]:
-    """N and seed of the committed CommerceML sample (its manifest), else LOCAL_SEED_PRODUCTS/LOCAL_SEED."""
-    for name in ("manifest.json", "generator.json", "sample.json"):
-        path = SAMPLE_DIR / name
-        if path.exists():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                data = json.loads(path.read_text())
-                return int(data.get("products") or data["n"]), int(data["seed"])
-    return DEFAULT_SEED_PRODUCTS, DEFAULT_SEED
+    args = ["--products", str(DEFAULT_SEED_PRODUCTS), "--seed", str(DEFAULT_SEED),
+            "--variants-per-product", str(DEFAULT_VARIANTS)]
+    manage(env, "seed_legacy_catalog", *args)
+    return f"seeded: seed_legacy_catalog {' '.join(args)}"
 
 
 def free_port() -> int:
