@@ -81,6 +81,16 @@ monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION
 window-status: ## the step journal of the latest run (or RUN_DIR=...)
 	$(GATE_ENV) $(PY) -m gate.window status
 
+# The nightly rehearsal (README "Nightly rehearsal"): a disposable FreeSport, the whole window, the way
+# back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.
+.PHONY: rehearsal rollback-rehearsal fault-matrix
+rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>)
+	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
+rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
+	$(PY) -m gate.rehearsal rollback
+fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict (ONLY=a,b)
+	$(PY) -m gate.rehearsal matrix $(if $(ONLY),--only $(ONLY))
+
 .PHONY: serve
 serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)
 	$(PY) backend/scripts/serve.py

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROLLBACK_RECORD = "rollback.json"
-PHASES = ("stop", "restore", "swap", "checkout", "start")
+PHASES = ("stop", "restore", "swap", "checkout", "start", "maintenance_off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ class RollbackRecord:
         return str(self.data.get("message", ""))
 
     def phase_durations(self) -> dict[str, float]:
-        """Seconds per phase that finished (stop, restore, swap, checkout, start)."""
+        """Seconds per phase that finished (stop, restore, swap, checkout, start, maintenance_off)."""
         phases = self.data.get("phases", {})
         return {p: float(phases[p]["duration_s"]) for p in PHASES if "duration_s" in phases.get(p, {})}
 

@@ -9,7 +9,9 @@
 # Steps: 1 verify (refuses, changing nothing, unless: explicit confirmation; <dump>.sha256 beside the
 # dump matches it; the dump is the one this window's backup step made, i.e. RUN_DIR/backup.json names
 # this file with this sha256 and recorded no error) -> 2 stop the application (APP_STOP_CMD) ->
-# 3 restore -> 4 check out PREVIOUS_RELEASE_TAG (CHECKOUT_CMD) -> 5 start the application (APP_START_CMD).
+# 3 restore -> 4 check out PREVIOUS_RELEASE_TAG (CHECKOUT_CMD) -> 5 start the application (APP_START_CMD)
+# -> 6 maintenance off (MAINTENANCE_OFF_CMD, when set: the runbook's procedure forgets it, and a site
+# left in maintenance is still down).
 #
 # Restore mode (ROLLBACK_RESTORE_MODE):
 #   swap (default): pg_restore into a NEW database <db>_rollback_<stamp>, ANALYZE it, then in ONE
@@ -24,7 +26,8 @@
 #
 # Settings (environment): DATABASE_URL (required; the role needs CREATEDB in swap mode),
 # RUN_DIR (the window's run directory; default var/runs/latest), APP_STOP_CMD and APP_START_CMD
-# (required; ":" when there is nothing to stop/start), PREVIOUS_RELEASE_TAG (default v13.3.0),
+# (required; ":" when there is nothing to stop/start), MAINTENANCE_OFF_CMD (e.g. the nginx symlink back,
+# or '.venv/bin/python manage.py maintenance_mode off'), PREVIOUS_RELEASE_TAG (default v13.3.0),
 # CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_TAG"),
 # BACKEND_DIR (default ./backend), ROLLBACK_RESTORE_MODE swap|recreate, ROLLBACK_JOBS (pg_restore -j, 2),
 # ROLLBACK_RESTORE_ARGS (extra pg_restore options, e.g. --no-owner), ROLLBACK_ADMIN_DB (database to
@@ -167,8 +170,6 @@ if [[ "$confirm" != yes ]]; then
     fi
 fi
 
-sqlq() { python3 -c 'import sys; print(sys.argv[1].replace(chr(39), chr(39)*2))' "$1"; }
-ident() { python3 -c 'import sys; print(chr(34) + sys.argv[1].replace(chr(34), chr(34)*2) + chr(34))' "$1"; }
 admin() { psql -X -q -w -v ON_ERROR_STOP=1 -d "$ADMIN_DB" "$@"; }
 
 psql -X -w -A -t -d "$DB_NAME" -c 'SELECT 1' >/dev/null 2>&1 \
@@ -179,6 +180,14 @@ admin -A -t -c 'SELECT 1' >/dev/null 2>&1 \
 stamp="$(date -u +%Y%m%d_%H%M%S)"
 new_db="${DB_NAME}_rollback_${stamp}"
 old_db="${DB_NAME}_before_rollback_${stamp}"
+# SQL-quoted names, computed once: identifiers ("...") and literals ('...').
+eval "$(python3 - "$DB_NAME" "$new_db" "$old_db" <<'PY'
+import shlex, sys
+for key, value in zip(("CUR", "NEW", "OLD"), sys.argv[1:4]):
+    print(f"{key}_ID={shlex.quote(chr(34) + value.replace(chr(34), chr(34) * 2) + chr(34))}")
+    print(f"{key}_LIT={shlex.quote(chr(39) + value.replace(chr(39), chr(39) * 2) + chr(39))}")
+PY
+)"
 rm -f "$STATE"
 record total start "" ""
 python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" <<'PY'
@@ -204,7 +213,7 @@ fail() {  # fail <exit code> <phase> <db state> <how to continue>
 
 # --- 2. stop the application -------------------------------------------------------------------
 record stop start "unchanged (window state)"
-echo "rollback: [2/5] stopping the application: $APP_STOP_CMD"
+echo "rollback: [2/6] stopping the application: $APP_STOP_CMD"
 bash -c "$APP_STOP_CMD" \
     || fail 3 stop "unchanged: \"$DB_NAME\" is as the window left it; the application may be partly stopped" \
         "fix APP_STOP_CMD and run this script again"
@@ -215,20 +224,20 @@ record restore start "unchanged (window state)"
 restore_args=(--exit-on-error --no-password -j "$JOBS")
 if [[ -n "${ROLLBACK_RESTORE_ARGS:-}" ]]; then read -r -a extra <<<"$ROLLBACK_RESTORE_ARGS"; restore_args+=("${extra[@]}"); fi
 if [[ "$MODE" == swap ]]; then
-    echo "rollback: [3/5] restoring into new database \"$new_db\""
+    echo "rollback: [3/6] restoring into new database \"$new_db\""
     create_sql="$(admin -A -t -c "
         SELECT format('CREATE DATABASE %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L%s',
-                      '$(sqlq "$new_db")', pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
+                      $NEW_LIT, pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
                       CASE WHEN pg_has_role(current_user, d.datdba, 'MEMBER')
                            THEN format(' OWNER %I', pg_get_userbyid(d.datdba)) ELSE '' END)
-        FROM pg_database d WHERE d.datname = '$(sqlq "$DB_NAME")'")" \
+        FROM pg_database d WHERE d.datname = $CUR_LIT")" \
         || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
             "check the role's privileges, then run this script again (or start the application: $APP_START_CMD)"
     admin -c "$create_sql" \
         || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
             "grant CREATEDB (or use ROLLBACK_RESTORE_MODE=recreate), then run this script again"
     if ! pg_restore "${restore_args[@]}" -d "$new_db" "$dump"; then
-        admin -c "DROP DATABASE IF EXISTS $(ident "$new_db")" || true
+        admin -c "DROP DATABASE IF EXISTS $NEW_ID" || true
         fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it (the partial copy \"$new_db\" was dropped); the application is STOPPED" \
             "read pg_restore's error above, fix it and run this script again"
     fi
@@ -237,13 +246,19 @@ if [[ "$MODE" == swap ]]; then
             "run: ANALYZE in \"$new_db\", then rename it to \"$DB_NAME\" (see ALTER DATABASE below) or run this script again"
     record restore done "restored copy \"$new_db\" ready; \"$DB_NAME\" still the window state"
     record swap start
-    echo "rollback: [3/5] swapping \"$DB_NAME\" -> \"$old_db\", \"$new_db\" -> \"$DB_NAME\" (one transaction)"
+    echo "rollback: [3/6] swapping \"$DB_NAME\" -> \"$old_db\", \"$new_db\" -> \"$DB_NAME\" (one transaction)"
     swapped=no
+    # Sessions still on the old database (the application is stopped; a cron job, a psql) are
+    # ended, then both renames commit together or not at all.
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
-        admin -A -t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE datname IN ('$(sqlq "$DB_NAME")', '$(sqlq "$new_db")') AND pid <> pg_backend_pid()" >/dev/null || true
-        if admin -c "BEGIN; ALTER DATABASE $(ident "$DB_NAME") RENAME TO $(ident "$old_db");
-                     ALTER DATABASE $(ident "$new_db") RENAME TO $(ident "$DB_NAME"); COMMIT;" 2>"$RUN_DIR/rollback_swap.err"; then
+        if admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE datname IN ($CUR_LIT, $NEW_LIT) AND pid <> pg_backend_pid()" \
+                 -c "DO \$\$ BEGIN FOR i IN 1..50 LOOP
+                         PERFORM pg_stat_clear_snapshot();
+                         EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname IN ($CUR_LIT, $NEW_LIT));
+                         PERFORM pg_sleep(0.1); END LOOP; END \$\$" \
+                 -c "BEGIN; ALTER DATABASE $CUR_ID RENAME TO $OLD_ID; ALTER DATABASE $NEW_ID RENAME TO $CUR_ID; COMMIT;" \
+                >/dev/null 2>"$RUN_DIR/rollback_swap.err"; then
             swapped=yes; break
         fi
         sleep 0.5
@@ -252,19 +267,17 @@ if [[ "$MODE" == swap ]]; then
         || fail 4 swap "unchanged: \"$DB_NAME\" is as the window left it; the restored copy is \"$new_db\" (complete); the application is STOPPED. $(tail -1 "$RUN_DIR/rollback_swap.err")" \
             "close the sessions still using \"$DB_NAME\", then: psql -d $ADMIN_DB -c 'BEGIN; ALTER DATABASE \"$DB_NAME\" RENAME TO \"$old_db\"; ALTER DATABASE \"$new_db\" RENAME TO \"$DB_NAME\"; COMMIT;' and continue with the checkout and APP_START_CMD"
     if [[ "$KEEP_OLD" != yes ]]; then
-        admin -c "DROP DATABASE IF EXISTS $(ident "$old_db")" || echo "rollback: could not drop \"$old_db\"; drop it by hand" >&2
+        admin -c "DROP DATABASE IF EXISTS $OLD_ID" || echo "rollback: could not drop \"$old_db\"; drop it by hand" >&2
     else
         echo "rollback: the replaced database is kept as \"$old_db\" for the investigation (drop it when done)"
     fi
     record swap done "restored: \"$DB_NAME\" holds the backup; replaced database kept as \"$old_db\""
 else
-    echo "rollback: [3/5] dropdb + createdb \"$DB_NAME\" + pg_restore"
-    admin -A -t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                    WHERE datname = '$(sqlq "$DB_NAME")' AND pid <> pg_backend_pid()" >/dev/null || true
-    admin -c "DROP DATABASE $(ident "$DB_NAME") WITH (FORCE)" \
+    echo "rollback: [3/6] dropdb + createdb \"$DB_NAME\" + pg_restore"
+    admin -c "DROP DATABASE $CUR_ID WITH (FORCE)" \
         || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
             "close the sessions using \"$DB_NAME\" and run this script again"
-    admin -c "CREATE DATABASE $(ident "$DB_NAME")" \
+    admin -c "CREATE DATABASE $CUR_ID" \
         || fail 4 restore "MISSING: \"$DB_NAME\" was dropped and could not be created; the application is STOPPED" \
             "createdb \"$DB_NAME\" && pg_restore -d \"$DB_NAME\" $dump, then the checkout and APP_START_CMD"
     pg_restore "${restore_args[@]}" -d "$DB_NAME" "$dump" \
@@ -276,7 +289,7 @@ fi
 
 # --- 4. check out the previous release -------------------------------------------------------------
 record checkout start
-echo "rollback: [4/5] checking out $PREVIOUS_RELEASE_TAG: $CHECKOUT_CMD"
+echo "rollback: [4/6] checking out $PREVIOUS_RELEASE_TAG: $CHECKOUT_CMD"
 bash -c "$CHECKOUT_CMD" \
     || fail 5 checkout "restored: \"$DB_NAME\" holds the backup (v13.3 data); the code is still the new release; the application is STOPPED" \
         "check out $PREVIOUS_RELEASE_TAG by hand, then start the application: $APP_START_CMD"
@@ -284,10 +297,24 @@ record checkout done
 
 # --- 5. start the application -----------------------------------------------------------------------
 record start start
-echo "rollback: [5/5] starting the application: $APP_START_CMD"
+echo "rollback: [5/6] starting the application: $APP_START_CMD"
 bash -c "$APP_START_CMD" \
     || fail 5 start "restored: \"$DB_NAME\" holds the backup; the code is at $PREVIOUS_RELEASE_TAG; the application did NOT start" \
         "read the application's log, then start it: $APP_START_CMD"
 record start done
+
+# --- 6. maintenance off ---------------------------------------------------------------------------
+# The runbook's rollback procedure stops at "start the application": a site left in maintenance
+# (Django's flag file, or nginx's maintenance site) is still down. MAINTENANCE_OFF_CMD ends it.
+if [[ -n "${MAINTENANCE_OFF_CMD:-}" ]]; then
+    record maintenance_off start
+    echo "rollback: [6/6] maintenance off: $MAINTENANCE_OFF_CMD"
+    bash -c "$MAINTENANCE_OFF_CMD" \
+        || fail 5 maintenance_off "restored: \"$DB_NAME\" holds the backup; the application runs $PREVIOUS_RELEASE_TAG but is still in MAINTENANCE" \
+            "turn maintenance off by hand: $MAINTENANCE_OFF_CMD"
+    record maintenance_off done
+else
+    echo "rollback: [6/6] MAINTENANCE_OFF_CMD not set: if the site is in maintenance, turn it off by hand" >&2
+fi
 record total done "restored: \"$DB_NAME\" holds the backup; code at $PREVIOUS_RELEASE_TAG; application started"
 echo "rollback: done in $(python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.1f}')" "$t_start")s — \"$DB_NAME\" is back at the pre-migration backup"

@@ -186,3 +186,22 @@ def test_rollback_checks_skip_when_no_rollback_ran(gate_env):
     _backup(gate_env)
     row = _gate(gate_env, "RBK-02")
     assert row["outcome"] == "skipped" and "no rollback ran" in str(row["message"])
+
+
+def test_sessions_left_on_the_database_do_not_block_the_swap(gate_env, window):
+    dump, _, pre = window
+    idle = psycopg.connect(gate_env["DATABASE_URL"], autocommit=True)
+    try:
+        outcome = run_rollback_script(dump, _script_env(gate_env))
+    finally:
+        idle.close()
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+
+
+def test_maintenance_left_on_is_a_failed_rollback(gate_env, window):
+    dump, run, _ = window
+    outcome = run_rollback_script(dump, _script_env(gate_env, MAINTENANCE_OFF_CMD="exit 1"))
+    assert outcome.exit_code == 5 and "still in MAINTENANCE" in outcome.output, outcome.output
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.failed_phase == "maintenance_off"

@@ -1,0 +1,141 @@
+"""The rehearsal's application control: ``APP_START_CMD`` / ``APP_STOP_CMD`` for the served backend.
+
+The rollback script stops and starts "the application" through commands, as it would with
+supervisor on a server; in a rehearsal these commands are this module, which runs gunicorn
+for ``BACKEND_DIR`` from an env file (mode 0600, outside the run directory) and keeps its pid.
+Both are idempotent: starting a running app or stopping a stopped one does nothing.
+
+    python -m gate.rehearsal.app start --state DIR     # waits until /health/ answers 200
+    python -m gate.rehearsal.app stop --state DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from gate.settings import read_env_file
+
+ENV_FILE = "app.env"
+PID_FILE = "gunicorn.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid(state: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((state / PID_FILE).read_text().strip())
+        return pid if _alive(pid) else None
+    return None
+
+
+def app_env(state: Path) -> dict[str, str]:
+    """The app's environment: this process's, over the values of ``state/app.env``."""
+    return {**os.environ, **{k: v for k, (v, _) in read_env_file(state / ENV_FILE).items()}}
+
+
+def start(state: Path, timeout_s: float = 60.0) -> int:
+    """Start gunicorn for the backend (unless running) and wait for its health endpoint."""
+    env = app_env(state)
+    health = env["APP_HEALTH_URL"]
+    if _pid(state) is None:
+        backend = Path(env["BACKEND_DIR"])
+        conf = backend / "gunicorn.conf.py"
+        argv = [env.get("BACKEND_PYTHON") or sys.executable, "-m", "gunicorn"]
+        argv += ["-c", str(conf)] if conf.exists() else ["--bind", env["GUNICORN_BIND"], env["WSGI_APP"]]
+        log_dir = Path(env.get("LOG_DIR") or state)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with (log_dir / "gunicorn.stderr").open("a") as err:
+            proc = subprocess.Popen(argv, cwd=backend, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=err, start_new_session=True)
+        (state / PID_FILE).write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        pid = _pid(state)
+        if pid is None:
+            sys.stderr.write(f"app: gunicorn exited; see {env.get('LOG_DIR')}/gunicorn.stderr\n")
+            return 1
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(health, timeout=2).status_code == 200:
+                sys.stdout.write(f"app: serving (pid {pid})" + "\n")
+                return 0
+        time.sleep(0.2)
+    sys.stderr.write(f"app: {health} did not answer 200 within {timeout_s:.0f}s\n")
+    return 1
+
+
+def stop(state: Path, timeout_s: float = 20.0) -> int:
+    """Stop gunicorn (SIGTERM to its process group, SIGKILL after ``timeout_s``)."""
+    pid = _pid(state)
+    if pid is None:
+        sys.stdout.write("app: not running" + "\n")
+        return 0
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    (state / PID_FILE).unlink(missing_ok=True)
+    sys.stdout.write(f"app: stopped (pid {pid})" + "\n")
+    return 0
+
+
+def checkout(state: Path, backend_dir: Path) -> int:
+    """The rehearsal's ``CHECKOUT_CMD``: the app's next start serves the code in ``backend_dir``.
+
+    A fault rehearsal's release is an altered copy of the backend; the previous release is the
+    unaltered code, so the rollback's checkout points the app back at it.
+    """
+    if not (backend_dir / "manage.py").exists():
+        sys.stderr.write(f"checkout: no manage.py in {backend_dir}\n")
+        return 1
+    path = state / ENV_FILE
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("BACKEND_DIR=")]
+    lines.append(f"BACKEND_DIR={shlex.quote(str(backend_dir))}")
+    path.write_text("\n".join(lines) + "\n")
+    sys.stdout.write(f"checkout: the application will serve {backend_dir}" + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``start`` | ``stop`` | ``restart`` | ``checkout`` with ``--state DIR``."""
+    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal.app")
+    parser.add_argument("action", choices=("start", "stop", "restart", "checkout"))
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--backend-dir", type=Path, help="checkout: the previous release's code")
+    args = parser.parse_args(argv)
+    if args.action == "checkout":
+        if args.backend_dir is None:
+            parser.error("checkout needs --backend-dir")
+        return checkout(args.state, args.backend_dir)
+    if args.action == "stop":
+        return stop(args.state)
+    if args.action == "restart":
+        stop(args.state)
+    return start(args.state)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,590 @@
+"""The rehearsal itself: a disposable FreeSport, the window exactly as ``make migrate`` runs it, the way back, the report.
+
+Order: disposable PostgreSQL → pre-migration state (v13.3 seeded by ``seed_legacy_catalog`` with
+the committed 1C sample's N/seed, or ``REHEARSAL_SOURCE_DUMP``) → the backend under gunicorn →
+``python -m gate.window migrate --confirm`` (the driver of ``make migrate``, with an env file
+naming the disposable database) → rollback rehearsal (reverse-migration trial on a copy, then
+``rollback_production.sh`` with the window's own backup, then RBK-01..03) → ``python -m
+gate.report``. The configured target is never touched: every variable naming a target is
+dropped from the environment the window gets and replaced by the disposable one's; settings
+naming *code* (``BACKEND_DIR``, ``MANAGE_CMD``, ``API_PREFIX``, ``DJANGO_SETTINGS_MODULE``,
+``PROTECTED_TABLES``…) pass through, so the rehearsal rehearses that code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from gate.rehearsal import faults as faultlib
+from gate.rehearsal.faults import Fault
+from gate.run import Run, StepRecord, new_run_id, now_utc
+from gate.settings import REPO, libpq_env
+from gate.types import EXIT_CODES, Verdict
+
+PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+BUNDLED_BACKEND = REPO / "backend"
+SAMPLE_DIR = BUNDLED_BACKEND / "sample_data" / "commerceml"
+REHEARSAL_RECORD = "rehearsal.json"
+TARGET_KEYS = (
+    "DATABASE_URL", "BASE_URL", "LOG_DIR", "ONEC_DATA_DIR", "BACKUP_DIR", "RUN_DIR", "RUN_ID", "ENV_FILE",
+    "DISPOSABLE_PG_URL", "ONEC_HEALTHCHECK_URL", "ONEC_CHECKAUTH_URL", "ONEC_EXCHANGE_USER",
+    "ONEC_EXCHANGE_PASSWORD", "CONFIRM", "WINDOW_OPEN", "WINDOW_NOW", "REHEARSAL_SUMMARY", "SECRET_KEY",
+    "ACCESS_LOG", "DJANGO_LOG", "IMPORT_LOG", "DEPLOY_CMD", "MAINTENANCE_ON_CMD", "MAINTENANCE_OFF_CMD",
+    "DEPLOYED_VERSION_CMD", "CI_REPO", "CI_TOKEN", "NOTIFY_RECORD",
+)
+"""Variables that name a target or a run: never inherited by the rehearsal's window."""
+
+
+class RehearsalError(RuntimeError):
+    """The rehearsal could not be set up (not a verdict: the window never started)."""
+
+
+def sample_parameters() -> dict[str, int]:
+    """N, K and seed of the committed 1C sample (its manifest), as ``seed_legacy_catalog`` must use them."""
+    from gate.local_target import sample_parameters as products_and_seed
+
+    products, seed = products_and_seed()
+    variants = 3
+    for name in ("manifest.json", "generator.json", "sample.json"):
+        path = SAMPLE_DIR / name
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            data = json.loads(path.read_text())
+            variants = int(data.get("variants_per_product") or data.get("k") or variants)
+            break
+    return {"products": products, "variants_per_product": variants, "seed": seed}
+
+
+def env_lines(values: dict[str, str]) -> str:
+    """``KEY=value`` lines, shell-quoted (the gate's env-file reader and bash both read them)."""
+    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+def write_private(path: Path, text: str) -> None:
+    """A file only its owner reads (it holds the disposable database's password)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Phase:
+    """One phase of the rehearsal with its timing (``rehearsal.json``; the benchmark reads it)."""
+
+    name: str
+    duration_s: float = 0.0
+    status: str = "running"
+    detail: str = ""
+
+
+@dataclass
+class Rehearsal:
+    """One rehearsal run (optionally with one injected fault)."""
+
+    fault: Fault | None = None
+    console: Console = field(default_factory=Console)
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    phases: list[Phase] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
+    run: Run | None = None
+    work: Path = REPO
+    pg: Any = None
+    dsn: str = ""
+    gate_env: dict[str, str] = field(default_factory=dict)
+    backend_dir: Path = BUNDLED_BACKEND
+    original_backend_dir: Path = BUNDLED_BACKEND
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stop_after: str | None = None
+    """Stop the window after this step (the rollback rehearsal stops after ``import``)."""
+    label: str = ""
+
+    # -- progress ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[Phase]:
+        """Time one phase and show it; a failure marks it and propagates."""
+        current = Phase(name)
+        self.phases.append(current)
+        self.console.print(f"[bold cyan]▶ rehearsal[/] {name} …")
+        t0 = time.monotonic()
+        try:
+            yield current
+            current.status = "done"
+        except BaseException:
+            current.status = "failed"
+            raise
+        finally:
+            current.duration_s = round(time.monotonic() - t0, 2)
+            style = "green" if current.status == "done" else "bold red"
+            self.console.print(f"[{style}]{'✓' if current.status == 'done' else '✗'} {name}[/] "
+                               f"{current.duration_s:.1f}s {current.detail}", highlight=False)
+            self._save()
+
+    def _save(self) -> None:
+        if self.run is None:
+            return
+        data = {**self.record, "fault": self.fault.name if self.fault else None,
+                "phases": [vars(p) for p in self.phases],
+                "total_s": round(sum(p.duration_s for p in self.phases), 2)}
+        (self.run.dir / REHEARSAL_RECORD).write_text(json.dumps(data, indent=2, ensure_ascii=False))
+
+    # -- setup ------------------------------------------------------------------------------------
+    def setting(self, key: str, default: str = "") -> str:
+        """A setting of the rehearsal (environment)."""
+        return self.environ.get(key, "") or default
+
+    def manage(self, *args: str, database_url: str | None = None, check: bool = True,
+               timeout: float = 3600) -> subprocess.CompletedProcess[str]:
+        """``MANAGE_CMD args`` against the rehearsal database (or ``database_url``)."""
+        env = {**self._child_env(), **({"REHEARSAL_DATABASE_URL": database_url, "DATABASE_URL": database_url}
+                                       if database_url else {})}
+        line = " ".join([self.gate_env["MANAGE_CMD"], *(shlex.quote(a) for a in args)])
+        proc = subprocess.run(line, shell=True, cwd=self.backend_dir, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if check and proc.returncode != 0:
+            raise RehearsalError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
+        return proc
+
+    def _child_env(self) -> dict[str, str]:
+        """The environment of every child: ours minus target variables, plus the rehearsal's env file."""
+        env = {k: v for k, v in self.environ.items() if k not in TARGET_KEYS}
+        env.update(self.gate_env)
+        env["ENV_FILE"] = str(self.work / "rehearsal.env")
+        env["PYTHONPATH"] = str(REPO)
+        if self.run is not None:
+            env["RUN_DIR"], env["RUN_ID"] = str(self.run.dir), self.run.run_id
+        return env
+
+    def start_postgres(self) -> None:
+        """The disposable server every database of this rehearsal lives on."""
+        from disposable_pg import disposable_postgres
+
+        choice = self.setting("DISPOSABLE_PG", "auto")
+        if choice == "existing":
+            from gate.pg_existing import ExistingPostgres
+
+            self.pg = ExistingPostgres(self.setting("DISPOSABLE_PG_URL")).start()
+        else:
+            self.pg = disposable_postgres(choice)
+            self.pg.start()
+        self.dsn = self.pg.create_database(f"freesport_{secrets.token_hex(3)}")
+        self.record["postgres"] = getattr(self.pg, "backend", choice)
+
+    def prepare_code(self) -> list[str]:
+        """The code to rehearse: ``BACKEND_DIR`` as is, or a copy a fault alters."""
+        self.original_backend_dir = Path(self.setting("BACKEND_DIR", str(BUNDLED_BACKEND))).resolve()
+        self.backend_dir = self.original_backend_dir
+        extra: list[str] = []
+        if self.fault and self.fault.backend_patch:
+            self.backend_dir = faultlib.copy_backend(self.original_backend_dir, self.work / "release")
+            extra = self.fault.backend_patch(self.backend_dir)
+        return extra
+
+    def write_env(self, expected_extra: list[str]) -> None:
+        """``backend.env`` (the app's), ``manage.sh`` (the default MANAGE_CMD) and ``rehearsal.env`` (ENV_FILE)."""
+        assert self.run is not None
+        log_dir = self.work / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        onec = self.work / "onec"
+        port = free_port()
+        exchange_password = secrets.token_urlsafe(16)
+        settings_module = self.setting("DJANGO_SETTINGS_MODULE", "freesport.settings")
+        backend_env = {
+            "DJANGO_SETTINGS_MODULE": settings_module, "DATABASE_URL": self.dsn,
+            "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(onec), "ONEC_EXCHANGE_USER": "exchange",
+            "ONEC_EXCHANGE_PASSWORD": exchange_password, "MAINTENANCE_STATE_DIR": str(self.work),
+        }
+        if self.fault and self.fault.wraps_manage:
+            backend_env["REHEARSAL_FAULT"] = self.fault.name
+        write_private(self.work / "backend.env", env_lines(backend_env))
+        base_url = f"http://127.0.0.1:{port}"
+        api_prefix = self.setting("API_PREFIX", "/api")
+        app_env = {
+            **backend_env, "BACKEND_DIR": str(self.backend_dir), "BACKEND_PYTHON": PYTHON,
+            "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": self.setting("REHEARSAL_WORKERS", "2"),
+            "WSGI_APP": settings_module.split(".")[0] + ".wsgi:application",
+            "APP_HEALTH_URL": f"{base_url}{api_prefix}/health/",
+        }
+        (self.work / "app").mkdir(exist_ok=True)
+        write_private(self.work / "app" / "app.env", env_lines(app_env))
+        manage_sh = self.work / "manage.sh"
+        real = f"{shlex.quote(PYTHON)} manage.py"
+        if self.fault and self.fault.wraps_manage:
+            real = f"{shlex.quote(PYTHON)} -m gate.rehearsal.wrap -- {real}"
+        manage_sh.write_text(
+            "#!/usr/bin/env bash\n# manage.py of the rehearsal's backend with its environment (gate/rehearsal)\n"
+            "set -euo pipefail\n"
+            f"set -a; . {shlex.quote(str(self.work / 'backend.env'))}; set +a\n"
+            'if [[ -n "${REHEARSAL_DATABASE_URL:-}" ]]; then export DATABASE_URL="$REHEARSAL_DATABASE_URL"; fi\n'
+            f"export PYTHONPATH={shlex.quote(str(REPO))}\n"
+            f"cd {shlex.quote(str(self.backend_dir))}\nexec {real} \"$@\"\n"
+        )
+        manage_sh.chmod(0o700)
+        app_cmd = f"{shlex.quote(PYTHON)} -m gate.rehearsal.app"
+        state = shlex.quote(str(self.work / "app"))
+        gate_env = {
+            "DATABASE_URL": self.dsn, "BASE_URL": base_url, "API_PREFIX": api_prefix,
+            "BACKEND_DIR": str(self.backend_dir), "DJANGO_SETTINGS_MODULE": settings_module,
+            "MANAGE_CMD": self.setting("MANAGE_CMD", str(manage_sh)), "LOG_DIR": str(log_dir),
+            "ONEC_DATA_DIR": str(onec),
+            "ONEC_HEALTHCHECK_URL": f"{base_url}{api_prefix}/integration/1c/exchange/?type=catalog&mode=checkauth",
+            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
+            "BACKUP_DIR": str(self.work / "backups"), "DISPOSABLE_PG": "existing",
+            "DISPOSABLE_PG_URL": self.pg.get_connection_url(), "WINDOW_OPEN": "true", "CONFIRM": "yes",
+            "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
+            "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
+            "GATE_LIVE": self.setting("GATE_LIVE", "1"),
+        }
+        if self.backend_dir != self.original_backend_dir:
+            gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m gate.rehearsal.release"
+        if expected_extra:
+            from gate.settings import Settings
+
+            base = [m for m in self.setting("EXPECTED_PLAN").split(",") if m.strip()] or Settings().expected_plan
+            gate_env["EXPECTED_PLAN"] = ",".join([*base, *(e for e in expected_extra if e not in base)])
+        if self.fault and self.fault.corrupts_dump:
+            real_bin = Path(self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
+            gate_env["PG_BIN_DIR"] = str(faultlib.pg_bin_with_corrupting_dump(real_bin, self.work / "pgbin"))
+        if self.fault and self.fault.proxy_delay_ms:
+            proxy_port = free_port()
+            self.record["proxy"] = f"127.0.0.1:{proxy_port} (+{self.fault.proxy_delay_ms:.0f} ms)"
+            self.processes.append(subprocess.Popen(
+                [PYTHON, "-m", "gate.rehearsal.proxy", "--port", str(proxy_port), "--upstream", base_url,
+                 "--delay-ms", str(self.fault.proxy_delay_ms)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            gate_env["BASE_URL"] = f"http://127.0.0.1:{proxy_port}"
+            gate_env["ONEC_HEALTHCHECK_URL"] = gate_env["ONEC_HEALTHCHECK_URL"].replace(base_url, gate_env["BASE_URL"])
+        if self.fault:
+            gate_env.update(self.fault.env)
+        self.gate_env = gate_env
+        self.record["base_url"] = base_url
+        write_private(self.work / "rehearsal.env",
+                      "# the rehearsal's settings (gate/rehearsal): a disposable target, never the configured one\n"
+                      + env_lines(gate_env))
+
+    def prepare_onec(self) -> dict[str, int]:
+        """The rehearsal's copy of the 1C package (a fault may damage the copy, never the source)."""
+        params = sample_parameters()
+        products = int(self.setting("REHEARSAL_PRODUCTS", str(params["products"])))
+        variants = int(self.setting("REHEARSAL_VARIANTS_PER_PRODUCT", str(params["variants_per_product"])))
+        seed = int(self.setting("REHEARSAL_SEED", str(params["seed"])))
+        onec = self.work / "onec"
+        source = self.setting("REHEARSAL_ONEC_DIR")
+        same_as_sample = (products, variants, seed) == (params["products"], params["variants_per_product"],
+                                                       params["seed"])
+        if source:
+            shutil.copytree(source, onec)
+        elif same_as_sample and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.glob("*.xml")):
+            shutil.copytree(SAMPLE_DIR, onec)
+        else:
+            self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
+                        str(variants), "--seed", str(seed), "--out", str(onec))
+        if self.fault and self.fault.truncates_onec:
+            victim = faultlib.truncate_onec(onec)
+            self.record["truncated"] = victim.name
+        return {"products": products, "variants_per_product": variants, "seed": seed}
+
+    def pre_migration_state(self, params: dict[str, int]) -> str:
+        """v13.3 seeded with the 1C package's N/K/seed, or the staging dump ``REHEARSAL_SOURCE_DUMP``."""
+        dump = self.setting("REHEARSAL_SOURCE_DUMP")
+        if dump:
+            tool = str(Path(self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin")) / "pg_restore")
+            proc = subprocess.run(
+                [tool if Path(tool).exists() else "pg_restore", "--no-owner", "--no-acl", "--exit-on-error",
+                 "--no-password", "-j", "2", "-d", self.dsn.rsplit("/", 1)[1], dump],
+                env={**os.environ, **libpq_env(self.dsn)}, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise RehearsalError(f"REHEARSAL_SOURCE_DUMP does not restore: {proc.stderr.strip()[-800:]}")
+            return f"restored {Path(dump).name}"
+        # Every app at its latest migration, then products back to the v13.3 schema: on an empty
+        # database that is two commands, and the same state gate/local_target.py reaches app by app.
+        self.manage("migrate", "--noinput")
+        self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput")
+        self.manage("seed_legacy_catalog", "--products", str(params["products"]), "--variants-per-product",
+                    str(params["variants_per_product"]), "--seed", str(params["seed"]))
+        return (f"v13.3, seed_legacy_catalog --products {params['products']} --variants-per-product "
+                f"{params['variants_per_product']} --seed {params['seed']}")
+
+    def app(self, action: str) -> None:
+        """Start or stop the application the way the rollback will (``APP_START_CMD`` / ``APP_STOP_CMD``)."""
+        line = self.gate_env["APP_START_CMD" if action == "start" else "APP_STOP_CMD"]
+        proc = subprocess.run(line, shell=True, cwd=REPO, env=self._child_env(), capture_output=True, text=True,
+                              check=False, timeout=180)
+        if proc.returncode != 0 and action == "start":
+            raise RehearsalError(f"the application did not start: {(proc.stdout + proc.stderr).strip()[-800:]}")
+
+    # -- the window and the way back -------------------------------------------------------------
+    def window(self) -> int:
+        """The window exactly as ``make migrate`` runs it (its own live view shows the steps)."""
+        assert self.run is not None
+        if self.fault and self.fault.error_pct:
+            faultlib.inject_after_maintenance_off(self.run.dir, self.work / "log", self.fault.error_pct)
+        argv = [PYTHON, "-m", "gate.window", "migrate", "--confirm"]
+        if self.stop_after:
+            argv += ["--to", self.stop_after]
+        proc = subprocess.run(argv, cwd=REPO, env=self._child_env(), check=False)
+        return proc.returncode
+
+    def verdict(self) -> str:
+        """The run's verdict as summary.json has it now."""
+        assert self.run is not None
+        return str(self.run.read_summary().get("verdict", "?"))
+
+    def fault_findings(self) -> dict[str, Any]:
+        """What the fault's row of the matrix demands beyond the verdict, measured right after the window."""
+        assert self.run is not None
+        names = {e.get("name") for e in self.run.journal() if e.get("event") in ("start", "end")}
+        summary = self.run.read_summary()
+        failed = [r["id"] for r in summary.get("checks", []) if r.get("outcome") == "failed"]
+        findings: dict[str, Any] = {"flush_ran": "flush" in names, "migrate_ran": "migrate" in names,
+                                    "failed_checks": failed}
+        pre_path = self.run.dir / "pre_snapshot.json"
+        if pre_path.exists():
+            from gate.db.snapshot import Snapshot, snapshot_of
+
+            pre = Snapshot.load(pre_path)
+            now = snapshot_of(self.dsn, "rehearsal", ["order_items", "orders"])
+            findings["order_items_kept"] = pre.tables.get("order_items") == now.tables.get("order_items")
+            findings["orders_kept"] = pre.tables.get("orders") == now.tables.get("orders")
+        return findings
+
+    def reverse_trial(self) -> dict[str, Any] | None:
+        """``migrate products 0001_initial`` on a copy of the migrated database: what would it give back?"""
+        assert self.run is not None
+        from gate.db.snapshot import Snapshot
+        from gate.rollback.reverse import try_reverse_migration
+
+        pre_path = self.run.dir / "pre_snapshot.json"
+        if not pre_path.exists():
+            return None
+        pre = Snapshot.load(pre_path)
+
+        def manage(argv: Any, url: str) -> subprocess.CompletedProcess[str]:
+            return self.manage(*argv, database_url=url, check=False)
+
+        trial = try_reverse_migration(self.pg, self.dsn.rsplit("/", 1)[1], pre, manage,
+                                      self.setting("REVERSE_MIGRATION_TARGET", "products 0001_initial"),
+                                      self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
+        entry = trial.as_summary(pre)
+        (self.run.dir / "reverse_migration.json").write_text(json.dumps(
+            {**entry, "differences": list(trial.differences), "empty_columns": trial.empty,
+             "output_tail": trial.output_tail}, indent=2, ensure_ascii=False))
+        return entry
+
+    def rollback(self) -> int:
+        """The runbook's rollback script with the window's own backup, timed as a journal step."""
+        assert self.run is not None
+        from gate.backup.manifest import BackupManifest
+        from gate.rollback import run_rollback_script
+
+        manifest = BackupManifest.load(self.run.dir)
+        if manifest is None or manifest.error or manifest.refused:
+            return -1
+        app_cmd = f"{shlex.quote(PYTHON)} -m gate.rehearsal.app"
+        state = shlex.quote(str(self.work / "app"))
+        previous = self.setting("REHEARSAL_PREVIOUS_BACKEND_DIR", str(self.original_backend_dir))
+        env = {
+            "DATABASE_URL": self.dsn, "RUN_DIR": str(self.run.dir),
+            "APP_STOP_CMD": self.gate_env["APP_STOP_CMD"], "APP_START_CMD": self.gate_env["APP_START_CMD"],
+            "CHECKOUT_CMD": self.setting("CHECKOUT_CMD",
+                                         f"{app_cmd} checkout --state {state} --backend-dir {shlex.quote(previous)}"),
+            "PREVIOUS_RELEASE_TAG": self.setting("PREVIOUS_RELEASE_TAG", "v13.3.0"),
+            "PG_BIN_DIR": self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"),
+            "ROLLBACK_KEEP_OLD": "no", "PYTHONPATH": str(REPO),
+            "MAINTENANCE_OFF_CMD": self.setting("MAINTENANCE_OFF_CMD",
+                                                f"{self.gate_env['MANAGE_CMD']} maintenance_mode off"),
+        }
+        budget = 900
+        started = StepRecord("rollback", budget_s=budget)
+        self.run.record_step(started)
+        outcome = run_rollback_script(Path(manifest.path), env)
+        (self.run.dir / "steps").mkdir(exist_ok=True)
+        (self.run.dir / "steps" / "rollback.log").write_text(outcome.output)
+        self.run.record_step(StepRecord("rollback", budget_s=budget, duration_s=round(outcome.duration_s, 3),
+                                        exit_code=outcome.exit_code, started_at=started.started_at,
+                                        finished_at=now_utc().isoformat(), output_tail=outcome.output[-2000:]))
+        return outcome.exit_code
+
+    def rollback_checks(self) -> int:
+        """RBK-01..03 as a gate session into this run."""
+        argv = [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/rollback", "--check",
+                "RBK-01,RBK-02,RBK-03", "-q", "--no-header", "-rN", "--color=no"]
+        assert self.run is not None
+        with (self.run.dir / "checks").joinpath("rollback.log").open("w") as log:
+            return subprocess.run(argv, cwd=REPO, env=self._child_env(), stdout=log, stderr=subprocess.STDOUT,
+                                  check=False).returncode
+
+    def annotate_summary(self, **values: Any) -> None:
+        """Add keys to summary.json (the report reads ``reverse_migration``, ``rehearsal``)."""
+        assert self.run is not None
+        summary = self.run.read_summary()
+        summary.update(values)
+        tmp = self.run.summary_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        os.replace(tmp, self.run.summary_path)
+
+    def notify(self, event: str) -> None:
+        """Post a window event unless the window already did (``notifications.jsonl``)."""
+        assert self.run is not None
+        record = self.run.dir / "notifications.jsonl"
+        if record.exists() and f'"event": "{event}"' in record.read_text():
+            return
+        subprocess.run([PYTHON, "-m", "gate.notify", event, "--run-dir", str(self.run.dir)], cwd=REPO,
+                       env=self._child_env(), capture_output=True, text=True, check=False, timeout=60)
+
+    # -- the whole thing -----------------------------------------------------------------------------
+    def execute(self) -> int:
+        """Run the rehearsal; the exit status is the verdict's (0 only on GO)."""
+        label = self.label or (f"rehearsal-{self.fault.name}" if self.fault else "rehearsal")
+        run_id = f"{new_run_id()}-{label}"
+        self.run = Run.open(None, run_id, Path(self.setting("RUNS_ROOT", str(REPO / "var" / "runs"))))
+        self.work = Path(self.setting("REHEARSAL_WORK_DIR", str(REPO / "var" / "rehearsal"))) / run_id
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.record.update(run_id=run_id, started_at=now_utc().isoformat())
+        self.console.rule(f"[bold]{label}[/] run {run_id}")
+        if self.fault:
+            self.console.print(f"fault: [bold]{self.fault.name}[/] — {self.fault.what}; the matrix demands "
+                               f"[bold]{self.fault.expected.value}[/] (caught by {', '.join(self.fault.caught_by)})")
+        window_exit = None
+        try:
+            with self.phase("postgres") as p:
+                self.start_postgres()
+                p.detail = str(self.record["postgres"])
+            with self.phase("code") as p:
+                extra = self.prepare_code()
+                self.write_env(extra)
+                p.detail = str(self.backend_dir) + (f" (+{', '.join(extra)})" if extra else "")
+            with self.phase("1c-package") as p:
+                params = self.prepare_onec()
+                p.detail = f"{params['products']} products × {params['variants_per_product']} (seed {params['seed']})"
+                self.record["data"] = params
+            with self.phase("pre-migration-state") as p:
+                p.detail = self.pre_migration_state(params)
+                self.record["pre_state"] = p.detail
+            with self.phase("serve") as p:
+                self.app("start")
+                p.detail = self.record["base_url"]
+            self.notify("start")
+            with self.phase("window") as p:
+                window_exit = self.window()
+                p.detail = f"verdict {self.verdict()} (exit {window_exit})"
+            self.record["window_verdict"] = self.verdict()
+            if self.fault:
+                self.record["findings"] = self.fault_findings()
+            if self.run.destructive_started():
+                with self.phase("reverse-migration") as p:
+                    entry = self.reverse_trial()
+                    if entry:
+                        self.annotate_summary(reverse_migration=entry)
+                        p.detail = "works" if entry["works"] else "fails"
+                        p.detail += ", restore is the only way back" if entry["restore_only_way_back"] else ""
+                with self.phase("rollback") as p:
+                    code = self.rollback()
+                    p.detail = f"rollback_production.sh exit {code}"
+                    self.rollback_checks()
+                    rows = {r["id"]: r["outcome"] for r in self.run.read_summary().get("checks", [])}
+                    p.detail += " — " + ", ".join(f"{i} {rows.get(i, '?')}" for i in ("RBK-01", "RBK-02", "RBK-03"))
+            else:
+                self.record["rollback"] = "not rehearsed: the window stopped before anything changed (NO-GO)"
+        except RehearsalError as exc:
+            self.console.print(f"[bold red]rehearsal could not run:[/] {exc}", highlight=False)
+            self.record["error"] = str(exc)
+        finally:
+            self.teardown()
+        verdict = self.verdict()
+        self.record["verdict"] = verdict
+        self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
+                              release_tag=self.setting("RELEASE_TAG", "v13.4.0"))
+        if verdict != Verdict.GO.value:
+            self.notify("verdict")
+        self.notify("end")
+        with self.phase("report") as p:
+            proc = subprocess.run([PYTHON, "-m", "gate.report", str(self.run.dir)], cwd=REPO,
+                                  env=self._child_env(), capture_output=True, text=True, check=False)
+            p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            if proc.returncode != 0:
+                p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+        self._save()
+        return self.finish(window_exit, report_ok=proc.returncode == 0)
+
+    def finish(self, window_exit: int | None, report_ok: bool) -> int:
+        """Print the verdict and the timings; the exit status."""
+        assert self.run is not None
+        verdict = self.verdict()
+        total = sum(p.duration_s for p in self.phases)
+        self.console.rule()
+        for p in self.phases:
+            self.console.print(f"  {p.name:<22} {p.duration_s:7.1f}s  {p.status:<6} {p.detail}", highlight=False,
+                               markup=False)
+        self.console.print(f"  {'total':<22} {total:7.1f}s")
+        self.console.print(f"verdict [bold]{verdict}[/] — run {self.run.dir}", highlight=False)
+        if "error" in self.record or window_exit is None:
+            return 1
+        if self.fault:
+            problems = self.matrix_problems(verdict)
+            self.record["matrix"] = {"expected": self.fault.expected.value, "got": verdict, "problems": problems}
+            self._save()
+            for problem in problems:
+                self.console.print(f"[bold red]fault matrix:[/] {problem}", highlight=False)
+            return 0 if not problems else 1
+        code = EXIT_CODES.get(Verdict(verdict), 1) if verdict in {v.value for v in Verdict} else 1
+        return code if code or report_ok else 1
+
+    def matrix_problems(self, verdict: str) -> list[str]:
+        """Why this fault's row of the matrix does not hold (empty when it does)."""
+        assert self.fault is not None
+        fault, found = self.fault, self.record.get("findings", {})
+        problems = []
+        if verdict != fault.expected.value:
+            problems.append(f"{fault.name}: verdict {verdict}, the matrix demands {fault.expected.value}")
+        if not set(fault.caught_by) & set(found.get("failed_checks", [])):
+            problems.append(f"{fault.name}: not caught by {' or '.join(fault.caught_by)} "
+                            f"(failed: {', '.join(found.get('failed_checks', [])) or 'none'})")
+        if fault.flush_never_runs and found.get("flush_ran"):
+            problems.append(f"{fault.name}: the flush ran")
+        if fault.order_items_kept and found.get("order_items_kept") is False:
+            problems.append(f"{fault.name}: order items changed")
+        if fault.nothing_changes and found.get("migrate_ran"):
+            problems.append(f"{fault.name}: migrate started although the window should have stopped before it")
+        return problems
+
+    def teardown(self) -> None:
+        """Stop the proxy, the app and the database server; keep the logs in the run directory."""
+        for proc in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 15)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        if self.gate_env:
+            with contextlib.suppress(Exception):
+                self.app("stop")
+        if self.run is not None and (self.work / "log").is_dir():
+            shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
+        if self.pg is not None:
+            with contextlib.suppress(Exception):
+                self.pg.stop()
+        if self.setting("REHEARSAL_KEEP_WORK") != "yes":
+            shutil.rmtree(self.work, ignore_errors=True)
