@@ -139,7 +139,8 @@ def test_summary_has_specs_shape_and_a_failure_before_migrate_is_no_go(gate, tmp
         ("pass", "GO", 0),
     ],
 )
-def test_after_the_destructive_step_effective_severity_decides(gate, tmp_path, body, verdict, code):
+def test_after_the_destructive_step_effective_severity_decides(gate, tmp_path, monkeypatch, body, verdict, code):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://gate@127.0.0.1:1/unused")  # window checks skip without a target
     write(gate, "tests/postflight/test_p.py",
           '@pytest.mark.check("PST-08")\ndef test_latency(effective_severity):\n    ' + body + "\n")
     result = gate.runpytest_subprocess("tests/postflight", "--after-destructive")
@@ -150,7 +151,8 @@ def test_after_the_destructive_step_effective_severity_decides(gate, tmp_path, b
         assert data["checks"][0]["effective_severity"] == "low"
 
 
-def test_a_step_journal_entry_for_migrate_turns_failures_into_rollback(gate, tmp_path):
+def test_a_step_journal_entry_for_migrate_turns_failures_into_rollback(gate, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://gate@127.0.0.1:1/unused")
     from gate.run import Run, StepRecord
 
     Run.open(tmp_path / "run").record_step(StepRecord("migrate", budget_s=180))
