@@ -54,18 +54,23 @@ class RehearsalError(RuntimeError):
 
 
 def sample_parameters() -> dict[str, int]:
-    """N, K and seed of the committed 1C sample (its manifest), as ``seed_legacy_catalog`` must use them."""
-    from gate.local_target import sample_parameters as products_and_seed
+    """N, K and seed of the committed 1C sample, read from the command its README documents.
 
-    products, seed = products_and_seed()
-    variants = 3
-    for name in ("manifest.json", "generator.json", "sample.json"):
-        path = SAMPLE_DIR / name
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            data = json.loads(path.read_text())
-            variants = int(data.get("variants_per_product") or data.get("k") or variants)
-            break
-    return {"products": products, "variants_per_product": variants, "seed": seed}
+    ``seed_legacy_catalog`` must use the same three, so the seeded v13.3 catalog and the package
+    the window imports hold the same 1C ids (backend/sample_data/README.md); 200/3/42 otherwise.
+    """
+    import re
+
+    found = {"products": 200, "variants_per_product": 3, "seed": 42}
+    with contextlib.suppress(OSError):
+        text = (SAMPLE_DIR.parent / "README.md").read_text()
+        line = next((ln for ln in text.splitlines() if "generate_commerceml" in ln and "--products" in ln), "")
+        for key, option in (("products", "products"), ("variants_per_product", "variants-per-product"),
+                            ("seed", "seed")):
+            match = re.search(rf"--{option}[ =](\d+)", line)
+            if match:
+                found[key] = int(match.group(1))
+    return found
 
 
 def env_lines(values: dict[str, str]) -> str:
@@ -297,7 +302,7 @@ class Rehearsal:
                                                        params["seed"])
         if source:
             shutil.copytree(source, onec)
-        elif same_as_sample and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.glob("*.xml")):
+        elif same_as_sample and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.rglob("*.xml")):
             shutil.copytree(SAMPLE_DIR, onec)
         else:
             self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
