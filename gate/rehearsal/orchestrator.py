@@ -161,11 +161,18 @@ class Rehearsal:
         return self.environ.get(key, "") or default
 
     def manage(self, *args: str, database_url: str | None = None, check: bool = True,
-               timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-        """``MANAGE_CMD args`` against the rehearsal database (or ``database_url``)."""
+               timeout: float = 3600, previous: bool = False) -> subprocess.CompletedProcess[str]:
+        """``MANAGE_CMD args`` against the rehearsal database (or ``database_url``).
+
+        ``previous=True`` runs the previous release's code (the unaltered backend): the
+        pre-migration state is what the running release made, before any fault's release code.
+        """
         env = {**self._child_env(), **({"REHEARSAL_DATABASE_URL": database_url, "DATABASE_URL": database_url}
                                        if database_url else {})}
-        line = " ".join([self.gate_env["MANAGE_CMD"], *(shlex.quote(a) for a in args)])
+        command = self.gate_env["MANAGE_CMD"]
+        if previous and command == str(self.work / "manage.sh"):
+            command = str(self.work / "manage-previous.sh")
+        line = " ".join([command, *(shlex.quote(a) for a in args)])
         proc = subprocess.run(line, shell=True, cwd=self.backend_dir, env=env, capture_output=True, text=True,
                               timeout=timeout, check=False)
         if check and proc.returncode != 0:
@@ -235,19 +242,8 @@ class Rehearsal:
         }
         (self.work / "app").mkdir(exist_ok=True)
         write_private(self.work / "app" / "app.env", env_lines(app_env))
-        manage_sh = self.work / "manage.sh"
-        real = f"{shlex.quote(PYTHON)} manage.py"
-        if self.fault and self.fault.wraps_manage:
-            real = f"{shlex.quote(PYTHON)} -m gate.rehearsal.wrap -- {real}"
-        manage_sh.write_text(
-            "#!/usr/bin/env bash\n# manage.py of the rehearsal's backend with its environment (gate/rehearsal)\n"
-            "set -euo pipefail\n"
-            f"set -a; . {shlex.quote(str(self.work / 'backend.env'))}; set +a\n"
-            'if [[ -n "${REHEARSAL_DATABASE_URL:-}" ]]; then export DATABASE_URL="$REHEARSAL_DATABASE_URL"; fi\n'
-            f"export PYTHONPATH={shlex.quote(str(REPO))}\n"
-            f"cd {shlex.quote(str(self.backend_dir))}\nexec {real} \"$@\"\n"
-        )
-        manage_sh.chmod(0o700)
+        manage_sh = self._manage_script("manage.sh", self.backend_dir, wrapped=bool(self.fault and self.fault.wraps_manage))
+        self._manage_script("manage-previous.sh", self.original_backend_dir, wrapped=False)
         app_cmd = f"{shlex.quote(PYTHON)} -m gate.rehearsal.app"
         state = shlex.quote(str(self.work / "app"))
         gate_env = {
@@ -290,6 +286,23 @@ class Rehearsal:
                       "# the rehearsal's settings (gate/rehearsal): a disposable target, never the configured one\n"
                       + env_lines(gate_env))
 
+    def _manage_script(self, name: str, backend: Path, wrapped: bool) -> Path:
+        """A ``manage.py`` line for ``backend`` with the rehearsal's environment (the default MANAGE_CMD)."""
+        path = self.work / name
+        real = f"{shlex.quote(PYTHON)} manage.py"
+        if wrapped:
+            real = f"{shlex.quote(PYTHON)} -m gate.rehearsal.wrap -- {real}"
+        path.write_text(
+            "#!/usr/bin/env bash\n# manage.py of the rehearsal's backend with its environment (gate/rehearsal)\n"
+            "set -euo pipefail\n"
+            f"set -a; . {shlex.quote(str(self.work / 'backend.env'))}; set +a\n"
+            'if [[ -n "${REHEARSAL_DATABASE_URL:-}" ]]; then export DATABASE_URL="$REHEARSAL_DATABASE_URL"; fi\n'
+            f"export PYTHONPATH={shlex.quote(str(REPO))}\n"
+            f"cd {shlex.quote(str(backend))}\nexec {real} \"$@\"\n"
+        )
+        path.chmod(0o700)
+        return path
+
     def prepare_onec(self) -> dict[str, int]:
         """The rehearsal's copy of the 1C package (a fault may damage the copy, never the source)."""
         params = sample_parameters()
@@ -306,7 +319,7 @@ class Rehearsal:
             shutil.copytree(SAMPLE_DIR, onec)
         else:
             self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
-                        str(variants), "--seed", str(seed), "--out", str(onec))
+                        str(variants), "--seed", str(seed), "--out", str(onec), previous=True)
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
@@ -326,10 +339,11 @@ class Rehearsal:
             return f"restored {Path(dump).name}"
         # Every app at its latest migration, then products back to the v13.3 schema: on an empty
         # database that is two commands, and the same state gate/local_target.py reaches app by app.
-        self.manage("migrate", "--noinput")
-        self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput")
+        self.manage("migrate", "--noinput", previous=True)
+        self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
+                    previous=True)
         self.manage("seed_legacy_catalog", "--products", str(params["products"]), "--variants-per-product",
-                    str(params["variants_per_product"]), "--seed", str(params["seed"]))
+                    str(params["variants_per_product"]), "--seed", str(params["seed"]), previous=True)
         return (f"v13.3, seed_legacy_catalog --products {params['products']} --variants-per-product "
                 f"{params['variants_per_product']} --seed {params['seed']}")
 
