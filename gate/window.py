@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="the journal of the run")
     args = parser.parse_args(argv)
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=150)
     try:
         settings = load_settings()
     except SettingsError as exc:

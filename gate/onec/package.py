@@ -147,6 +147,17 @@ class OnecPackage:
         return len(resolving) + len(self.products - with_offers)
 
     @property
+    def goods_in_package(self) -> int:
+        """Every product guid in the package, deleted ones included (an upper bound for product rows)."""
+        return len(self.products | self.deleted_products)
+
+    @property
+    def variants_in_package(self) -> int:
+        """Every offer (deleted included) + a default per product guid: an upper bound for variant rows."""
+        offers = {o for o in self.offers | self.deleted_offers if "#" in o}
+        return len(offers) + self.goods_in_package
+
+    @property
     def expected_categories(self) -> int:
         """Categories an import must produce: the classifier's groups (not deleted)."""
         return len(self.groups)

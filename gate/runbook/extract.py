@@ -79,17 +79,18 @@ def extract_lines(markdown: str) -> list[ShellLine]:
 
 
 TIMETABLE_STEPS: dict[str, str] = {
-    "maintenance mode": "maintenance_on",
-    "backup": "backup",
-    "deploy": "deploy",
-    "миграци": "migrate",
-    "pre-import": "pre_import",
-    "очистить": "flush",
-    "импорт": "import",
-    "post-migration": "postflight",
-    "отключить": "maintenance_off",
-    "smoke": "smoke",
+    r"^включить maintenance": "maintenance_on",
+    r"backup": "backup",
+    r"^deploy": "deploy",
+    r"миграци": "migrate",
+    r"^pre-import": "pre_import",
+    r"^очистить": "flush",
+    r"^импорт": "import",
+    r"^post-migration": "postflight",
+    r"^отключить maintenance": "maintenance_off",
+    r"^smoke": "smoke",
 }
+"""The timetable's action (lower case, a regex) → the window's step."""
 _ROW = re.compile(r"^\|\s*(\d\d:\d\d)\s*\|\s*([^|]+?)\s*\|\s*(\d+)\s*мин")
 
 
@@ -104,11 +105,9 @@ def timetable_budgets(markdown: str) -> dict[str, int]:
         match = _ROW.match(line.strip())
         if not match:
             continue
-        action = match.group(2).lower()
-        for needle, step in TIMETABLE_STEPS.items():
-            if needle in action and step not in budgets:
-                if step == "maintenance_on" and "отключить" in action:
-                    continue
+        action = match.group(2).lower().strip()
+        for pattern, step in TIMETABLE_STEPS.items():
+            if re.search(pattern, action) and step not in budgets:
                 budgets[step] = int(match.group(3)) * 60
                 break
     return budgets

@@ -51,6 +51,9 @@ class Stage:
         return SCRIPTS / f"{self.script}.sh" if self.script else None
 
 
+PRE_STEP_CHECKS: dict[str, tuple[str, ...]] = {"flush_dry_run": ("FLS-01",)}
+"""Checks that run right after a sub-step (the dry run's plan, before the real flush)."""
+
 STAGES: tuple[Stage, ...] = (
     Stage("preflight", before=(*PRE_IDS, *ONE_IDS)),
     Stage("backup", "backup", after=BKP_IDS),
@@ -59,7 +62,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("migrate", "migrate", before=("MIG-01", "MIG-03"), after=("MIG-04", "MIG-02"), destructive=True,
           hooks=("protected_before",)),
     Stage("pre_import", "pre_import", after=(*ONE_IDS, "COL-01")),
-    Stage("flush", "flush", before=("FLS-01",), after=("FLS-02",), pre_steps=("flush_dry_run",), destructive=True),
+    Stage("flush", "flush", after=("FLS-02",), pre_steps=("flush_dry_run",), destructive=True),
     Stage("import", "import", after=("IMP-01", "IMP-03", "IMP-02"), destructive=True, hooks=("onec_before",)),
     Stage("postflight", before=POSTFLIGHT_DB_IDS, xdist=True),
     Stage("maintenance_off", "maintenance_off", after=("MNT-02",)),
@@ -78,4 +81,6 @@ def stage(name: str) -> Stage:
 
 def window_ids() -> list[str]:
     """Every check id the window runs, in window order (each once)."""
-    return list(dict.fromkeys(i for s in STAGES for i in (*s.before, *s.after)))
+    ids = [i for s in STAGES for i in (*s.before, *(PRE_STEP_CHECKS.get(p, ()) for p in s.pre_steps), *s.after)]
+    flat = [x for i in ids for x in ((i,) if isinstance(i, str) else i)]
+    return list(dict.fromkeys(flat))

@@ -35,7 +35,7 @@ from gate.run import Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings
 from gate.steps.budgets import budgets_from
 from gate.steps.commands import target_env
-from gate.steps.plan import SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.steps.plan import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 
@@ -277,7 +277,8 @@ class WindowRunner:
             if code != 0:
                 self.fail_step(sub, code)
                 return False
-            if sub == "flush_dry_run" and on and not self.run_checks("flush:plan", ("FLS-01",)):
+            sub_checks = PRE_STEP_CHECKS.get(sub, ())
+            if on and sub_checks and not self.run_checks(f"{sub}:after", sub_checks):
                 return False
         for hook in s.hooks:
             self.hook(hook)
