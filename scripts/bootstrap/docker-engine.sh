@@ -41,6 +41,12 @@ fi
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "installing docker.io (Debian's Docker engine)…" >&2
   export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    # Keep apt from starting the packaged dockerd with its default (iptables-changing) flags.
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt_opts=(-o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends)
   if ! { apt-get -o DPkg::Lock::Timeout=300 update -qq &&
          apt-get install "${apt_opts[@]}" docker.io >/dev/null; }; then
