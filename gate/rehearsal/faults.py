@@ -203,7 +203,7 @@ FAULTS: Final[dict[str, Fault]] = {f.name: f for f in (
           backend_patch=patch_migration_deletes_orders, flush_never_runs=True),
 )}
 
-TEST_SUBSET: Final[tuple[str, ...]] = ("corrupt-backup", "migration-fails", "slow-api", "missing-colors")
+TEST_SUBSET: Final[tuple[str, ...]] = ("corrupt-backup", "migration-fails", "error-rate-3pct", "missing-colors")
 """The faults ``make test`` rehearses: one per verdict (NO-GO, ROLLBACK, MONITOR, HOTFIX); GO is the plain rehearsal."""
 
 

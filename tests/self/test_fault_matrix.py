@@ -1,0 +1,118 @@
+"""The fault matrix: every fault maps to its Rollback Decision Matrix verdict, and a subset is rehearsed end to end.
+
+The full matrix (11 faults, ~25 min on 2 cores) is ``make fault-matrix``. ``make test`` rehearses
+one fault per verdict other than GO (``faults.TEST_SUBSET``: corrupt-backup → NO-GO,
+migration-fails → ROLLBACK, error-rate-3pct → MONITOR, missing-colors → HOTFIX); GO is the plain
+rehearsal of tests/self/test_rehearsal.py. Each asserts the verdict, the check that must catch
+the fault, and what must not have happened (no flush, no order item lost, nothing changed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gate.rehearsal import faults
+from gate.types import Verdict
+
+REPO = Path(__file__).resolve().parents[2]
+
+MATRIX = {
+    "migration-fails": "ROLLBACK", "import-fails": "ROLLBACK", "truncated-1c": "NO-GO",
+    "cascade-into-orders": "ROLLBACK", "corrupt-backup": "NO-GO", "slow-api": "MONITOR",
+    "error-rate-3pct": "MONITOR", "error-rate-8pct": "ROLLBACK", "missing-colors": "HOTFIX",
+    "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "ROLLBACK",
+}
+"""The issue's fault → verdict table, written out independently of gate/rehearsal/faults.py."""
+
+
+def test_every_fault_of_the_issue_is_in_the_harness_with_its_verdict():
+    assert {name: f.expected.value for name, f in faults.FAULTS.items()} == MATRIX
+
+
+def test_the_make_test_subset_covers_every_verdict():
+    covered = {faults.get(name).expected for name in faults.TEST_SUBSET} | {Verdict.GO}
+    assert covered == set(Verdict)
+
+
+def test_truncating_the_1c_copy_cuts_the_largest_file(tmp_path):
+    shutil.copytree(REPO / "backend" / "sample_data" / "commerceml", tmp_path / "onec")
+    sizes = {p: p.stat().st_size for p in (tmp_path / "onec").rglob("*.xml")}
+    victim = faults.truncate_onec(tmp_path / "onec")
+    assert victim.stat().st_size == int(max(sizes.values()) * 0.6)
+    assert not victim.read_bytes().rstrip().endswith(b">") or b"</" not in victim.read_bytes()[-20:]
+
+
+@pytest.mark.parametrize("pct", [3.0, 8.0])
+def test_injected_traffic_has_the_error_rate_asked_for(pct):
+    access, django = faults.error_lines(2000, pct)
+    errors = sum(1 for line in access if '" 500 ' in line)
+    assert errors == round(2000 * pct / 100) == len(django)
+    assert all(line.split()[-2] == "request_time" for line in access)
+
+
+def test_the_pg_dump_wrapper_corrupts_what_it_wrote(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "pg_dump").write_text('#!/usr/bin/env bash\nhead -c 65536 /dev/zero > "$2"\n')
+    (real / "pg_dump").chmod(0o755)
+    (real / "pg_restore").write_text("#!/bin/sh\n")
+    wrapped = faults.pg_bin_with_corrupting_dump(real, tmp_path / "bin")
+    assert (wrapped / "pg_restore").resolve() == (real / "pg_restore").resolve()
+    out = tmp_path / "x.dump"
+    proc = subprocess.run([str(wrapped / "pg_dump"), "-f", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size == 65536 and out.read_bytes() != bytes(65536)
+
+
+@pytest.mark.parametrize("name", [n for n, f in faults.FAULTS.items() if f.backend_patch])
+def test_a_code_fault_alters_only_a_copy_and_its_migrations_load(name, tmp_path):
+    """The patched copy is valid Django: its migration graph loads and matches its models."""
+    before = {p: p.read_bytes() for p in (REPO / "backend" / "apps").rglob("*.py")}
+    copy = faults.copy_backend(REPO / "backend", tmp_path / "release")
+    extra = faults.get(name).backend_patch(copy)
+    assert {p: p.read_bytes() for p in (REPO / "backend" / "apps").rglob("*.py")} == before
+    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "SECRET_KEY": "x",
+           "LOG_DIR": str(tmp_path / "log"), "DJANGO_SETTINGS_MODULE": "freesport.settings"}
+    proc = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=copy,
+                          env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for migration in extra:
+        app, _, file = migration.partition(".")
+        assert list(copy.glob(f"**/{app}/migrations/{file}.py"))
+
+
+def _rehearse(fault: str, tmp_path: Path) -> tuple[int, dict, dict]:
+    env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REHEARSAL_WORK_DIR": str(tmp_path / "work"),
+           "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local")}
+    for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
+        env.pop(key, None)
+    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "--fault", fault], cwd=REPO, env=env,
+                          capture_output=True, text=True, check=False, timeout=1200)
+    runs = sorted((tmp_path / "runs").glob(f"*-rehearsal-{fault}"))
+    assert runs, proc.stdout[-3000:] + proc.stderr[-3000:]
+    record = json.loads((runs[-1] / "rehearsal.json").read_text())
+    summary = json.loads((runs[-1] / "summary.json").read_text())
+    return proc.returncode, record, summary
+
+
+@pytest.mark.parametrize("name", faults.TEST_SUBSET)
+def test_rehearsed_fault_gives_its_matrix_verdict(name, tmp_path):
+    fault = faults.get(name)
+    code, record, summary = _rehearse(name, tmp_path)
+    assert summary["verdict"] == fault.expected.value, record
+    assert code == 0, record.get("matrix")
+    failed = {r["id"] for r in summary["checks"] if r["outcome"] == "failed"}
+    assert failed & set(fault.caught_by), failed
+    findings = record["findings"]
+    if fault.expected is Verdict.NO_GO:
+        assert not findings["migrate_ran"] and "RBK-01" not in {r["id"] for r in summary["checks"]}
+    else:
+        rows = {r["id"]: r["outcome"] for r in summary["checks"]}
+        assert [rows.get(i) for i in ("RBK-01", "RBK-02", "RBK-03")] == ["passed"] * 3, rows
