@@ -139,9 +139,12 @@ class Settings(BaseSettings):
     runbook: Path = Field(REPO.parent / "shared" / "seed" / "migration-guide-productvariant.md")
     window_checks: bool = Field(True, description="false: run the bare steps (benchmark of the gate's overhead)")
     onec_checkauth_url: str | None = Field(None, description="default BASE_URL+API_PREFIX/integration/1c/exchange/")
+    runbook_variant_tools: list[str] = Field(
+        default_factory=lambda: ["sudo", "nginx", "supervisorctl"],
+        description="runbook tools this target replaces by a setting (none: check them all)")
 
     _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
-    _window_lists = field_validator("expected_plan", "product_tables", mode="before")(_csv)
+    _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod

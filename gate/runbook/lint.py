@@ -88,6 +88,10 @@ class Linter:
                 return data
         raise RuntimeError(f"manage.py shell -c exited {proc.returncode}: {(proc.stderr or proc.stdout)[-600:]}")
 
+    def __post_init__(self) -> None:
+        wanted = [t for t in self.settings.runbook_variant_tools if t.lower() != "none"]
+        self.variant_tools = {t: VARIANT_TOOLS.get(t, "a setting of this target") for t in wanted}
+
     def prepare(self, lines: list[ShellLine]) -> None:
         """Collect every manage.py command and URL path of ``lines`` and introspect them at once."""
         commands, paths, imports = set(), set(), set()
