@@ -31,9 +31,9 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 BACKEND = REPO / "backend"
-STATE_DIR = REPO / "var" / "local-target"
+STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
-LOCAL_ENV = REPO / "var" / "local.env"
+LOCAL_ENV = Path(os.environ.get("LOCAL_TARGET_ENV_FILE") or REPO / "var" / "local.env")
 MARKER = "# written by `make local-target` (gate/local_target.py); `make local-target-down` removes it"
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
 SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
