@@ -206,6 +206,12 @@ class Rehearsal:
 
     def prepare_code(self) -> list[str]:
         """The code to rehearse: ``BACKEND_DIR`` as is, or a copy a fault alters."""
+        manage_cmd = self.setting("MANAGE_CMD")
+        if any(word in manage_cmd.split() for word in ("ssh", "docker", "kubectl", "compose")):
+            raise RehearsalError(
+                f"MANAGE_CMD={manage_cmd!r} runs manage.py elsewhere, against that host's database: a rehearsal "
+                "runs the release's code here against the disposable copy; give BACKEND_DIR (and "
+                "REHEARSAL_BACKEND_PYTHON) instead")
         self.original_backend_dir = Path(self.setting("BACKEND_DIR", str(BUNDLED_BACKEND))).resolve()
         self.backend_dir = self.original_backend_dir
         extra: list[str] = []
@@ -235,7 +241,8 @@ class Rehearsal:
         base_url = f"http://127.0.0.1:{port}"
         api_prefix = self.setting("API_PREFIX", "/api")
         app_env = {
-            **backend_env, "BACKEND_DIR": str(self.backend_dir), "BACKEND_PYTHON": PYTHON,
+            **backend_env, "BACKEND_DIR": str(self.backend_dir),
+            "BACKEND_PYTHON": self.setting("REHEARSAL_BACKEND_PYTHON", PYTHON),
             "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": self.setting("REHEARSAL_WORKERS", "2"),
             "WSGI_APP": settings_module.split(".")[0] + ".wsgi:application",
             "APP_HEALTH_URL": f"{base_url}{api_prefix}/health/",
@@ -289,7 +296,8 @@ class Rehearsal:
     def _manage_script(self, name: str, backend: Path, wrapped: bool) -> Path:
         """A ``manage.py`` line for ``backend`` with the rehearsal's environment (the default MANAGE_CMD)."""
         path = self.work / name
-        real = f"{shlex.quote(PYTHON)} manage.py"
+        python = self.setting("REHEARSAL_BACKEND_PYTHON", PYTHON)
+        real = f"{shlex.quote(python)} manage.py"
         if wrapped:
             real = f"{shlex.quote(PYTHON)} -m gate.rehearsal.wrap -- {real}"
         path.write_text(
