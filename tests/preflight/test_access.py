@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from gate.expect import no_findings
+
 
 def client_major(tool: str) -> int:
     """The major version of a PostgreSQL client tool (``pg_dump (PostgreSQL) 15.8`` → 15)."""
@@ -21,10 +23,8 @@ def test_production_access(target_db, settings, check_message):
     """Доступ к production серверу подтверждён: reachable, SELECT on every table, pg_dump ≥ server major."""
     assert target_db.is_read_only, "the gate's connection must be read-only"
     assert target_db.tables(), f"{target_db.label} has no tables: wrong database?"
-    no_usage = target_db.schemas_without_usage()
-    assert not no_usage, f"no USAGE on schema(s): {', '.join(no_usage)}"
-    no_select = target_db.tables_without_select()
-    assert not no_select, f"pg_dump could not read: {', '.join(no_select)} (no SELECT privilege)"
+    no_findings(target_db.schemas_without_usage(), "schemas without USAGE")
+    no_findings(target_db.tables_without_select(), "pg_dump could not read (no SELECT privilege)")
     server = target_db.server_major
     for tool in ("pg_dump", "pg_restore"):
         assert client_major(settings.tool(tool)) >= server, f"{tool} older than the server ({server})"

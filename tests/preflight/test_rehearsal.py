@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gate.expect import no_findings
 from gate.preflight.rehearsal import RehearsalRecord
 
 
@@ -20,13 +21,11 @@ def rehearsal(settings):
 @pytest.mark.check("PRE-03", severity="critical")
 def test_staging_migration_rehearsed(rehearsal, settings, now):
     """Staging миграция протестирована: a GO rehearsal of this release within REHEARSAL_MAX_AGE_DAYS."""
-    problems = rehearsal.problems(settings.release_tag, settings.rehearsal_max_age_days, now)
-    assert not problems, "; ".join(problems)
+    no_findings(rehearsal.problems(settings.release_tag, settings.rehearsal_max_age_days, now), "staging rehearsal")
 
 
 @pytest.mark.check("PRE-04", severity="critical")
 def test_rollback_rehearsed_on_staging(rehearsal):
     """Rollback процедура протестирована на staging: that rehearsal's RBK checks passed."""
     assert rehearsal.exists, f"no rehearsal record at {rehearsal.path}"
-    problems = rehearsal.rollback_problems()
-    assert not problems, "; ".join(problems)
+    no_findings(rehearsal.rollback_problems(), "rehearsed rollback")

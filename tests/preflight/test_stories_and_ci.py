@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gate.expect import no_findings
 from gate.preflight.ci import CiStatus
 from gate.preflight.qa import QaGates
 
@@ -12,8 +13,7 @@ from gate.preflight.qa import QaGates
 def test_stories_have_qa_gate_pass(settings, check_message):
     """Stories 13.1, 13.2, 13.3 завершены и имеют gate PASS (QA gate files, path configurable)."""
     gates = QaGates(settings.qa_gates_dir)
-    problems = gates.failing(settings.qa_gate_stories)
-    assert not problems, "; ".join(problems)
+    no_findings(gates.failing(settings.qa_gate_stories), "QA gates")
     check_message(f"gate PASS: {', '.join(settings.qa_gate_stories)} ({settings.qa_gates_dir})")
 
 
@@ -27,6 +27,5 @@ def test_ci_green_for_release_commit(settings, check_message):
         )
     ref = settings.release_commit or settings.release_tag
     status = CiStatus(settings.ci_api_url, settings.ci_repo, settings.ci_token.get_secret_value(), ref)
-    problems = status.problems()
-    assert not problems, "; ".join(problems)
+    no_findings(status.problems(), f"CI of {settings.ci_repo}@{ref}")
     check_message(f"CI green for {settings.ci_repo}@{ref}")
