@@ -14,6 +14,7 @@ snapshot), ``now`` (the clock, ``WINDOW_NOW`` overrides), ``effective_severity``
 from __future__ import annotations
 
 import contextlib
+import fcntl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,13 +98,15 @@ def backup(settings: Settings, run: Run) -> Any:
     """This run's backup (``gate.backup.Backup``): the backup step's, or taken now when it has not run."""
     from gate.backup import Backup, BackupFailed, BackupRefused, take_backup
 
-    found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
-    if found is None:
-        if settings.database_url is None:
-            pytest.skip("DATABASE_URL is not set: no backup to take")
-        with contextlib.suppress(BackupRefused, BackupFailed):
-            take_backup(settings, run)
+    with (run.dir / "backup.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: one takes the backup, the others wait and read it
         found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
+        if found is None:
+            if settings.database_url is None:
+                pytest.skip("DATABASE_URL is not set: no backup to take")
+            with contextlib.suppress(BackupRefused, BackupFailed):
+                take_backup(settings, run)
+            found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
     if found is None:
         pytest.fail("the backup step left no manifest (backup.json) in the run directory", pytrace=False)
     return found
