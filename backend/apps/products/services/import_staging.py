@@ -47,6 +47,12 @@ class Staging:
 
     def create(self) -> None:
         with self.connection.cursor() as cur:
+            # staging tables of 100k rows must stay in memory: temp tables live in temp_buffers
+            # (8 MB by default, then they spill to files) and the DISTINCT ON / window sorts of
+            # the merge in work_mem (4 MB by default, then external merge sorts on disk)
+            cur.execute("SET temp_buffers = '256MB'")
+            cur.execute("SET LOCAL work_mem = '128MB'")
+            cur.execute("SET LOCAL synchronous_commit = off")
             # leftovers of an earlier import in the same outer transaction (tests, nested atomic)
             cur.execute(f"DROP TABLE IF EXISTS {', '.join([*STAGING_DDL, *DERIVED_TABLES])}")
             for name, ddl in STAGING_DDL.items():

@@ -202,19 +202,17 @@ class RecordStager:
             self._rests(rec)
 
     def _prices(self, rec: OfferRec) -> None:
+        """One staging row per offer with its six price columns (values normalised by the validator)."""
         values: list[Any] = [None] * len(merge.PRICE_COLS)
         unresolved: list[tuple[str, Any]] = []
+        fields = self.price_fields
         for price in rec.prices:
-            try:
-                value = mapping.normalize_price(mapping.parse_decimal(price.value))
-            except mapping.NumberError:
-                value = None
-            if price.type_id in self.price_fields:
-                fld = self.price_fields[price.type_id]
+            if price.type_id in fields:
+                fld = fields[price.type_id]
                 if fld is not None:
-                    values[PRICE_INDEX[fld]] = value
+                    values[PRICE_INDEX[fld]] = price.stored
             else:
-                unresolved.append((price.type_id, value))
+                unresolved.append((price.type_id, price.stored))
         seq = self.staging.next_seq()
         if unresolved:  # price types defined later in the package (Классификатор after the offers)
             self.pending_prices.append((seq, rec.id, [*zip(merge.PRICE_COLS, values, strict=True), *unresolved]))
@@ -222,17 +220,8 @@ class RecordStager:
         self.staging.add("stg_prices", (seq, rec.id, *values))
 
     def _rests(self, rec: OfferRec) -> None:
-        total: int | None = None
-        entries = [q for _w, q in rec.warehouses] if rec.warehouses else [rec.quantity]
-        for q in entries:
-            try:
-                qty = mapping.normalize_quantity(mapping.parse_decimal(q))
-            except mapping.NumberError:
-                qty = 0
-            if qty is not None:
-                total = (total or 0) + qty
-        if total is not None:  # a missing Количество is "unknown": the stored stock is kept
-            self.staging.add("stg_rests", (self.staging.next_seq(), rec.id, min(total, 2**31 - 1)))
+        if rec.stock is not None:  # summed over warehouses and normalised by the validator
+            self.staging.add("stg_rests", (self.staging.next_seq(), rec.id, rec.stock))
 
     def finish(self) -> None:
         """Resolve prices whose type was defined after them, then flush every buffer."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from apps.products.services import mapping
@@ -33,6 +34,7 @@ from apps.products.services.xml_reader import (
 )
 
 MAX_LISTED = 50
+_KOPECK = Decimal("0.01")
 SUPPORTED_VERSION_RE = re.compile(r"^(2\.(0[3-9]|1[0-9]?)|3\.0?1)$")
 
 ERROR, WARNING = "error", "warning"
@@ -287,17 +289,28 @@ class PackageValidator:
             problem = mapping.price_problem(value)
             if problem:
                 r.add(WARNING, "bad_price", f"offer {rec.id}: {problem} {value}; stored as NULL (no price)", file, price.line)
+            else:
+                price.stored = value.quantize(_KOPECK)
         if rec.has_rests:
             c.rests += 1
-            quantities = [q for _w, q in rec.warehouses] + ([rec.quantity] if rec.quantity is not None else [])
+            quantities = [q for _w, q in rec.warehouses] if rec.warehouses else [rec.quantity]
+            total: int | None = None
             for q in quantities:
                 try:
                     value = mapping.parse_decimal(q)
                 except mapping.NumberError as exc:
                     r.add(WARNING, "bad_number", f"offer {rec.id}: {exc}; stored as 0", file, rec.line)
+                    total = total or 0
                     continue
-                if value is not None and (problem := mapping.quantity_problem(value)):
+                if value is None:
+                    continue
+                if problem := mapping.quantity_problem(value):
                     r.add(WARNING, "bad_quantity", f"offer {rec.id}: {problem} {value}; stored as 0", file, rec.line)
+                    total = total or 0
+                else:
+                    total = (total or 0) + int(value)
+            # a missing Количество is "unknown" (None): the stored stock is kept
+            rec.stock = None if total is None else min(total, 2**31 - 1)
 
     # -- end of package ------------------------------------------------------------------
     def finish(self) -> None:

@@ -17,6 +17,7 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from defusedxml import DTDForbidden, EntitiesForbidden
@@ -113,6 +114,7 @@ class PriceRec:
     value: str | None  # raw text: normalised by mapping
     currency: str | None
     line: int
+    stored: Decimal | None = None  # set by the validator: the value the import stores (None: no price)
 
 
 @dataclass(slots=True)
@@ -146,6 +148,7 @@ class OfferRec:
     has_offer_body: bool  # False for records of a prices-only or rests-only file
     line: int
     has_rests: bool = False
+    stock: int | None = None  # set by the validator: summed, normalised stock (None: unknown)
 
 
 @dataclass(slots=True)
@@ -342,6 +345,7 @@ def iter_records(head: FileHead, display: str) -> Iterator[Record]:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        remove_blank_text=True,  # no tail strings for the indentation: ~25% less parse time
     )
     containers_seen: set[int] = set()
     try:
@@ -483,17 +487,18 @@ def _offer(el: etree._Element, t: _Tags) -> OfferRec:
             rec.id = clean_id(ch.text)
         elif tag == T_PRICES:
             T_TYPE, T_VALUE, T_CUR = t.PRICE_TYPE, t.PRICE_VALUE, t.CURRENCY
-            for p in ch:
+            prices = rec.prices
+            for p in ch:  # the hottest loop of a 3.1 package: kept minimal (raw value text)
                 type_id, value, currency = "", None, None
                 for x in p:
                     xt = x.tag
                     if xt == T_TYPE:
-                        type_id = clean_id(x.text)
+                        type_id = (x.text or "").strip()
                     elif xt == T_VALUE:
-                        value = clean_text(x.text)
+                        value = x.text
                     elif xt == T_CUR:
-                        currency = clean_text(x.text)
-                rec.prices.append(PriceRec(type_id, value, currency, p.sourceline or 0))
+                        currency = x.text
+                prices.append(PriceRec(type_id, value, currency, p.sourceline or 0))
         elif tag == T_REST:  # 3.1: Остатки/Остаток/Склад/(Ид, Количество) or Остаток/Количество
             rec.has_rests = True
             for rest in ch:

@@ -83,6 +83,9 @@ def test_seeds_v133_deterministically_and_consistently_with_the_1c_package(migra
 
     with pytest.raises(CommandError, match="not empty"):
         call_command("seed_legacy_catalog", "--products", str(N), "--seed", str(SEED))
+    with pytest.raises(CommandError, match="v13.4"):  # the importer writes the v13.4 schema only
+        call_command("import_products_from_1c", "--full", "--data-dir", str(tmp_path))
+    assert fingerprint() == first
     call_command("seed_legacy_catalog", "--products", str(N), "--seed", str(SEED), "--variants-per-product", str(K), "--reset")
     assert fingerprint() == first  # deterministic, timestamps included
 

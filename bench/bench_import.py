@@ -1,0 +1,147 @@
+"""Benchmark of the 1C import: 1k / 10k / 100k SKUs into an empty v13.4 database.
+
+For each size it generates the CommerceML 3.1 package (``generate_commerceml``, K=5 variants per
+product: 200 / 2,000 / 20,000 products), then measures in subprocesses (``os.wait4`` gives each
+child's own peak RSS):
+
+* the import into an empty v13.4 database (``import_products_from_1c --full``): seconds, SKU/s, peak RSS;
+* the re-import of the same package (nothing changes);
+* the validate-only time (``--dry-run``);
+* the floor: a bare psycopg ``COPY`` of the very rows the import produced into the same tables
+  (categories, brands, products, product_variants) of another empty v13.4 database.
+
+Usage: ``.venv/bin/python bench/bench_import.py [--sizes 1000,10000,100000] [--keep DIR]``.
+Runs on a disposable PostgreSQL (``DISPOSABLE_PG``, default auto).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BACKEND = REPO / "backend"
+PY = sys.executable
+K = 5
+TABLES = ("categories", "brands", "products", "product_variants")
+
+sys.path.insert(0, str(REPO))
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Run ``manage.py args`` as a child: (wall seconds, peak RSS MB, output, CPU seconds) of that child."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([PY, "manage.py", *args], cwd=BACKEND, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed ({proc.returncode}):\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, output, usage.ru_utime + usage.ru_stime
+
+
+def _inner_seconds(output: str) -> float:
+    """The importer's own duration ("Import completed in 12.3s"), without interpreter/Django start-up."""
+    for line in output.splitlines():
+        if line.startswith("Import completed in "):
+            return float(line.split()[3].rstrip("s"))
+    return float("nan")
+
+
+def copy_floor(pg, source_db: str, target_db: str) -> float:
+    """Bare COPY of the rows the import wrote (read from source_db) into target_db's tables."""
+    import psycopg
+
+    dumps: dict[str, bytes] = {}
+    with psycopg.connect(pg.get_connection_url(dbname=source_db)) as src, src.cursor() as cur:
+        for table in TABLES:
+            buf = io.BytesIO()
+            with cur.copy(f"COPY {table} TO STDOUT") as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+            dumps[table] = buf.getvalue()
+    with psycopg.connect(pg.get_connection_url(dbname=target_db)) as dst, dst.cursor() as cur:
+        started = time.perf_counter()
+        for table in TABLES:
+            with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(dumps[table])
+        dst.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="SKU counts (products = SKUs / 5)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--keep", default=None, help="keep the generated packages in this folder")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    from disposable_pg import disposable_postgres
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    with disposable_postgres(os.environ.get("DISPOSABLE_PG")) as pg:
+        env = {**os.environ, "SECRET_KEY": "bench", "LOG_DIR": str(work / "log"), "PYTHONPATH": f"{BACKEND}:{REPO}",
+               "DATABASE_URL": pg.get_connection_url(dbname="bench_template")}
+        pg.create_database("bench_template")
+        run(["migrate", "-v0"], env)  # one migrated template; every run gets a fresh copy of it
+        for skus in sizes:
+            products = max(1, skus // K)
+            pkg = work / f"pkg-{skus}"
+            if not pkg.exists():
+                run(["generate_commerceml", "--products", str(products), "--variants-per-product", str(K),
+                     "--seed", str(args.seed), "--out", str(pkg)], env)
+            size_mb = sum(p.stat().st_size for p in pkg.rglob("*.xml")) / 1e6
+            db, floor_db = f"bench_{skus}", f"bench_floor_{skus}"
+            for name in (db, floor_db):
+                pg.create_database(name, template="bench_template")
+            run_env = {**env, "DATABASE_URL": pg.get_connection_url(dbname=db)}
+            validate_s, validate_rss, _, _ = run(["import_products_from_1c", "--dry-run", "--data-dir", str(pkg)], run_env)
+            import_s, import_rss, out, import_cpu = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
+            reimport_s, reimport_rss, out2, _ = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
+            import psycopg
+
+            with psycopg.connect(pg.get_connection_url(dbname=db)) as conn:
+                variants = conn.execute("SELECT count(*) FROM product_variants").fetchone()[0]
+                n_products = conn.execute("SELECT count(*) FROM products").fetchone()[0]
+            floor_s = copy_floor(pg, db, floor_db)
+            results.append({
+                "skus": variants, "products": n_products, "xml_mb": size_mb, "import_s": import_s,
+                "inner_s": _inner_seconds(out), "cpu_s": import_cpu,
+                "sku_per_s": variants / import_s, "rss_mb": import_rss, "reimport_s": reimport_s,
+                "reimport_rss_mb": reimport_rss, "validate_s": validate_s, "validate_rss_mb": validate_rss,
+                "floor_s": floor_s,
+            })
+            print(f"  {variants} SKUs: {out.strip().splitlines()[-1][:160]}", flush=True)
+            print(f"  re-import: {out2.strip().splitlines()[-1][:160]}", flush=True)
+            for name in (db, floor_db):
+                pg.drop_database(name)
+
+    header = ("SKUs", "products", "XML MB", "import s (command)", "import s (importer)", "client CPU s", "SKU/s",
+              "peak RSS MB", "re-import s", "validate-only s", "COPY floor s")
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + "|".join("---:" for _ in header) + "|")
+    for r in results:
+        print(f"| {r['skus']:,} | {r['products']:,} | {r['xml_mb']:.0f} | {r['import_s']:.1f} | {r['inner_s']:.1f} | "
+              f"{r['cpu_s']:.1f} | {r['sku_per_s']:,.0f} | "
+              f"{r['rss_mb']:.0f} | {r['reimport_s']:.1f} | {r['validate_s']:.1f} | {r['floor_s']:.1f} |")
+    try:
+        load = os.getloadavg()
+        print(f"\nmachine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end")
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
