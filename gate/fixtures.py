@@ -103,7 +103,7 @@ def backup(settings: Settings, run: Run) -> Any:
         found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)
         if found is None:
             if settings.database_url is None:
-                pytest.skip("DATABASE_URL is not set: no backup to take")
+                pytest.fail("DATABASE_URL is not set: no target to back up, the backup is not proven", pytrace=False)
             with contextlib.suppress(BackupRefused, BackupFailed):
                 take_backup(settings, run)
             found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)

@@ -19,8 +19,10 @@ def client_major(tool: str) -> int:
 
 
 @pytest.mark.check("PRE-06", severity="critical")
-def test_production_access(target_db, settings, check_message):
+def test_production_access(settings, request, check_message):
     """Доступ к production серверу подтверждён: reachable, SELECT on every table, pg_dump ≥ server major."""
+    assert settings.database_url is not None, "DATABASE_URL is not set: the gate has no target to check"
+    target_db = request.getfixturevalue("target_db")
     assert target_db.is_read_only, "the gate's connection must be read-only"
     assert target_db.tables(), f"{target_db.label} has no tables: wrong database?"
     no_findings(target_db.schemas_without_usage(), "schemas without USAGE")

@@ -69,3 +69,14 @@ def test_unreachable_target_is_no_go_not_a_skip(gate_env):
     assert proc.returncode == 10
     row = json.loads((Path(env["RUN_DIR"]) / "summary.json").read_text())["checks"][0]
     assert row["outcome"] == "failed" and "unreachable" in row["message"] and ":pw@" not in row["message"]
+
+
+def test_no_target_configured_is_no_go_not_a_quiet_go(tmp_path, qa_gates_dir):
+    (tmp_path / "empty.env").write_text("")
+    env = {"ENV_FILE": str(tmp_path / "empty.env"), "RUN_DIR": str(tmp_path / "run"), "WINDOW_OPEN": "1",
+           "QA_GATES_DIR": str(qa_gates_dir)}
+    proc = run_preflight(env)
+    assert proc.returncode == 10, proc.stdout[-3000:]
+    rows = {c["id"]: c for c in json.loads((tmp_path / "run" / "summary.json").read_text())["checks"]}
+    assert rows["PRE-06"]["outcome"] == "failed" and "DATABASE_URL is not set" in rows["PRE-06"]["message"]
+    assert all(rows[f"BKP-0{i}"]["outcome"] == "failed" for i in range(1, 5))
