@@ -4,12 +4,17 @@ PostgreSQL refuses to run as root, so when we are root the cluster is created an
 the unprivileged ``postgres`` user, in a temporary directory that user owns. Every cluster
 is registered under ``REGISTRY`` with the pid of the process that owns it; a later start
 sweeps clusters whose owner died (``kill -9``), so nothing is left behind.
+
+``initdb`` costs about a second; its output depends only on the binaries and the superuser
+name, so the first start makes a template cluster under ``TEMPLATES`` and later starts copy
+it and set this server's password (over the trusted unix socket, before TCP answers anything).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import os
 import pwd
 import shutil
@@ -23,10 +28,12 @@ from pathlib import Path
 from typing import Self
 
 import psycopg
+from psycopg import sql
 
 from disposable_pg.base import PgUnavailable, connection_url, make_password
 
 REGISTRY = Path(tempfile.gettempdir()) / "freesport-disposable-pg"
+TEMPLATES = Path(tempfile.gettempdir()) / "freesport-disposable-pg-templates"
 DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/{major}/bin",)
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -147,11 +154,11 @@ class LocalPostgres:
         pwfile.chmod(0o600)
         atexit.register(self.stop)
         try:
-            self._cmd(
-                "initdb", "-D", str(data), "-U", self.user, "--pwfile", str(pwfile),
-                "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-sync",
-            )
+            template = self._template()
+            if template is not None:
+                self._run([*_run_as(self._os_user), "cp", "-a", str(template), str(data)])
+            else:
+                self._cmd("initdb", "-D", str(data), *self._initdb_args(), "--pwfile", str(pwfile))
             pwfile.unlink()
             self.port = free_port()
             opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={sock}"
@@ -160,6 +167,7 @@ class LocalPostgres:
             self._cmd("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-o", opts, "-w",
                       "-t", str(int(self.startup_timeout)), "start")
             self._started = True
+            self._set_up_over_socket(sock, set_password=template is not None)
             self._wait_ready()
         except Exception as exc:
             log = self.server_log()
@@ -226,8 +234,57 @@ class LocalPostgres:
             return ""
 
     # -- helpers ---------------------------------------------------------------------
+    def _initdb_args(self) -> list[str]:
+        return ["-U", self.user, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
+                "--locale=C.UTF-8", "--no-sync"]
+
+    def _template(self) -> Path | None:
+        """A cluster initdb'd once for these binaries and superuser (None: initdb each time)."""
+        key = f"{self.major}-{self.user}-{hashlib.sha256(str(self.bin_dir).encode()).hexdigest()[:10]}"
+        path = TEMPLATES / key
+        if (path / "PG_VERSION").is_file():
+            return path
+        build: Path | None = None
+        try:
+            TEMPLATES.mkdir(mode=0o755, exist_ok=True)
+            if self._os_user:
+                pw = pwd.getpwnam(self._os_user)
+                os.chown(TEMPLATES, pw.pw_uid, pw.pw_gid)
+            for stale in TEMPLATES.glob(".build-*"):
+                if not _younger_than(stale, 600.0):
+                    shutil.rmtree(stale, ignore_errors=True)
+            build = Path(tempfile.mkdtemp(prefix=".build-", dir=TEMPLATES))
+            build.chmod(0o755)
+            if self._os_user:
+                os.chown(build, pw.pw_uid, pw.pw_gid)
+            self._cmd("initdb", "-D", str(build / "data"), *self._initdb_args())
+            with contextlib.suppress(OSError):  # another process won the race: use theirs
+                os.rename(build / "data", path)
+        except (OSError, KeyError, subprocess.CalledProcessError):
+            return None
+        finally:
+            if build is not None:
+                shutil.rmtree(build, ignore_errors=True)
+        return path if (path / "PG_VERSION").is_file() else None
+
+    def _set_up_over_socket(self, sock: Path, set_password: bool) -> None:
+        """Password (for a copied template) and ``dbname``, over the trusted unix socket."""
+        if not set_password and self.dbname == "postgres":
+            return
+        with psycopg.connect(host=str(sock), port=self.port, user=self.user, dbname="postgres",
+                             autocommit=True) as conn:
+            if set_password:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(self.user), sql.Literal(self.password)))
+            exists = conn.execute("select 1 from pg_database where datname = %s", (self.dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.dbname)))
+
     def _cmd(self, tool: str, *args: str) -> None:
-        argv = [*_run_as(self._os_user), str(self.bin_dir / tool), *args]
+        self._run([*_run_as(self._os_user), str(self.bin_dir / tool), *args])
+
+    @staticmethod
+    def _run(argv: list[str]) -> None:
         proc = subprocess.run(argv, capture_output=True, text=True, cwd="/")
         if proc.returncode != 0:
             raise subprocess.CalledProcessError(proc.returncode, argv, proc.stdout, proc.stderr)
