@@ -82,6 +82,13 @@ def _younger_than(path: Path, seconds: float) -> bool | None:
         return None
 
 
+def _is_cluster(path: Path) -> bool:
+    try:
+        return (path / "PG_VERSION").is_file()
+    except OSError:  # e.g. another user's template: not readable by us
+        return False
+
+
 def sweep_orphans() -> list[Path]:
     """Stop and remove clusters whose owning process is gone."""
     removed: list[Path] = []
@@ -242,7 +249,7 @@ class LocalPostgres:
         """A cluster initdb'd once for these binaries and superuser (None: initdb each time)."""
         key = f"{self.major}-{self.user}-{hashlib.sha256(str(self.bin_dir).encode()).hexdigest()[:10]}"
         path = TEMPLATES / key
-        if (path / "PG_VERSION").is_file():
+        if _is_cluster(path):
             return path
         build: Path | None = None
         try:
@@ -265,7 +272,7 @@ class LocalPostgres:
         finally:
             if build is not None:
                 shutil.rmtree(build, ignore_errors=True)
-        return path if (path / "PG_VERSION").is_file() else None
+        return path if _is_cluster(path) else None
 
     def _set_up_over_socket(self, sock: Path, set_password: bool) -> None:
         """Password (for a copied template) and ``dbname``, over the trusted unix socket."""
