@@ -287,7 +287,8 @@ class WindowRunner:
             if code != 0:
                 self.fail_step(s.name, code)
                 return False
-        if on and not self.run_checks(f"{s.name}:after", s.after, s.xdist):
+        guard_needs = s.name == "backup"  # the flush guard reads this run's BKP-01..04, checks on or off
+        if (on or guard_needs) and not self.run_checks(f"{s.name}:after", s.after, s.xdist):
             return self.verdict() not in STOP_VERDICTS
         return True
 

@@ -1,0 +1,91 @@
+"""The gate's overhead over the bare steps: the same window with checks off versus on.
+
+Each round gets a fresh throw-away v13.3 target (``gate.steps.scratch``: disposable PostgreSQL,
+``seed_legacy_catalog``, gunicorn) and runs ``python -m gate.window migrate --confirm`` once with
+``WINDOW_CHECKS=false`` (bare steps; the backup's BKP-01..04 still run: the flush guard needs them)
+and once with every check. With ``--postflight-products N`` it also times ``make postflight`` (all
+PST checks, pytest-xdist) on an N-product catalog (default K=3 offers each: 100000 ≈ 100k+ SKUs).
+
+    .venv/bin/python bench/bench_window_overhead.py [--products 200] [--postflight-products 34000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gate.settings import read_env_file  # noqa: E402
+from gate.steps.scratch import scratch_target  # noqa: E402
+
+PY = str(REPO / ".venv" / "bin" / "python")
+
+
+def run_window(env_file: Path, checks: bool) -> tuple[float, dict]:
+    env = {**os.environ, "ENV_FILE": str(env_file), "GATE_LIVE": "0", "PYTHONPATH": str(REPO),
+           "WINDOW_CHECKS": "true" if checks else "false"}
+    env.pop("RUN_DIR", None)
+    t0 = time.perf_counter()
+    proc = subprocess.run([PY, "-m", "gate.window", "migrate", "--confirm"], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    values = {k: v for k, (v, _) in read_env_file(env_file).items()}
+    summary = json.loads((Path(values["RUNS_ROOT"]) / "latest" / "summary.json").read_text())
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-2000:])
+    return took, summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=None, help="catalog size (default: the committed sample)")
+    parser.add_argument("--postflight-products", type=int, default=0)
+    args = parser.parse_args()
+    results = {}
+    for checks in (False, True):
+        with tempfile.TemporaryDirectory(prefix="bench-window-") as tmp, \
+                scratch_target(Path(tmp), products=args.products, pg_choice=os.environ.get("DISPOSABLE_PG", "local")) \
+                as env_file:
+            took, summary = run_window(env_file, checks)
+            steps = {s["name"]: s["duration_s"] for s in summary["steps"]}
+            results[checks] = (took, summary["verdict"], steps, len(summary["checks"]))
+            print(f"checks {'on ' if checks else 'off'}: {took:6.1f}s  verdict {summary['verdict']}  "
+                  f"{len(summary['checks'])} checks  steps {sum(steps.values()):.1f}s", flush=True)
+    off, on = results[False][0], results[True][0]
+    print(f"\nwindow, bare steps (+BKP): {off:.1f}s; with every check: {on:.1f}s; "
+          f"overhead {on - off:.1f}s ({on / off:.2f}x)")
+    print("step durations (checks on):")
+    for name, secs in results[True][2].items():
+        print(f"  {name:<16} {secs:7.2f}s")
+    if args.postflight_products:
+        with tempfile.TemporaryDirectory(prefix="bench-postflight-") as tmp, \
+                scratch_target(Path(tmp), products=args.postflight_products,
+                               pg_choice=os.environ.get("DISPOSABLE_PG", "local")) as env_file:
+            took, summary = run_window(env_file, checks=False)
+            values = {k: v for k, (v, _) in read_env_file(env_file).items()}
+            run_dir = Path(values["RUNS_ROOT"]) / "latest"
+            ids = "PST-01,PST-02,PST-03,PST-04,PST-05,PST-06,PST-07,PST-08,PST-09,PST-10"
+            env = {**os.environ, "ENV_FILE": str(env_file), "GATE_LIVE": "0", "RUN_DIR": str(run_dir.resolve()),
+                   "PYTHONPATH": str(REPO)}
+            t0 = time.perf_counter()
+            proc = subprocess.run([PY, "-m", "gate.window", "checks", ids, "--xdist"], cwd=REPO, env=env,
+                                  capture_output=True, text=True)
+            postflight = time.perf_counter() - t0
+            rows = {r["id"]: r for r in json.loads((run_dir / "summary.json").read_text())["checks"]}
+            failed = [i for i in ids.split(",") if rows.get(i, {}).get("outcome") != "passed"]
+            print(f"\npostflight on {args.postflight_products} products "
+                  f"({rows.get('PST-02', {}).get('message', '')}): {postflight:.1f}s (target < 60 s), "
+                  f"exit {proc.returncode}, not passed: {failed or 'none'}; bare window {took:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
