@@ -116,6 +116,7 @@ class Settings(BaseSettings):
     migration_waivers: Path = Field(REPO / "deploy" / "migration-waivers.yml", description="accepted MIG-03 findings")
     migrate_lock_timeout: str = "5s"
     migrate_statement_timeout: str = "15min"
+    migrate_one_by_one: bool = Field(False, description="rehearsal: each migration alone, duration + DB size recorded")
     product_tables: list[str] = Field(default_factory=lambda: ["products", "product_variants"])
     color_table: str = "color_mappings"
     category_table: str = "categories"

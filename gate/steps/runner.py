@@ -142,6 +142,7 @@ class WindowRunner:
                  "MIGRATE_LOCK_TIMEOUT": self.settings.migrate_lock_timeout,
                  "MIGRATE_STATEMENT_TIMEOUT": self.settings.migrate_statement_timeout,
                  "IMPORT_READS_COPY": "yes" if self.settings.import_reads_copy else "",
+                 "MIGRATE_ONE_BY_ONE": "yes" if self.settings.migrate_one_by_one else "",
                  "IMPORT_ARGS": self.settings.import_args,
                  "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix}
         for key in ("maintenance_on_cmd", "maintenance_off_cmd", "deploy_cmd", "app_stop_cmd", "app_start_cmd"):

@@ -36,7 +36,7 @@ def migrated(tmp_path_factory):
     """The scratch target after a full ``migrate --confirm``: (env file, values, summary, process)."""
     directory = tmp_path_factory.mktemp("window-e2e")
     with scratch_target(directory, pg_choice=os.environ.get("DISPOSABLE_PG", "local")) as env_file:
-        proc = window(env_file, "migrate", "--confirm")
+        proc = window(env_file, "migrate", "--confirm", extra={"MIGRATE_ONE_BY_ONE": "yes"})
         values = {k: v for k, (v, _) in read_env_file(env_file).items()}
         latest = Path(values["RUNS_ROOT"]) / "latest"
         summary = json.loads((latest / "summary.json").read_text())
@@ -63,6 +63,9 @@ def test_the_whole_window_ends_go_with_every_id_from_pre_01_to_mnt_02(migrated):
                                   "flush", "import", "maintenance_off", "smoke"]
     assert all(s["exit_code"] == 0 and s["budget_s"] for s in steps.values())
     assert summary["destructive_started"] is True
+    timings = [json.loads(line) for line in (run_dir / "migrations" / "timings.jsonl").read_text().splitlines()]
+    assert [t["migration"] for t in timings] == values.get("EXPECTED_PLAN", "").split(",") or len(timings) == 3
+    assert all(t["duration_s"] > 0 and t["db_size_after"] > 0 for t in timings)
     assert values["ONEC_EXCHANGE_PASSWORD"] not in (run_dir / "summary.json").read_text()
     for path in run_dir.rglob("*"):
         if path.is_file() and path.suffix in (".json", ".jsonl", ".log", ".txt"):
