@@ -94,9 +94,15 @@ def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def backup(settings: Settings, run: Run) -> Any:
-    """This run's backup (``gate.backup.Backup``): the backup step's, or taken now when it has not run."""
+def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Any:
+    """This run's backup (``gate.backup.Backup``): the backup step's, or taken now when it has not run.
+
+    It is taken here only for a session that runs the backup checks (BKP-*) before any
+    destructive step: a postflight check asking for the pre-migration snapshot of a run that
+    has none fails, it never gets a snapshot of the migrated database.
+    """
     from gate.backup import Backup, BackupFailed, BackupRefused, take_backup
+    from gate.plugin import selected_phases
 
     with (run.dir / "backup.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: one takes the backup, the others wait and read it
@@ -104,6 +110,9 @@ def backup(settings: Settings, run: Run) -> Any:
         if found is None:
             if settings.database_url is None:
                 pytest.fail("DATABASE_URL is not set: no target to back up, the backup is not proven", pytrace=False)
+            if "backup" not in selected_phases(request.config) or run.destructive_started():
+                pytest.fail(f"run {run.run_id} has no backup (backup.json): run the backup step first "
+                            "(make backup, same RUN_DIR)", pytrace=False)
             with contextlib.suppress(BackupRefused, BackupFailed):
                 take_backup(settings, run)
             found = Backup.of_run(run, settings.tool("pg_restore"), settings.backup_jobs)

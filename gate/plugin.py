@@ -68,6 +68,7 @@ class GateState:
     decision: Any = None
     env_backup: dict[str, str | None] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)
+    phases: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
 
 
@@ -299,6 +300,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         check_id = _item_check_id(item)
         if check_id:
             state.expected[item.nodeid] = check_id
+            state.phases.add(checks.CHECKS[check_id].phase.value)
+
+
+def selected_phases(config: pytest.Config) -> set[str]:
+    """Phases of the checks selected in this session (the backup fixture takes a backup only for BKP checks)."""
+    state = config.stash.get(STATE_KEY, None)
+    return set(state.phases) if state is not None else set()
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -225,3 +225,14 @@ def test_allure_results_carry_id_severity_suite_and_runbook_line(gate, tmp_path)
     assert {("as_id", "BKP-04"), ("severity", "blocker"), ("suite", "backup"), ("tag", "critical")} <= labels
     assert data["name"].startswith("BKP-04 ")
     assert data["description"].startswith("the backup restores into a disposable PostgreSQL")
+
+
+def test_a_postflight_check_never_gets_a_snapshot_taken_after_the_fact(gate, tmp_path, monkeypatch, gate_db):
+    monkeypatch.setenv("DATABASE_URL", gate_db.dsn)
+    write(gate, "tests/postflight/test_p.py",
+          '@pytest.mark.check("PST-07")\ndef test_protected(pre_snapshot):\n    pass\n')
+    result = gate.runpytest_subprocess("tests/postflight", "--after-destructive", "--check", "PST-07")
+    assert result.ret == 20
+    row = summary(tmp_path)["checks"][0]
+    assert row["outcome"] == "failed" and "has no backup" in row["message"]
+    assert not (tmp_path / "run" / "backup.json").exists()
