@@ -37,19 +37,23 @@ def test_the_window_never_inherits_a_target_variable(tmp_path):
     assert {"DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE", "BACKUP_DIR"} <= set(TARGET_KEYS)
 
 
-@pytest.fixture
-def production(gate_db):
-    """A "configured target" the rehearsal must never touch."""
-    return gate_db
-
-
-def test_rehearsal_ends_go_with_the_way_back_proven(tmp_path, production):
-    before = snapshot_of(production.dsn, "production")
+@pytest.fixture(scope="module")
+def rehearsed(tmp_path_factory, gate_pg):
+    """One GO rehearsal (kept work directory) with a "configured target" it must never touch."""
+    tmp_path = tmp_path_factory.mktemp("rehearsal")
+    dsn = gate_pg.create_database("production_stand_in", template="gate_selftest_template")
+    before = snapshot_of(dsn, "production")
     env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REHEARSAL_WORK_DIR": str(tmp_path / "work"),
            "REHEARSAL_KEEP_WORK": "yes", "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local"),
-           "DATABASE_URL": production.dsn, "BASE_URL": "http://127.0.0.1:9/", "RUN_DIR": str(tmp_path / "elsewhere")}
+           "DATABASE_URL": dsn, "BASE_URL": "http://127.0.0.1:9/", "RUN_DIR": str(tmp_path / "elsewhere")}
     proc = subprocess.run([sys.executable, "-m", "gate.rehearsal"], cwd=REPO, env=env, capture_output=True,
                           text=True, check=False, timeout=1200)
+    yield tmp_path, proc, env, dsn, before
+    gate_pg.drop_database("production_stand_in")
+
+
+def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
+    tmp_path, proc, _, dsn, before = rehearsed
     runs = sorted((tmp_path / "runs").glob("*-rehearsal"))
     assert runs, proc.stdout[-3000:] + proc.stderr[-3000:]
     run = runs[-1]
@@ -61,8 +65,8 @@ def test_rehearsal_ends_go_with_the_way_back_proven(tmp_path, production):
     assert summary["rehearsal"]["data"] == sample_parameters()
     assert (run / "signoff.html").exists() and (run / "rollback.json").exists()
     assert not (tmp_path / "elsewhere").exists()
-    assert before.diff(snapshot_of(production.dsn, "production")) == []
-    assert "127.0.0.1:9" not in summary["target"] and production.name not in json.dumps(summary)
+    assert before.diff(snapshot_of(dsn, "production")) == []
+    assert "127.0.0.1:9" not in summary["target"] and "production_stand_in" not in json.dumps(summary)
     work = next((tmp_path / "work").iterdir())
     values = {k: v for k, (v, _) in read_env_file(work / "backend.env").items()}
     secrets = [values["SECRET_KEY"], values["ONEC_EXCHANGE_PASSWORD"], urlsplit(values["DATABASE_URL"]).password]
@@ -72,3 +76,46 @@ def test_rehearsal_ends_go_with_the_way_back_proven(tmp_path, production):
             text = path.read_bytes().decode("utf-8", "replace")
             for secret in secrets:
                 assert secret not in text, f"a secret of the rehearsal in {path.relative_to(run)}"
+
+
+def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed):
+    """``make rollback-rehearsal``: the GO rehearsal's verified backup → window up to the import → rollback."""
+    tmp_path, _, env, dsn, before = rehearsed
+    from gate.rehearsal.rollback import verified_backups
+
+    backups = verified_backups(tmp_path / "runs")
+    assert backups, "the GO rehearsal's backup is verified and kept"
+    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "rollback"], cwd=REPO,
+                          env={**env, "REHEARSAL_KEEP_WORK": ""}, capture_output=True, text=True, check=False,
+                          timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    run = sorted((tmp_path / "runs").glob("*-rollback-rehearsal"))[-1]
+    summary = json.loads((run / "summary.json").read_text())
+    steps = {s["name"] for s in summary["steps"]}
+    assert {"backup", "migrate", "flush", "import", "rollback"} <= steps and "smoke" not in steps
+    assert summary["rehearsal"]["pre_state"] == f"restored {backups[0][1].name}"
+    assert before.diff(snapshot_of(dsn, "production")) == []
+
+
+def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
+    from gate.rehearsal.rollback import verified_backups
+
+    def run(name: str, outcome: str, content: bytes | None, finished: str) -> Path:
+        directory = tmp_path / name
+        directory.mkdir()
+        dump = tmp_path / f"{name}.dump"
+        if content is not None:
+            dump.write_bytes(content)
+        import hashlib
+
+        (directory / "backup.json").write_text(json.dumps({"path": str(dump), "sha256": hashlib.sha256(b"ok").hexdigest()}))
+        (directory / "summary.json").write_text(json.dumps({"finished_at": finished, "checks": [
+            {"id": i, "outcome": outcome} for i in ("BKP-01", "BKP-02", "BKP-03", "BKP-04")]}))
+        return dump
+
+    older = run("a", "passed", b"ok", "2026-01-01T00:00:00+00:00")
+    newer = run("b", "passed", b"ok", "2026-01-02T00:00:00+00:00")
+    run("c", "failed", b"ok", "2026-01-03T00:00:00+00:00")
+    run("d", "passed", None, "2026-01-04T00:00:00+00:00")
+    run("e", "passed", b"altered", "2026-01-05T00:00:00+00:00")
+    assert [d for _, d in verified_backups(tmp_path)] == [newer, older]

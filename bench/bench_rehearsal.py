@@ -1,0 +1,113 @@
+"""``make rehearsal`` end to end on the default data and on 100k SKUs, side by side with the runbook's timetable.
+
+    .venv/bin/python bench/bench_rehearsal.py                 # default data, then 100k SKUs
+    .venv/bin/python bench/bench_rehearsal.py --only default  # one size
+    .venv/bin/python bench/bench_rehearsal.py --skus 50000
+
+Each size is one real ``python -m gate.rehearsal`` (a subprocess, as make runs it); the figures
+come from its run record: the rehearsal's phases (``rehearsal.json``) and the window's steps
+(``summary.json`` ``steps[]``, the same journal the sign-off charts). The runbook budgets the
+window at 1 h 45 (its timetable, per step) and the rollback at 15 min. Targets: default data
+under 3 min, 100k SKUs under 6 min on a 2-core machine. Results also go to
+``var/bench/rehearsal.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gate.checks import ROLLBACK_BUDGET_S, STEP_BUDGETS_S  # noqa: E402
+from gate.rehearsal.orchestrator import sample_parameters  # noqa: E402
+
+TARGETS_S = {"default": 180.0, "100k": 360.0}
+WINDOW_BUDGET_S = 105 * 60
+STEP_ORDER = ("backup", "maintenance_on", "deploy", "migrate", "pre_import", "flush_dry_run", "flush", "import",
+              "maintenance_off", "smoke", "rollback")
+
+
+def rehearse(label: str, extra_env: dict[str, str], root: Path) -> dict[str, object]:
+    """One rehearsal; its wall time, phases, steps and verdict."""
+    env = {**os.environ, **extra_env, "RUNS_ROOT": str(root / label / "runs"),
+           "REHEARSAL_WORK_DIR": str(root / label / "work"), "GATE_LIVE": "0"}
+    for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
+        env.pop(key, None)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal"], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=False)
+    wall = time.monotonic() - t0
+    runs = sorted((root / label / "runs").glob("*-rehearsal"))
+    if not runs:
+        raise SystemExit(f"{label}: no run directory; output:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    record = json.loads((runs[-1] / "rehearsal.json").read_text())
+    summary = json.loads((runs[-1] / "summary.json").read_text())
+    steps = {s["name"]: float(s.get("duration_s") or 0) for s in summary.get("steps", [])}
+    return {"label": label, "wall_s": round(wall, 1), "exit": proc.returncode, "verdict": summary.get("verdict"),
+            "data": record.get("data"), "phases": {p["name"]: p["duration_s"] for p in record.get("phases", [])},
+            "steps": steps, "run_dir": str(runs[-1])}
+
+
+def table(results: list[dict[str, object]]) -> str:
+    """The figures side by side with the runbook's budgets."""
+    labels = [str(r["label"]) for r in results]
+    head = f"{'':<24}{'runbook':>10}" + "".join(f"{label:>12}" for label in labels)
+    lines = [head, "-" * len(head), "window steps (journal):"]
+    for step in STEP_ORDER:
+        budget = ROLLBACK_BUDGET_S if step == "rollback" else STEP_BUDGETS_S.get(step)
+        cells = "".join(f"{r['steps'].get(step, float('nan')):>11.1f}s" for r in results)  # type: ignore[union-attr]
+        lines.append(f"  {step:<22}{(f'{budget / 60:.0f} min' if budget else '—'):>10}{cells}")
+    lines.append("rehearsal phases:")
+    phases = list(dict.fromkeys(p for r in results for p in r["phases"]))  # type: ignore[union-attr]
+    for phase in phases:
+        cells = "".join(f"{r['phases'].get(phase, float('nan')):>11.1f}s" for r in results)  # type: ignore[union-attr]
+        budget = "1 h 45" if phase == "window" else ("15 min" if phase == "rollback" else "")
+        lines.append(f"  {phase:<22}{budget:>10}{cells}")
+    lines.append("-" * len(head))
+    lines.append(f"  {'total (wall)':<22}{'':>10}" + "".join(f"{r['wall_s']:>11.1f}s" for r in results))
+    lines.append(f"  {'target':<22}{'':>10}" + "".join(f"{TARGETS_S.get(str(r['label']), math.nan):>11.0f}s"
+                                                       for r in results))
+    lines.append(f"  {'verdict':<22}{'':>10}" + "".join(f"{r['verdict']!s:>12}" for r in results))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run the sizes asked for and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=("default", "100k"))
+    parser.add_argument("--skus", type=int, default=100_000, help="SKUs of the large run (default 100000)")
+    args = parser.parse_args()
+    params = sample_parameters()
+    k = params["variants_per_product"]
+    sizes = {"default": {}, "100k": {"REHEARSAL_PRODUCTS": str(math.ceil(args.skus / k)),
+                                     "REHEARSAL_VARIANTS_PER_PRODUCT": str(k), "REHEARSAL_SEED": str(params["seed"])}}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-rehearsal-") as tmp:
+        for label, env in sizes.items():
+            if args.only and label != args.only:
+                continue
+            print(f"rehearsal on {label} data …", flush=True)  # noqa: T201
+            result = rehearse(label, env, Path(tmp))
+            result.pop("run_dir")
+            results.append(result)
+            print(f"  {result['wall_s']}s, verdict {result['verdict']} ({result['data']})", flush=True)  # noqa: T201
+    print(table(results))  # noqa: T201
+    out = REPO / "var" / "bench" / "rehearsal.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    ok = all(r["verdict"] == "GO" and float(r["wall_s"]) <= TARGETS_S.get(str(r["label"]), math.inf)  # type: ignore[arg-type]
+             for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
