@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.products.services import import_merge as merge
-from apps.products.services import mapping
+from apps.products.services import import_parallel, mapping
 from apps.products.services.import_staging import Staging
 from apps.products.services.parser import PackageFile, XMLDataParser
 from apps.products.services.validation import ValidationReport, resolve_price_fields
@@ -56,6 +56,8 @@ class ImportOptions:
     file_type: str = "all"
     batch_size: int = 5000
     dry_run: bool = False
+    #: read 3.1 prices/rests files in a forked process while goods/offers are read (see import_parallel)
+    parallel: bool = True
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ class ImportResult:
             "counts": asdict(self.report.counts),
             "version": self.report.version,
             "full_snapshot": self.report.full_snapshot,
+            "problems": [asdict(p) for p in self.report.problems[:200]],
         }
         if self.counts is not None:
             data["counts"] = {k: v for k, v in asdict(self.counts).items() if k != "timings"}
@@ -110,7 +113,11 @@ class RecordStager:
         elif isinstance(rec, PropertyRec):
             self.properties[rec.id] = (mapping.normalize_key(rec.name), rec.values)
         elif isinstance(rec, PriceTypeRec):
-            self.price_type_names[rec.id] = rec.name
+            self.note_price_type(rec.id, rec.name, replace=True)
+
+    def note_price_type(self, type_id: str, name: str, replace: bool = False) -> None:
+        if replace or type_id not in self.price_type_names:
+            self.price_type_names[type_id] = name
             self.price_fields = resolve_price_fields(self.price_type_names)
 
     # -- goods ------------------------------------------------------------------------
@@ -246,6 +253,8 @@ class CatalogImporter:
         self.options = options
         self.parser = XMLDataParser(options.data_dir)
         self.timings: dict[str, float] = {}
+        self._child: import_parallel.ChildReader | None = None
+        self._child_result: import_parallel.ChildResult | None = None
 
     @property
     def wanted(self) -> set[str]:
@@ -313,23 +322,67 @@ class CatalogImporter:
 
         colors = mapping.ColorMatcher(list(ColorMapping.objects.values_list("name", flat=True)))
         counts = merge.MergeCounts()
+        try:
+            self._import_in_transaction(report, validator, colors, counts)
+        finally:
+            if self._child is not None:
+                self._child.cleanup()
+        return counts
+
+    def _import_in_transaction(
+        self, report: ValidationReport, validator: Any, colors: mapping.ColorMatcher, counts: merge.MergeCounts
+    ) -> None:
         with transaction.atomic():
             staging = Staging(connection, self.options.batch_size)
             staging.create()
             stager = RecordStager(staging, self.wanted, colors)
             t = time.perf_counter()
-            self.parser.stream(report, validator, sink=stager)
+            self._stream(report, validator, stager, staging)
             self.timings["parse_and_stage"] = time.perf_counter() - t
             if report.errors:
                 raise ImportFailed(_refusal(report), report)
             t = time.perf_counter()
             stager.finish()
+            if self._child_result is not None:
+                import_parallel.load(self._child_result, staging)
             staging.analyze()
             self.timings["stage_flush"] = time.perf_counter() - t
             full = report.full_snapshot and self.options.file_type == "all"
             with connection.cursor() as cur:
                 self._merge(cur, counts, stager, staging, full)
-        return counts
+
+    def _stream(self, report: ValidationReport, validator: Any, stager: RecordStager, staging: Staging) -> None:
+        """Classifier first (the price types and properties everything needs), then goods and
+        offers here while a forked reader takes the 3.1 prices and rests files."""
+        files = self.parser.pending_files
+        first = [f for f in files if f.head.rank == 0]
+        side = _child_share(files) if self.options.parallel and self.wanted & {"prices", "rests"} else []
+        rest = [f for f in files if f.head.rank != 0 and f not in side]
+        self.parser.stream_files(first, report, validator, sink=stager)
+        child = None
+        if side and report.errors == 0:
+            child = import_parallel.ChildReader(self.parser, side, stager, validator)
+        try:
+            t = time.perf_counter()
+            self.parser.stream_files(rest, report, validator, sink=stager)
+            self.timings["parse_goods_offers"] = time.perf_counter() - t
+            if child is not None:
+                t = time.perf_counter()
+                result = child.collect()
+                self.timings["wait_child"] = time.perf_counter() - t
+                t = time.perf_counter()
+                import_parallel.absorb(result, report, validator, stager)
+                self.timings["absorb_child"] = time.perf_counter() - t
+                self._child_result = result
+                self.timings["parallel_files"] = len(side)
+            elif side:
+                self.parser.stream_files(side, report, validator, sink=stager)
+            self.parser.finish(report, validator)
+        except BaseException:
+            if child is not None:
+                child.cleanup()
+            raise
+        self._child = child
 
     def _merge(self, cur: Any, counts: merge.MergeCounts, stager: RecordStager, staging: Staging, full: bool) -> None:
         wanted = self.wanted
@@ -355,6 +408,22 @@ class CatalogImporter:
                 step("prices", merge.update_prices_only)
             if "rests" in wanted:
                 step("rests", merge.update_rests_only)
+
+
+def _child_share(files: list[PackageFile]) -> list[PackageFile]:
+    """The prices/rests files the forked reader takes: the longest tail of them (so its rows,
+    staged after the parent's, keep "the last one wins" in file order) that leaves it at most
+    half of the parsing work (goods/offers bytes weigh more: their records do more)."""
+    weight = {id(f): f.info.size * (1.2 if f.head.rank in (1, 2) else 1.0) for f in files if f.head.rank}
+    total = sum(weight.values())
+    share: list[PackageFile] = []
+    taken = 0.0
+    for f in reversed([f for f in files if f.head.rank >= 3]):
+        if taken + weight[id(f)] > total / 2:
+            break
+        share.insert(0, f)
+        taken += weight[id(f)]
+    return share
 
 
 def check_schema() -> None:

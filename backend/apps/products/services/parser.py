@@ -118,10 +118,23 @@ class XMLDataParser:
         sink: Callable[[Record, PackageFile], None] | None = None,
     ) -> None:
         """Parse every file that passed the preflight, feeding the validator (and ``sink``,
-        the importer's stager, while the report still has no error)."""
-        versions: list[str] = []
-        files: list[PackageFile] = []
-        for pf in self._pending:
+        the importer's stager, while the report still has no error), then finish the report."""
+        self.stream_files(self._pending, report, validator, sink)
+        self.finish(report, validator)
+
+    @property
+    def pending_files(self) -> list[PackageFile]:
+        """Files that passed the preflight, in import order (classifier → goods → offers → prices → rests)."""
+        return list(self._pending)
+
+    def stream_files(
+        self,
+        files: list[PackageFile],
+        report: ValidationReport,
+        validator: PackageValidator,
+        sink: Callable[[Record, PackageFile], None] | None = None,
+    ) -> None:
+        for pf in files:
             info, head, display = pf.info, pf.head, pf.display
             kinds: Counter[str] = Counter()
             try:
@@ -137,11 +150,16 @@ class XMLDataParser:
             info.kinds = sorted(kinds, key=KIND_ORDER.index)
             info.counts = dict(kinds)
             info.kind = self._primary_kind(kinds, head)
-            if info.kind not in ("documents", "unknown") and head.version not in versions:
-                versions.append(head.version)
-            files.append(pf)
+
+    def finish(self, report: ValidationReport, validator: PackageValidator) -> None:
+        """Package-level checks once every file is read; versions and file order of the report."""
         validator.finish()
+        versions: list[str] = []
+        for pf in self._pending:
+            if pf.info.kind not in ("documents", "unknown") and pf.head.version and pf.head.version not in versions:
+                versions.append(pf.head.version)
         report.versions = versions
+        files = [pf for pf in self._pending if pf.info.kinds or pf.info.kind != "unknown"]
         files.sort(key=lambda f: (KIND_ORDER.index(f.info.kind), f.display))
         self._files, self._report = files, report
 

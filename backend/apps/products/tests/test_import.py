@@ -298,3 +298,62 @@ def test_default_data_dir_is_the_committed_rehearsal_package() -> None:
     call_command("import_products_from_1c", "--full")
     expected = SampleCatalog(200, 3, 42).expected_counts()
     assert (Product.objects.count(), ProductVariant.objects.count()) == (expected["products"], expected["variants"])
+
+
+# ---------------------------------------------------------------------------- the forked prices/rests reader
+def _import_with(data_dir: Path, parallel: bool) -> dict[str, list[tuple]]:
+    from apps.products.services.importer import CatalogImporter, ImportOptions
+
+    result = CatalogImporter(ImportOptions(data_dir, parallel=parallel)).run()
+    assert ("parallel_files" in result.timings) is parallel
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT onec_id, sku, color_name, size_value, retail_price, opt1_price, opt2_price, opt3_price, "
+            "trainer_price, federation_price, stock_quantity, is_active FROM product_variants ORDER BY onec_id"
+        )
+        variants = cur.fetchall()
+        cur.execute("DELETE FROM product_variants")
+        cur.execute("DELETE FROM products")
+    return {"variants": variants, "report": [result.report.counts, result.report.problem_counts]}
+
+
+def test_forked_reader_gives_the_same_result_as_one_process(generated: tuple[SampleCatalog, Path]) -> None:
+    _catalog, data_dir = generated
+    assert _import_with(data_dir, parallel=True) == _import_with(data_dir, parallel=False)
+
+
+def _bad_prices_and_rests(root: Path, catalog: SampleCatalog) -> tuple[str, str]:
+    write_generated(catalog, root)
+    prices = next((root / "prices").glob("*.xml"))
+    text = prices.read_text(encoding="utf-8-sig")
+    first_value = text.index("<ЦенаЗаЕдиницу>") + len("<ЦенаЗаЕдиницу>")
+    text = text[:first_value] + "-5" + text[text.index("<", first_value):]
+    prices.write_text(text, encoding="utf-8-sig")
+    rests = next((root / "rests").glob("*.xml"))
+    text = rests.read_text(encoding="utf-8-sig").replace("<Количество>", "<Количество>-", 1)
+    rests.write_text(text, encoding="utf-8-sig")
+    return f"prices/{prices.name}", f"rests/{rests.name}"
+
+
+def test_warnings_of_the_forked_reader_reach_the_report(tmp_path: Path) -> None:
+    prices, rests = _bad_prices_and_rests(tmp_path, SampleCatalog(20, 2, 3))
+    run_import(tmp_path)
+    session = ImportSession.objects.get()
+    problems = session.report["validation"]["problem_counts"]
+    assert problems == {"warning:bad_price": 1, "warning:bad_quantity": 1}
+    listed = session.report["validation"]["problems"]
+    assert {(p["code"], p["file"]) for p in listed} == {("bad_price", prices), ("bad_quantity", rests)}
+    assert all(p["line"] for p in listed)
+
+
+def test_malformed_prices_file_read_by_the_forked_reader_is_refused(tmp_path: Path) -> None:
+    write_generated(SampleCatalog(20, 2, 3), tmp_path)
+    prices = next((tmp_path / "prices").glob("*.xml"))
+    text = prices.read_text(encoding="utf-8-sig")
+    middle = text.index("</Цена>", len(text) // 2)
+    prices.write_text(text[:middle] + "</Цен>" + text[middle + len("</Цена>"):], encoding="utf-8-sig")
+    with pytest.raises(CommandError, match=f"prices/{prices.name}:[0-9]+"):
+        run_import(tmp_path)
+    assert not Product.objects.exists() and not ProductVariant.objects.exists()
+    assert ImportSession.objects.get().status == "failed"
+

@@ -1,0 +1,191 @@
+"""Read the 3.1 ``prices`` and ``rests`` files in a forked process, next to the main one.
+
+Why: parsing is the import's cost (CPU-bound lxml + Python), and in a 3.1 split package the
+prices and rests files are about 60 % of the bytes while needing nothing from goods or offers
+but the price types of the classifier. So once the classifier is read, a child process
+(``fork``: it inherits the classifier dictionaries, never touches the database connection,
+and leaves with ``os._exit``) validates and maps those files into ``COPY``-format files, while
+the parent reads goods and offers; the parent then folds the child's report into its own and
+``COPY``s the child's rows into the staging tables. Everything the child writes carries
+sequence numbers after the parent's, so "the last one wins" keeps the file order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import tempfile
+import traceback
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from apps.products.services.import_staging import COLUMNS, Staging
+from apps.products.services.parser import PackageFile, XMLDataParser
+from apps.products.services.validation import FileInfo, PackageValidator, ValidationReport
+
+CHILD_SEQ_START = 10**12
+
+
+def _field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+class FileStaging:
+    """``Staging``'s interface, writing PostgreSQL ``COPY`` text files instead of the database."""
+
+    def __init__(self, directory: Path, seq_start: int) -> None:
+        self.directory = directory
+        self.seq = seq_start
+        self.rows: dict[str, int] = dict.fromkeys(COLUMNS, 0)
+        self._files: dict[str, Any] = {}
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        fh = self._files.get(table)
+        if fh is None:
+            fh = self._files[table] = (self.directory / f"{table}.copy").open("w", encoding="utf-8", buffering=1 << 20)
+        fh.write("\t".join(map(_field, row)) + "\n")
+        self.rows[table] += 1
+
+    def flush(self, table: str | None = None) -> None:
+        for fh in self._files.values():
+            fh.flush()
+
+    def close(self) -> dict[str, str]:
+        for fh in self._files.values():
+            fh.close()
+        return {table: str(self.directory / f"{table}.copy") for table in self._files}
+
+
+@dataclass
+class ChildResult:
+    report: ValidationReport | None = None
+    infos: dict[str, FileInfo] = field(default_factory=dict)
+    validator_state: dict[str, Any] = field(default_factory=dict)
+    pending_prices: list[Any] = field(default_factory=list)
+    price_type_names: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+_MERGED_STATE = ("pending_price_types", "pending_price_offers", "pending_props", "pending_offer_products")
+
+
+def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator,
+                directory: str, conn: Any) -> None:
+    result = ChildResult()
+    try:
+        report = ValidationReport(data_dir=str(parser.path))
+        validator.report = report
+        for name in _MERGED_STATE:
+            setattr(validator, name, {})
+        staging = FileStaging(Path(directory), CHILD_SEQ_START)
+        stager.staging = staging
+        stager.pending_prices = []
+        parser.stream_files(files, report, validator, sink=stager)
+        result.report = report
+        result.infos = {pf.display: pf.info for pf in files}
+        result.validator_state = {name: getattr(validator, name) for name in _MERGED_STATE}
+        result.validator_state["price_types"] = validator.price_types
+        result.pending_prices = stager.pending_prices
+        result.price_type_names = stager.price_type_names
+        result.files = staging.close()
+        result.rows = staging.rows
+    except BaseException:  # reported to the parent, which fails the import
+        result = ChildResult(error=traceback.format_exc())
+    conn.send(result)
+    conn.close()
+
+
+class ChildReader:
+    """The forked reader of ``files``; ``collect()`` waits for it and returns its result."""
+
+    def __init__(self, parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator) -> None:
+        self.directory = tempfile.mkdtemp(prefix="freesport-import-")
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_child_main, args=(parser, files, stager, validator, self.directory, send),
+                                   name="import-prices-rests", daemon=True)
+        self.process.start()
+        send.close()
+
+    def collect(self) -> ChildResult:
+        try:
+            result: ChildResult = self._recv.recv()
+        except EOFError:
+            result = ChildResult(error=f"the reader process died (exit code {self.process.exitcode})")
+        self.process.join()
+        return result
+
+    def cleanup(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def absorb(result: ChildResult, report: ValidationReport, validator: PackageValidator, stager: Any) -> None:
+    """Fold the child's report, validator bookkeeping and pending prices into the parent's."""
+    if result.error is not None:
+        raise RuntimeError(f"reading prices/rests in a child process failed:\n{result.error}")
+    child = result.report
+    assert child is not None
+    listed: dict[str, int] = {}
+    for problem in child.problems:
+        report.add(problem.severity, problem.code, problem.message, problem.file, problem.line)
+        key = f"{problem.severity}:{problem.code}"
+        listed[key] = listed.get(key, 0) + 1
+    for key, count in child.problem_counts.items():
+        hidden = count - listed.get(key, 0)
+        if hidden > 0:  # counted, not listed (beyond MAX_LISTED in the child)
+            report.problem_counts[key] = report.problem_counts.get(key, 0) + hidden
+            if key.startswith("error:"):
+                report.errors += hidden
+            else:
+                report.warnings += hidden
+    for f in fields(child.counts):
+        setattr(report.counts, f.name, getattr(report.counts, f.name) + getattr(child.counts, f.name))
+    report.full_snapshot = report.full_snapshot and child.full_snapshot
+    by_path = {info.path: info for info in report.files}
+    for display, info in result.infos.items():
+        target = by_path.get(display)
+        if target is not None:
+            target.kind, target.kinds, target.counts, target.only_changes = info.kind, info.kinds, info.counts, info.only_changes
+    state = result.validator_state
+    for tid, value in state.get("price_types", {}).items():
+        validator.price_types.setdefault(tid, value)
+    for name in ("pending_price_types", "pending_price_offers", "pending_props"):
+        target_map = getattr(validator, name)
+        for key, value in state.get(name, {}).items():
+            target_map.setdefault(key, value)
+    for product_id, where in state.get("pending_offer_products", {}).items():
+        validator.pending_offer_products.setdefault(product_id, []).extend(where)
+    stager.pending_prices.extend(result.pending_prices)
+    for tid, name in result.price_type_names.items():
+        stager.note_price_type(tid, name)
+
+
+def load(result: ChildResult, staging: Staging) -> None:
+    """``COPY`` the child's row files into the staging tables."""
+    with staging.connection.cursor() as cur:
+        raw = cur.cursor
+        for table, path in result.files.items():
+            cols = ", ".join(COLUMNS[table])
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy, open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            staging.rows[table] += result.rows.get(table, 0)
