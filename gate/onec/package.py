@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -115,7 +116,8 @@ class OnecPackage:
     @property
     def orphan_offers(self) -> list[str]:
         """Offers whose product is in no file of the package."""
-        return sorted(o for o in self.offers if o.split("#", 1)[0] not in self.products | self.deleted_products)
+        known = self.products | self.deleted_products
+        return sorted(o for o in self.offers if o.split("#", 1)[0] not in known)
 
     @property
     def unresolved_price_types(self) -> list[str]:
@@ -193,6 +195,24 @@ def _ends_closed(path: Path) -> bool:
     return tail.endswith(f"</{ROOT}>".encode())
 
 
+_VERSION = re.compile(rb'\xd0\x92\xd0\xb5\xd1\x80\xd1\x81\xd0\xb8\xd1\x8f\xd0\xa1\xd1\x85\xd0\xb5\xd0\xbc\xd1\x8b\s*=\s*"([^"]*)"')
+_XMLNS = re.compile(rb'<(?:\w+:)?' + ROOT.encode() + rb'[^>]*?\sxmlns="([^"]*)"')
+_TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}" + ROOT]
+
+
+def _head_facts(path: Path, info: XmlFile) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    root_at = head.find(ROOT.encode())
+    if root_at < 0:
+        return
+    tail = head[root_at:]
+    version = _VERSION.search(tail[:4096])
+    info.version = version.group(1).decode() if version else ""
+    xmlns = _XMLNS.search(head[max(0, root_at - 2):root_at + 4096])
+    info.namespace = xmlns.group(1).decode() if xmlns else ""
+
+
 def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
     info = XmlFile(rel, path.stat().st_size)
     try:
@@ -201,29 +221,21 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
         info.error = str(exc)
         return info
     info.complete = _ends_closed(path)
+    _head_facts(path, info)
     kinds: set[str] = set()
     context = etree.iterparse(
-        str(path), events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+        str(path), events=("end",), tag=_TAGS, resolve_entities=False, no_network=True, load_dtd=False,
         huge_tree=True, remove_comments=True,
     )
-    depth_classifier = 0
+    seen_root = False
     try:
-        for event, el in context:
+        for _event, el in context:
             name = _local(el.tag)
-            if event == "start":
-                if name == ROOT:
-                    info.version = el.get("ВерсияСхемы", "")
-                    info.namespace = etree.QName(el.tag).namespace or ""
-                elif name == "Классификатор":
-                    depth_classifier += 1
-                continue
-            if name == "Группа" and depth_classifier:
+            if name == "Группа":
                 kinds.add("groups")
                 gid = _text(_child(el, "Ид")).strip()
                 if gid and not _deleted(el):
                     pkg.groups.add(gid)
-            elif name == "Классификатор":
-                depth_classifier -= 1
             elif name == "Товар":
                 kinds.add("goods")
                 gid = _text(_child(el, "Ид")).strip()
@@ -238,7 +250,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
                         pkg.products.add(base)
                         if "#" in gid:
                             pkg.offers.add(gid)
-                el.clear()
+                _drop(el)
             elif name == "ТипЦены":
                 tid = _text(_child(el, "Ид")).strip()
                 if tid:
@@ -252,7 +264,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
                         ref = _text(_child(price, "ИдТипаЦены")).strip()
                         if ref:
                             pkg.price_refs.add(ref)
-                    if oid:
+                    if oid and len(prices):
                         pkg.priced_offers.add(oid)
                 if _child(el, "Остатки") is not None or _child(el, "Количество") is not None:
                     kinds.add("rests")
@@ -262,15 +274,24 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
                     if pkg.offer_rows[oid] == 2:
                         pkg.duplicate_ids.append(f"Предложение {oid} in {rel}")
                     (pkg.deleted_offers if _deleted(el) else pkg.offers).add(oid)
-                el.clear()
-                while el.getprevious() is not None:
-                    del el.getparent()[0]
+                _drop(el)
+            elif name == ROOT:
+                seen_root = True
     except etree.XMLSyntaxError as exc:
         info.error = f"not well-formed: {exc}"
-    if info.error == "" and not info.version:
+    if info.error == "" and (not seen_root or not info.version):
         info.error = f"no <{ROOT} ВерсияСхемы=...> root"
     info.kinds = sorted(kinds)
     return info
+
+
+def _drop(el: etree._Element) -> None:
+    """Free a handled element and its already-handled siblings (memory stays flat on huge files)."""
+    el.clear()
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
 
 
 def read_package(root: Path) -> OnecPackage:
@@ -294,3 +315,44 @@ def file_hashes(root: Path) -> dict[str, str]:
                 h.update(block)
         out[str(path.relative_to(root))] = h.hexdigest()
     return out
+
+
+_SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "price_types", "price_refs",
+         "priced_offers")
+
+
+def _stat_key(root: Path) -> str:
+    files = sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
+                   for p in root.rglob("*") if p.is_file())
+    return hashlib.sha256(json.dumps([str(root.resolve()), files]).encode()).hexdigest()
+
+
+def read_package_cached(root: Path, cache_dir: Path) -> OnecPackage:
+    """``read_package`` once per run: later sessions (and xdist workers) load the reading from
+    ``cache_dir/onec_reading.json`` while no file's size or mtime changed (a lock serialises the first read)."""
+    import fcntl
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache = cache_dir / "onec_reading.json"
+    key = _stat_key(root) if root.is_dir() else ""
+    with (cache_dir / "onec_reading.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if key and cache.exists():
+            try:
+                data = json.loads(cache.read_text())
+            except ValueError:
+                data = {}
+            if data.get("key") == key:
+                pkg = OnecPackage(data["root"], [XmlFile(**f) for f in data["files"]],
+                                  duplicate_ids=data["duplicate_ids"])
+                for name in _SETS:
+                    setattr(pkg, name, set(data[name]))
+                return pkg
+        pkg = read_package(root)
+        if key:
+            payload = {"key": key, "root": pkg.root, "files": [asdict(f) for f in pkg.files],
+                       "duplicate_ids": pkg.duplicate_ids, **{n: sorted(getattr(pkg, n)) for n in _SETS}}
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps(payload, ensure_ascii=False))
+            tmp.replace(cache)
+        return pkg

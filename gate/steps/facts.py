@@ -80,8 +80,12 @@ def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return out
 
 
-def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped_colors: set[str]) -> list[str]:
-    """PST-05: the detail answers 200 with non-empty variants, each priced, mapped colors with a hex."""
+def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped_colors: set[str],
+                     priced: set[str] | None = None) -> list[str]:
+    """PST-05: the detail answers 200 with non-empty variants, priced where 1C prices the offer, mapped colors with a hex.
+
+    ``priced``: the offer ids the 1C package gives a price (``None``: every variant must have one).
+    """
     if status != 200 or body is None:
         return [f"{slug}: HTTP {status}"]
     variants = body.get("variants") or []
@@ -89,7 +93,8 @@ def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped
         return [f"{slug}: variants[] is empty"]
     out = []
     for v in variants:
-        if v.get("price") in (None, "") and v.get("retail_price") in (None, ""):
+        must_price = priced is None or str(v.get("onec_id") or "") in priced
+        if must_price and v.get("price") in (None, "") and v.get("retail_price") in (None, ""):
             out.append(f"{slug}: variant {v.get('sku')} has no price")
         color = (v.get("color_name") or "").strip().lower()
         if color and color in mapped_colors and not HEX.match(str(v.get("color_hex") or "")):

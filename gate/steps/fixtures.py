@@ -19,13 +19,13 @@ from gate.settings import Settings
 @pytest.fixture(scope="session")
 def onec_package(settings: Settings, run: Run) -> Any:
     """The 1C package read by the gate's own streaming reader (summary saved in the run)."""
-    from gate.onec import read_package
+    from gate.onec.package import read_package_cached
 
     if settings.database_url is None:
         pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")
     if not settings.onec_data_dir.is_dir():
         pytest.fail(f"ONEC_DATA_DIR={settings.onec_data_dir}: no such directory", pytrace=False)
-    package = read_package(settings.onec_data_dir)
+    package = read_package_cached(settings.onec_data_dir, run.dir)
     (run.dir / "onec_package.json").write_text(package.to_json())
     return package
 

@@ -31,8 +31,8 @@ def _sample(target_db, settings) -> list[str]:
 
 
 @pytest.mark.check("PST-05", severity="critical")
-def test_sampled_product_details_have_variants(api, target_db, settings, check_message):
-    """curl /api/products/<slug>/ | jq '.variants | length' > 0, priced, mapped colors with a hex."""
+def test_sampled_product_details_have_variants(api, target_db, settings, onec_package, check_message):
+    """curl /api/products/<slug>/ | jq '.variants | length' > 0, priced where 1C prices them, mapped colors with a hex."""
     slugs = _sample(target_db, settings)
     assert slugs, "no active product to sample"
     mapped = {r[0].strip().lower() for r in target_db.conn.execute(f"SELECT name FROM {settings.color_table}")}
@@ -40,7 +40,7 @@ def test_sampled_product_details_have_variants(api, target_db, settings, check_m
     for slug in slugs:
         response = api.get(f"/products/{slug}/")
         body = response.json() if response.status_code == 200 else None
-        findings += variant_findings(slug, response.status_code, body, mapped)
+        findings += variant_findings(slug, response.status_code, body, mapped, onec_package.priced_offers)
     assert not findings, "; ".join(findings[:10])
     check_message(f"{len(slugs)} details sampled (seed {settings.api_sample_seed}, incl. the most variants)")
 
