@@ -135,3 +135,23 @@ def test_the_journal_is_json_lines_with_output_tails(window):
     for line in (runner.run.dir / "journal.jsonl").read_text().splitlines():
         entry = json.loads(line)
         assert entry["name"] and entry["event"] in ("start", "end", "note")
+
+
+def test_the_live_view_shows_each_step_elapsed_versus_budget_and_the_time_left(window):
+    runner = window()
+    runner.run_window()
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=160).print(runner.render())
+    text = out.getvalue()
+    assert "window open (rehearsal)" not in text and "min left" in text
+    assert "/ 180s" in text and "migrate" in text and "done" in text
+
+
+def test_a_step_over_its_budget_is_noted_in_the_journal(window):
+    runner = window()
+    runner.budgets["smoke"] = 0.01
+    (runner.scripts_dir / "smoke.sh").write_text("sleep 0.2\n")
+    runner.run_window()
+    notes = [e for e in runner.run.journal() if e["event"] == "note"]
+    assert notes and notes[0]["name"] == "smoke" and "over budget" in notes[0]["note"]
+    assert any(r.status == "over budget" for r in runner.rows)
