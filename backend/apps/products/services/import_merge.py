@@ -204,14 +204,16 @@ def merge_variants(cur: Any, counts: MergeCounts) -> None:
 
 
 def merge_default_variants(cur: Any, counts: MergeCounts) -> None:
-    """Exactly one default variant (``onec_id`` = productGuid) for a product without offers."""
+    """Exactly one default variant (``onec_id`` = productGuid) for a product without offers, or
+    an active product whose offers are all marked deleted, so an active product's active
+    ``variants[]`` is never empty."""
     cur.execute(
         """
         CREATE TEMP TABLE stg_defaults ON COMMIT DROP AS
         SELECT p.id AS product_id, p.onec_id, p.is_active, s.article
         FROM (SELECT DISTINCT ON (onec_id) onec_id, article FROM stg_products ORDER BY onec_id, seq DESC) s
         JOIN products p ON p.onec_id = s.onec_id
-        WHERE NOT EXISTS (SELECT 1 FROM stg_final f WHERE f.product_id = p.id)
+        WHERE NOT EXISTS (SELECT 1 FROM stg_final f WHERE f.product_id = p.id AND (f.is_active OR NOT p.is_active))
         """
     )
     cur.execute(

@@ -308,22 +308,30 @@ class SampleCatalog:
 
     # -- what an importer must produce (used by tests and the gate's expectations) -----------
     def expected_counts(self) -> dict[str, int]:
-        """Products, variants, deleted goods, offers, products without offers of this catalog."""
-        products = variants = deleted = offers = without = active_products = 0
+        """What a full import of this catalog must produce (the importer's and the gate's rules).
+
+        ``variants`` counts rows: every offer + one default variant per good without offers or
+        active good whose offers are all deleted; ``active_variants`` counts active variants of
+        active products."""
+        products = variants = deleted = offers = without = active_products = active_variants = 0
         for p in self.iter_products():
             products += 1
             deleted += p.deleted
             active_products += not p.deleted
-            if p.variants:
-                offers += len(p.variants)
-                variants += len(p.variants)
-            else:
+            live = [v for v in p.variants if not v.deleted]
+            offers += len(p.variants)
+            variants += len(p.variants)
+            if not p.variants:
                 without += 1
-                variants += 1
+            if not p.variants or (not p.deleted and not live):
+                variants += 1  # the default variant
+            if not p.deleted:
+                active_variants += len(live) or 1
         return {
             "products": products,
             "active_products": active_products,
             "variants": variants,
+            "active_variants": active_variants,
             "offers": offers,
             "deleted_products": deleted,
             "products_without_offers": without,

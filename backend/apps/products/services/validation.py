@@ -90,6 +90,9 @@ class Counts:
     expected_products: int = 0
     expected_active_products: int = 0
     expected_variants: int = 0
+    #: active variants of active products: active offers + one default per active product
+    #: without an active offer (what the gate's PST-02 counts)
+    expected_active_variants: int = 0
     products_without_offers: int = 0
 
 
@@ -166,6 +169,7 @@ class PackageValidator:
         self.good_first: dict[str, tuple[str, int]] = {}
         self.good_deleted: dict[str, bool] = {}
         self.offer_ids: set[str] = set()
+        self.deleted_offer_ids: set[str] = set()
         self.good_variant_ids: set[str] = set()
         self.products_with_offers: set[str] = set()
         self.pending_offer_products: dict[str, list[tuple[str, int, str]]] = {}
@@ -263,6 +267,9 @@ class PackageValidator:
             if rec.deleted:
                 c.deleted_offers += 1
                 c.deleted += 1
+                self.deleted_offer_ids.add(rec.id)
+            else:
+                self.deleted_offer_ids.discard(rec.id)
             product_id = rec.id.split("#", 1)[0].strip()
             if product_id in self.good_first:
                 self.products_with_offers.add(product_id)
@@ -349,7 +356,14 @@ class PackageValidator:
         c.expected_active_products = sum(1 for d in self.good_deleted.values() if not d)
         offers_kept = len({o for o in self.offer_ids | self.good_variant_ids if o.split("#", 1)[0].strip() in self.good_first})
         c.products_without_offers = len(self.good_first) - len(self.products_with_offers & self.good_first.keys())
-        c.expected_variants = offers_kept + c.products_without_offers
+        active_products = {p for p, deleted in self.good_deleted.items() if not deleted}
+        active_offers = {o for o in (self.offer_ids - self.deleted_offer_ids) | self.good_variant_ids
+                         if o.split("#", 1)[0].strip() in active_products}
+        with_active = {o.split("#", 1)[0].strip() for o in active_offers}
+        # a default variant: a good without offers, or an active good whose offers are all deleted
+        defaults = (self.good_first.keys() - self.products_with_offers) | (active_products - with_active)
+        c.expected_variants = offers_kept + len(defaults)
+        c.expected_active_variants = len(active_offers) + len(active_products - with_active)
 
 
 def resolve_price_fields(price_types: dict[str, str]) -> dict[str, str | None]:

@@ -13,6 +13,7 @@ from django.db import connection
 from apps.products.models import Brand, Category, ColorMapping, ImportSession, Product, ProductVariant
 from apps.products.services.commerceml_writer import write_package as write_generated
 from apps.products.services.mapping import ColorMatcher
+from apps.products.services.parser import XMLDataParser
 from apps.products.services.sample_catalog import SampleCatalog
 from apps.products.tests.commerceml_helpers import (
     STORE_A,
@@ -60,6 +61,7 @@ def test_generated_package_imports_exactly_the_catalog(generated: tuple[SampleCa
     assert Product.objects.count() == expected["products"]
     assert Product.objects.filter(is_active=True).count() == expected["active_products"]
     assert ProductVariant.objects.count() == expected["variants"]
+    assert ProductVariant.objects.filter(is_active=True, product__is_active=True).count() == expected["active_variants"]
     assert Category.objects.count() == expected["groups"]
     colors = ColorMatcher(list(ColorMapping.objects.values_list("name", flat=True)))
     products = {p.onec_id: p for p in Product.objects.select_related("brand", "category", "category__parent")}
@@ -155,6 +157,19 @@ def test_deleted_goods_and_orphans(tmp_path: Path) -> None:
     session = ImportSession.objects.get()
     assert session.report["counts"]["orphan_offers_skipped"] == 1
     assert session.report["validation"]["problem_counts"]["warning:orphan_offer"] == 1
+
+
+def test_an_active_good_whose_offers_are_all_deleted_gets_a_default_variant(tmp_path: Path) -> None:
+    goods = good("p1", "Мяч", article="M-1") + good("p2", "Пояс", status="Удален")
+    offers = offer("p1#v1", "Мяч, синий (5)", status="Удален") + offer("p2#v1", "Пояс (2)", status="Удален")
+    write_package(tmp_path, {"import.xml": import_xml(goods), "offers.xml": offers_xml(offers)})
+    report = XMLDataParser(tmp_path).validate_files()
+    assert (report.counts.expected_variants, report.counts.expected_active_variants) == (3, 1)
+
+    run_import(tmp_path)
+
+    rows = set(ProductVariant.objects.values_list("onec_id", "is_active"))
+    assert rows == {("p1#v1", False), ("p1", True), ("p2#v1", False)}
 
 
 def test_204_goods_carry_the_variants(tmp_path: Path) -> None:

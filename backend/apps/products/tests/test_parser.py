@@ -50,6 +50,7 @@ def test_generated_package_validates_with_the_catalogs_exact_counts(tmp_path: Pa
         sum(1 for v in var.prices.values() if v is not None) for p in catalog.iter_products() for var in p.variants
     )
     assert (c.expected_products, c.expected_variants) == (expected["products"], expected["variants"])
+    assert (c.expected_active_products, c.expected_active_variants) == (expected["active_products"], expected["active_variants"])
     assert c.products_without_offers == expected["products_without_offers"]
     kinds = {f.path.split("/")[0]: f.kind for f in report.files}
     assert kinds == {"groups": "groups", "propertiesGoods": "properties", "propertiesOffers": "properties",
