@@ -31,8 +31,14 @@ def flush_plan_findings(plan: dict[str, Any], protected: Iterable[str], product_
 
 
 def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_written: int,
-                    package_files: int) -> list[str]:
-    """IMP-01: the import session completed, its log has no ERROR, it wrote rows, it read every file."""
+                    package_files: int, package_goods: int | None = None,
+                    package_offers: int | None = None) -> list[str]:
+    """IMP-01: the import session completed, its log has no ERROR, it wrote rows, it read the whole package.
+
+    "Read the whole package" is what the session reports against the gate's own reading: files
+    processed (``files_processed``) = XML files, goods and offers read (``validation.counts``) =
+    goods and offers in the package.
+    """
     out = []
     if session is None:
         out.append("no import session recorded (import_sessions is empty)")
@@ -47,6 +53,11 @@ def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_
         records = _records(report)
         if records == 0:
             out.append("the import session reports completed with 0 records")
+        read = (report.get("validation") or {}).get("counts") or {}
+        for key, expected in (("goods", package_goods), ("offers", package_offers)):
+            got = read.get(key)
+            if isinstance(got, int) and expected is not None and got != expected:
+                out.append(f"the import read {got} {key}, the package holds {expected}")
     if rows_written == 0:
         out.append("the import wrote no rows (products and product_variants are empty)")
     if log_errors:
@@ -69,6 +80,11 @@ def _records(report: dict[str, Any]) -> int | None:
         value = report.get(key)
         if isinstance(value, int):
             return value
+    counts = report.get("counts")
+    if isinstance(counts, dict):
+        written = [v for k, v in counts.items() if isinstance(v, int) and k.endswith(("_created", "_updated"))]
+        if written:
+            return sum(written)
     return None
 
 

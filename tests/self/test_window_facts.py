@@ -42,6 +42,15 @@ def test_imp_01_completed_with_zero_records_and_files_mismatch_fail():
     assert any("wrote no rows" in f for f in found)
 
 
+def test_imp_01_a_session_that_read_less_than_the_package_or_wrote_nothing_fails():
+    session = {"id": 3, "status": "completed", "report": {
+        "counts": {"products_created": 0, "variants_created": 0, "products_updated": 0},
+        "validation": {"counts": {"goods": 150, "offers": 576}}}}
+    found = import_findings(session, [], 10, 9, package_goods=200, package_offers=576)
+    assert found == ["the import session reports completed with 0 records",
+                     "the import read 150 goods, the package holds 200"]
+
+
 def test_imp_01_failed_session_and_error_lines_fail():
     found = import_findings({"id": 1, "status": "failed", "error_message": "boom"},
                             ["2026-01-01 02:30:00,1 ERROR importer boom"], 10, 9)

@@ -32,7 +32,9 @@ def test_import_succeeded_and_wrote_rows(settings, target_db, journal, log_paths
     log = log_paths["import"]
     errors = django_errors(log, since) if log else []
     written = sum(count(target_db, t) for t in settings.product_tables)
-    findings = import_findings(session, errors, written, len(onec_package.files))
+    offers = len({o for o in onec_package.offers | onec_package.deleted_offers})
+    findings = import_findings(session, errors, written, len(onec_package.files), onec_package.goods_in_package,
+                               offers)
     assert not findings, "; ".join(findings)
     (run.dir / "import_session.json").write_text(json.dumps(session, default=str, ensure_ascii=False, indent=1))
     check_message(f"session {session['id']} completed, {written} rows, {step['duration_s']:.1f}s")
