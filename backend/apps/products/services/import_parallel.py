@@ -94,15 +94,17 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         for name in _MERGED_STATE:
             setattr(validator, name, {})
         staging = FileStaging(Path(directory), CHILD_SEQ_START)
-        stager.staging = staging
-        stager.pending_prices = []
+        if stager is not None:  # None: validation only
+            stager.staging = staging
+            stager.pending_prices = []
         parser.stream_files(files, report, validator, sink=stager)
         result.report = report
         result.infos = {pf.display: pf.info for pf in files}
         result.validator_state = {name: getattr(validator, name) for name in _MERGED_STATE}
         result.validator_state["price_types"] = validator.price_types
-        result.pending_prices = stager.pending_prices
-        result.price_type_names = stager.price_type_names
+        if stager is not None:
+            result.pending_prices = stager.pending_prices
+            result.price_type_names = stager.price_type_names
         result.files = staging.close()
         result.rows = staging.rows
     except BaseException:  # reported to the parent, which fails the import
@@ -136,6 +138,22 @@ class ChildReader:
             self.process.terminate()
             self.process.join()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def child_share(files: list[PackageFile]) -> list[PackageFile]:
+    """The prices/rests files the forked reader takes: the longest tail of them (so its rows,
+    staged after the parent's, keep "the last one wins" in file order) that leaves it at most
+    half of the parsing work (goods/offers bytes weigh more: their records do more)."""
+    weight = {id(f): f.info.size * (1.2 if f.head.rank in (1, 2) else 1.0) for f in files if f.head.rank}
+    total = sum(weight.values())
+    share: list[PackageFile] = []
+    taken = 0.0
+    for f in reversed([f for f in files if f.head.rank >= 3]):
+        if taken + weight[id(f)] > total / 2:
+            break
+        share.insert(0, f)
+        taken += weight[id(f)]
+    return share
 
 
 def absorb(result: ChildResult, report: ValidationReport, validator: PackageValidator, stager: Any) -> None:
@@ -174,9 +192,10 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
             target_map.setdefault(key, value)
     for product_id, where in state.get("pending_offer_products", {}).items():
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
-    stager.pending_prices.extend(result.pending_prices)
-    for tid, name in result.price_type_names.items():
-        stager.note_price_type(tid, name)
+    if stager is not None:
+        stager.pending_prices.extend(result.pending_prices)
+        for tid, name in result.price_type_names.items():
+            stager.note_price_type(tid, name)
 
 
 def load(result: ChildResult, staging: Staging) -> None:

@@ -356,7 +356,7 @@ class CatalogImporter:
         offers here while a forked reader takes the 3.1 prices and rests files."""
         files = self.parser.pending_files
         first = [f for f in files if f.head.rank == 0]
-        side = _child_share(files) if self.options.parallel and self.wanted & {"prices", "rests"} else []
+        side = import_parallel.child_share(files) if self.options.parallel and self.wanted & {"prices", "rests"} else []
         rest = [f for f in files if f.head.rank != 0 and f not in side]
         self.parser.stream_files(first, report, validator, sink=stager)
         child = None
@@ -408,22 +408,6 @@ class CatalogImporter:
                 step("prices", merge.update_prices_only)
             if "rests" in wanted:
                 step("rests", merge.update_rests_only)
-
-
-def _child_share(files: list[PackageFile]) -> list[PackageFile]:
-    """The prices/rests files the forked reader takes: the longest tail of them (so its rows,
-    staged after the parent's, keep "the last one wins" in file order) that leaves it at most
-    half of the parsing work (goods/offers bytes weigh more: their records do more)."""
-    weight = {id(f): f.info.size * (1.2 if f.head.rank in (1, 2) else 1.0) for f in files if f.head.rank}
-    total = sum(weight.values())
-    share: list[PackageFile] = []
-    taken = 0.0
-    for f in reversed([f for f in files if f.head.rank >= 3]):
-        if taken + weight[id(f)] > total / 2:
-            break
-        share.insert(0, f)
-        taken += weight[id(f)]
-    return share
 
 
 def check_schema() -> None:

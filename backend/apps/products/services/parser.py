@@ -65,10 +65,31 @@ class XMLDataParser:
         return p.name
 
     # -- validation -----------------------------------------------------------------------
-    def validate_files(self) -> ValidationReport:
-        """Validate the whole package (streaming, one pass per file); see ``validation``."""
+    def validate_files(self, parallel: bool = True) -> ValidationReport:
+        """Validate the whole package (streaming, one pass per file); see ``validation``.
+
+        With ``parallel`` the 3.1 prices/rests files are read by a forked process meanwhile
+        (``import_parallel``), as the import does."""
         report, validator = self.preflight()
-        self.stream(report, validator)
+        if not parallel:
+            self.stream(report, validator)
+            return report
+        from apps.products.services import import_parallel
+
+        files = self._pending
+        side = import_parallel.child_share(files)
+        self.stream_files([f for f in files if f.head.rank == 0], report, validator)
+        child = import_parallel.ChildReader(self, side, None, validator) if side and report.errors == 0 else None
+        try:
+            self.stream_files([f for f in files if f.head.rank != 0 and f not in side], report, validator)
+            if child is not None:
+                import_parallel.absorb(child.collect(), report, validator, None)
+            elif side:
+                self.stream_files(side, report, validator)
+        finally:
+            if child is not None:
+                child.cleanup()
+        self.finish(report, validator)
         return report
 
     def preflight(self) -> tuple[ValidationReport, PackageValidator]:

@@ -240,3 +240,17 @@ def test_elements_are_cleared_while_streaming(tmp_path: Path, monkeypatch: pytes
 
 def test_document_helper_roundtrip() -> None:
     assert document("").startswith(b"\xef\xbb\xbf<?xml")
+
+
+def test_forked_reading_of_prices_and_rests_gives_the_same_report(tmp_path: Path) -> None:
+    write_generated(SampleCatalog(30, 3, 8), tmp_path)
+    prices = next((tmp_path / "prices").glob("*.xml"))
+    text = prices.read_text(encoding="utf-8-sig")
+    text = text.replace("<ЦенаЗаЕдиницу>", "<ЦенаЗаЕдиницу>-", 60)  # 60 bad prices: more than listed
+    prices.write_text(text, encoding="utf-8-sig")
+
+    forked = XMLDataParser(tmp_path).validate_files(parallel=True)
+    single = XMLDataParser(tmp_path).validate_files(parallel=False)
+
+    assert forked.to_dict() == single.to_dict()
+    assert forked.problem_counts == {"warning:bad_price": 60} and len(forked.problems) == 50
