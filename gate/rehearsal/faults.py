@@ -291,6 +291,9 @@ def inject_after_maintenance_off(run_dir: Path, log_dir: Path, error_pct: float,
         while time.monotonic() < deadline:
             text = journal.read_text() if journal.exists() else ""
             if any('"name": "maintenance_off"' in line and '"event": "end"' in line for line in text.splitlines()):
+                # Log lines carry whole seconds; the checks count from the moment maintenance went
+                # off (sub-second): the traffic arrives from the next full second on.
+                time.sleep(1.05 - time.time() % 1)
                 access, django = error_lines(total, error_pct)
                 with (log_dir / "access.log").open("a") as fh:
                     fh.write("\n".join(access) + "\n")

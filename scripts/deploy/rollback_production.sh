@@ -87,12 +87,13 @@ except (OSError, ValueError):
     data = {}
 now = time.time()
 data.setdefault("phases", {})
-entry = data["phases"].setdefault(phase, {})
-if status == "start":
-    entry["started"] = now
-else:
-    entry["duration_s"] = round(now - entry.get("started", now), 3)
-entry["status"] = status
+if phase != "total":
+    entry = data["phases"].setdefault(phase, {})
+    if status == "start":
+        entry["started"] = now
+    else:
+        entry["duration_s"] = round(now - entry.get("started", now), 3)
+    entry["status"] = status
 if db_state:
     data["db_state"] = db_state
 if message:
