@@ -6,7 +6,8 @@ Order of work, and why:
    DTD/entities, is complete and of a supported CommerceML version. Any error → refused.
 2. **One streaming pass** over the files (classifier → goods → offers → prices → rests):
    each record is validated and mapped to a staging row (``import_staging``) inside one
-   transaction. Staging tables are ``TEMP``: no catalog row is written in this phase.
+   transaction. Staging tables are ``TEMP``: no catalog row is written in this phase. The 3.1
+   prices/rests files are read meanwhile by a forked process (``import_parallel``).
 3. If the package produced any **error** (malformed or undecodable in the middle of a file,
    offers but no goods...) the transaction is rolled back: nothing written. Warnings are
    counted and the import goes on.

@@ -196,17 +196,3 @@ def make_slug(name: str, onec_id: str, max_length: int = 255) -> str:
     suffix = short_id(onec_id)
     base = transliterate(name)[: max_length - len(suffix) - 1].strip("-") or "item"
     return f"{base}-{suffix}"
-
-
-def make_sku(article: str | None, onec_id: str, max_length: int = 100) -> str:
-    """A SKU from the 1C article; articles are shared by variants, so callers dedupe with
-    ``fallback_sku`` (article + short id hash)."""
-    if article:
-        return article[:max_length]
-    return fallback_sku(None, onec_id, max_length)
-
-
-def fallback_sku(article: str | None, onec_id: str, max_length: int = 100) -> str:
-    suffix = short_id(onec_id, 8)
-    base = (article or "1C")[: max_length - len(suffix) - 1]
-    return f"{base}-{suffix}"

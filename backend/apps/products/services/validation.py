@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from apps.products.services import mapping
@@ -34,7 +33,6 @@ from apps.products.services.xml_reader import (
 )
 
 MAX_LISTED = 50
-_KOPECK = Decimal("0.01")
 SUPPORTED_VERSION_RE = re.compile(r"^(2\.(0[3-9]|1[0-9]?)|3\.0?1)$")
 
 ERROR, WARNING = "error", "warning"
@@ -297,7 +295,7 @@ class PackageValidator:
             if problem:
                 r.add(WARNING, "bad_price", f"offer {rec.id}: {problem} {value}; stored as NULL (no price)", file, price.line)
             else:
-                price.stored = value.quantize(_KOPECK)
+                price.stored = mapping.normalize_price(value)
         if rec.has_rests:
             c.rests += 1
             quantities = [q for _w, q in rec.warehouses] if rec.warehouses else [rec.quantity]
@@ -313,9 +311,7 @@ class PackageValidator:
                     continue
                 if problem := mapping.quantity_problem(value):
                     r.add(WARNING, "bad_quantity", f"offer {rec.id}: {problem} {value}; stored as 0", file, rec.line)
-                    total = total or 0
-                else:
-                    total = (total or 0) + int(value)
+                total = (total or 0) + (mapping.normalize_quantity(value) or 0)
             # a missing Количество is "unknown" (None): the stored stock is kept
             rec.stock = None if total is None else min(total, 2**31 - 1)
 
