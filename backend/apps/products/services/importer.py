@@ -93,7 +93,8 @@ class RecordStager:
         self.staging = staging
         self.wanted = wanted
         self.colors = colors
-        self.properties: dict[str, tuple[str, dict[str, str]]] = {}  # id -> (normalized name, values)
+        # id -> (normalized name, dictionary values, "size" | "color" | None)
+        self.properties: dict[str, tuple[str, dict[str, str], str | None]] = {}
         self.price_type_names: dict[str, str] = {}
         self.price_fields: dict[str, str | None] = {}
         self.pending_prices: list[tuple[int, str, list[tuple[str, Any]]]] = []
@@ -112,7 +113,8 @@ class RecordStager:
                 self.has_groups = True
                 self.staging.add("stg_groups", (self.staging.next_seq(), rec.id, rec.name, rec.parent_id, mapping.make_slug(rec.name, rec.id)))
         elif isinstance(rec, PropertyRec):
-            self.properties[rec.id] = (mapping.normalize_key(rec.name), rec.values)
+            key = mapping.normalize_key(rec.name)
+            self.properties[rec.id] = (key, rec.values, mapping.attribute_kind(key))
         elif isinstance(rec, PriceTypeRec):
             self.note_price_type(rec.id, rec.name, replace=True)
 
@@ -182,7 +184,7 @@ class RecordStager:
             prop = self.properties.get(pid)
             if prop is None or not value:
                 continue
-            kind = mapping.attribute_kind(prop[0])
+            kind = prop[2]
             resolved = prop[1].get(value, value)
             if kind == "size" and size is None:
                 size = resolved

@@ -166,13 +166,19 @@ class ColorMatcher:
 
     def __init__(self, names: list[str]) -> None:
         self._by_key = {normalize_key(n): n for n in names}
+        self._seen: dict[str, str] = {}  # a catalog repeats a few hundred colors 100k times
 
     def canonical(self, color: str | None) -> str:
         """The ColorMapping spelling when the color is known, else the 1C spelling (trimmed)."""
         if not color:
             return ""
-        color = " ".join(color.split())
-        return self._by_key.get(normalize_key(color), color)
+        found = self._seen.get(color)
+        if found is None:
+            trimmed = " ".join(color.split())
+            found = self._by_key.get(normalize_key(trimmed), trimmed)
+            if len(self._seen) < 100_000:
+                self._seen[color] = found
+        return found
 
     def is_known(self, color: str) -> bool:
         return normalize_key(color) in self._by_key
