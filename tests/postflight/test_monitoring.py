@@ -13,7 +13,7 @@ def test_error_rate_and_response_time_from_logs(settings, log_paths, effective_s
     """grep -c ERROR django.log; awk request_time access.log: error rate < 1 %, mean response < 500 ms."""
     if log_paths["access"] is None or not log_paths["access"].exists():
         pytest.skip("no access log (LOG_DIR / ACCESS_LOG): monitoring cannot be read here")
-    since = window_start(settings.monitor_interval_minutes)
+    since = window_start(max(settings.monitor_interval_minutes, settings.error_window_minutes))
     access = access_entries(log_paths["access"], settings.access_log_format, since)
     errors = django_errors(log_paths["django"], since) if log_paths["django"] else []
     rate = error_rate(access, errors, since)

@@ -61,3 +61,32 @@ def test_pst_08_above_one_second_is_high_and_pst_09_errors_are_critical(gate_env
     pst09 = row(summary, "PST-09")
     assert pst09["outcome"] == "failed" and pst09.get("effective_severity", pst09["severity"]) == "critical"
     assert summary["verdict"] == "ROLLBACK"
+
+
+def _access_log(log_dir: Path, ok: int, errors: int) -> None:
+    from datetime import UTC, datetime
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    lines = [f'1.2.3.4 - - [{stamp}] "GET /api/products/ HTTP/1.1" {500 if i < errors else 200} 5 "-" "c" '
+             "request_time 0.040" for i in range(ok + errors)]
+    (log_dir / "access.log").write_text("\n".join(lines) + "\n")
+
+
+def test_make_monitor_repeats_mon_01_and_3pct_errors_in_the_logs_is_monitor(gate_env, tmp_path):
+    _access_log(tmp_path / "log", 97, 3)
+    env = {**os.environ, **gate_env, "LOG_DIR": str(tmp_path / "log"), "MONITOR_ROUNDS": "2",
+           "MONITOR_INTERVAL_MINUTES": "0.001", "GATE_AFTER_DESTRUCTIVE": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "gate.steps.monitor"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=240)
+    rounds = [json.loads(line) for line in (Path(gate_env["RUN_DIR"]) / "monitor.jsonl").read_text().splitlines()]
+    assert len(rounds) == 2 and all(r["outcome"] == "failed" for r in rounds)
+    assert "3.00 % errors" in rounds[0]["message"]
+    summary = json.loads((Path(gate_env["RUN_DIR"]) / "summary.json").read_text())
+    assert summary["verdict"] == "MONITOR" and proc.returncode == 30, proc.stdout[-2000:]
+
+
+def test_mon_01_passes_on_clean_logs(gate_env, tmp_path):
+    _access_log(tmp_path / "log", 200, 1)
+    summary = run_checks({**gate_env, "LOG_DIR": str(tmp_path / "log")}, "MON-01")
+    assert row(summary, "MON-01")["outcome"] == "passed" and "0.50 % errors" in row(summary, "MON-01")["message"]
