@@ -38,13 +38,25 @@ TABLES = ("categories", "brands", "products", "product_variants")
 sys.path.insert(0, str(REPO))
 
 
+def _pss(pid: int) -> int | None:
+    """Proportional set size from /proc/<pid>/smaps_rollup (cheap: one summary, not every mapping)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def _tree_rss(proc: psutil.Process) -> int:
     """Memory of the process tree: PSS (shared pages of the forked reader counted once), else RSS."""
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):
-            info = p.memory_full_info()
-            total += getattr(info, "pss", info.rss)
+            pss = _pss(p.pid)
+            total += pss if pss is not None else p.memory_info().rss
     return total
 
 
@@ -52,7 +64,7 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]
     """Run ``manage.py args`` as a child: (wall seconds, peak RSS MB, output, CPU seconds).
 
     Peak memory is the largest PSS sum over the command's process tree (the importer forks a
-    reader for the prices/rests files; PSS counts the pages they share once), sampled every 50 ms,
+    reader for the prices/rests files; PSS counts the pages they share once), sampled every 100 ms,
     and at least the command's own ``ru_maxrss``.
     CPU seconds include the forked reader (``os.wait4`` accounts for waited grandchildren)."""
     started = time.perf_counter()
@@ -82,7 +94,7 @@ def _watch(proc: subprocess.Popen) -> tuple[int, int, Any]:
             break
         with contextlib.suppress(psutil.Error):
             peak = max(peak, _tree_rss(watched))
-        time.sleep(0.05)
+        time.sleep(0.1)
     return peak, status, usage
 
 
