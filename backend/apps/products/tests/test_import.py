@@ -372,3 +372,25 @@ def test_malformed_prices_file_read_by_the_forked_reader_is_refused(tmp_path: Pa
     assert not Product.objects.exists() and not ProductVariant.objects.exists()
     assert ImportSession.objects.get().status == "failed"
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
+    """What the runbook's shell sees: exit status 1, the file and line on stderr, session failed."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    _truncated(tmp_path / "pkg")
+    db = connection.settings_dict
+    env = {**os.environ, "SECRET_KEY": "t", "LOG_DIR": str(tmp_path / "log"), "DJANGO_SETTINGS_MODULE": "freesport.settings",
+           "DATABASE_URL": f"postgresql://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "import_products_from_1c", "--full", "--data-dir", str(tmp_path / "pkg")],
+        cwd=Path(__file__).resolve().parents[3], env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "import failed" in proc.stderr and "offers.xml:" in proc.stderr and "truncated" in proc.stderr
+    assert ImportSession.objects.get().status == "failed" and not Product.objects.exists()
+    assert "nothing written" in (tmp_path / "log" / "import_products.log").read_text(encoding="utf-8")
