@@ -57,8 +57,9 @@ class ImportOptions:
     file_type: str = "all"
     batch_size: int = 5000
     dry_run: bool = False
-    #: read 3.1 prices/rests files in a forked process while goods/offers are read (see import_parallel)
-    parallel: bool = True
+    #: read 3.1 prices/rests files in a forked process while goods/offers are read (see
+    #: import_parallel): True = always, False = never, None = when the machine has a free core
+    parallel: bool | None = None
 
 
 @dataclass(slots=True)
@@ -359,7 +360,8 @@ class CatalogImporter:
         offers here while a forked reader takes the 3.1 prices and rests files."""
         files = self.parser.pending_files
         first = [f for f in files if f.head.rank == 0]
-        side = import_parallel.child_share(files) if self.options.parallel and self.wanted & {"prices", "rests"} else []
+        fork = import_parallel.use_fork(self.options.parallel) and bool(self.wanted & {"prices", "rests"})
+        side = import_parallel.child_share(files) if fork else []
         rest = [f for f in files if f.head.rank != 0 and f not in side]
         self.parser.stream_files(first, report, validator, sink=stager)
         child = None

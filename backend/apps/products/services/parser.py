@@ -65,16 +65,17 @@ class XMLDataParser:
         return p.name
 
     # -- validation -----------------------------------------------------------------------
-    def validate_files(self, parallel: bool = True) -> ValidationReport:
+    def validate_files(self, parallel: bool | None = None) -> ValidationReport:
         """Validate the whole package (streaming, one pass per file); see ``validation``.
 
-        With ``parallel`` the 3.1 prices/rests files are read by a forked process meanwhile
-        (``import_parallel``), as the import does."""
+        ``parallel`` (True / False / None = when a core is free): the 3.1 prices/rests files are
+        read by a forked process meanwhile (``import_parallel``), as the import does."""
+        from apps.products.services import import_parallel
+
         report, validator = self.preflight()
-        if not parallel:
+        if not import_parallel.use_fork(parallel):
             self.stream(report, validator)
             return report
-        from apps.products.services import import_parallel
 
         files = self._pending
         side = import_parallel.child_share(files)

@@ -351,8 +351,11 @@ def _bad_prices_and_rests(root: Path, catalog: SampleCatalog) -> tuple[str, str]
 
 
 def test_warnings_of_the_forked_reader_reach_the_report(tmp_path: Path) -> None:
+    from apps.products.services.importer import CatalogImporter, ImportOptions
+
     prices, rests = _bad_prices_and_rests(tmp_path, SampleCatalog(20, 2, 3))
-    run_import(tmp_path)
+    result = CatalogImporter(ImportOptions(tmp_path, parallel=True)).run()
+    assert "parallel_files" in result.timings
     session = ImportSession.objects.get()
     problems = session.report["validation"]["problem_counts"]
     assert problems == {"warning:bad_price": 1, "warning:bad_quantity": 1}
@@ -367,8 +370,10 @@ def test_malformed_prices_file_read_by_the_forked_reader_is_refused(tmp_path: Pa
     text = prices.read_text(encoding="utf-8-sig")
     middle = text.index("</Цена>", len(text) // 2)
     prices.write_text(text[:middle] + "</Цен>" + text[middle + len("</Цена>"):], encoding="utf-8-sig")
-    with pytest.raises(CommandError, match=f"prices/{prices.name}:[0-9]+"):
-        run_import(tmp_path)
+    from apps.products.services.importer import CatalogImporter, ImportFailed, ImportOptions
+
+    with pytest.raises(ImportFailed, match=f"prices/{prices.name}:[0-9]+"):
+        CatalogImporter(ImportOptions(tmp_path, parallel=True)).run()
     assert not Product.objects.exists() and not ProductVariant.objects.exists()
     assert ImportSession.objects.get().status == "failed"
 

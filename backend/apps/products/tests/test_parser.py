@@ -249,7 +249,7 @@ def test_forked_reading_of_prices_and_rests_gives_the_same_report(tmp_path: Path
     text = text.replace("<ЦенаЗаЕдиницу>", "<ЦенаЗаЕдиницу>-", 60)  # 60 bad prices: more than listed
     prices.write_text(text, encoding="utf-8-sig")
 
-    forked = XMLDataParser(tmp_path).validate_files(parallel=True)
+    forked = XMLDataParser(tmp_path).validate_files(parallel=True)  # (the default forks only with a free core)
     single = XMLDataParser(tmp_path).validate_files(parallel=False)
 
     assert forked.to_dict() == single.to_dict()
