@@ -143,7 +143,7 @@ def test_after_the_destructive_step_effective_severity_decides(gate, tmp_path, m
     monkeypatch.setenv("DATABASE_URL", "postgresql://gate@127.0.0.1:1/unused")  # window checks skip without a target
     write(gate, "tests/postflight/test_p.py",
           '@pytest.mark.check("PST-08")\ndef test_latency(effective_severity):\n    ' + body + "\n")
-    result = gate.runpytest_subprocess("tests/postflight", "--after-destructive")
+    result = gate.runpytest_subprocess("tests/postflight", "--after-destructive", "--check", "PST-08")
     assert result.ret == code
     data = summary(tmp_path)
     assert data["verdict"] == verdict
@@ -157,7 +157,7 @@ def test_a_step_journal_entry_for_migrate_turns_failures_into_rollback(gate, tmp
 
     Run.open(tmp_path / "run").record_step(StepRecord("migrate", budget_s=180))
     write(gate, "tests/postflight/test_p.py", check("PST-07", "assert False, 'orders: rows 40 → 39'"))
-    result = gate.runpytest_subprocess("tests/postflight")
+    result = gate.runpytest_subprocess("tests/postflight", "--check", "PST-07")
     assert result.ret == 20
     data = summary(tmp_path)
     assert data["verdict"] == "ROLLBACK" and data["steps"][0]["name"] == "migrate"
