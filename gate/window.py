@@ -16,7 +16,6 @@ import argparse
 import io
 import os
 import sys
-from pathlib import Path
 
 from rich.console import Console
 
@@ -123,5 +122,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["main", "Path"]
