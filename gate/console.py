@@ -48,3 +48,28 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
     body.append(f"  exit {decision.get('exit_code', '?')}  ")
     body.append(f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}")
     console.print(Panel(body, title="verdict", expand=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gate.console [RUN_DIR]``: print a run's checks and verdict; exit with the verdict's code."""
+    import json
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    runs = Path(__file__).resolve().parent.parent / "var" / "runs"
+    run_dir = Path(args[0]) if args else runs / "latest"
+    if not args and not (run_dir / "summary.json").exists():
+        with_summary = sorted(runs.glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
+        run_dir = with_summary[-1].parent if with_summary else run_dir
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"no readable summary.json in {run_dir}: {exc}\n")
+        return 2
+    render_summary(summary, sys.stdout, color=sys.stdout.isatty())
+    return int((summary.get("decision") or {}).get("exit_code", 0 if summary.get("verdict") == "GO" else 1))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
