@@ -133,3 +133,32 @@ COMMIT;"""
 
 def test_urls_are_printed_without_passwords():
     assert redact_url("https://u:s3cret@hooks.example/x") == "https://u:***@hooks.example/x"
+
+
+def test_dep_01_wrong_release_and_broken_requirements_are_caught(tmp_path, monkeypatch):
+    from gate.settings import load_settings
+    from gate.steps.deployed import deployed_release, requirements_check
+
+    (tmp_path / "empty.env").write_text("")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))
+    settings = load_settings(environ={"DEPLOYED_VERSION_CMD": "echo v13.3.0", "PIP_CHECK_CMD": "echo 'x 1.0 requires y' && false"},
+                             env_file=None)
+    assert deployed_release(settings).tag == "v13.3.0" != settings.release_tag
+    ok, detail = requirements_check(settings)
+    assert not ok and "requires y" in detail
+    bundled = load_settings(environ={"EXPECTED_PLAN": "products.0009_not_in_this_release"}, env_file=None)
+    assert deployed_release(bundled).tag == "" and "lacks the release's migrations" in deployed_release(bundled).how
+
+
+def test_run_02_pg_dump_older_than_the_server_is_drift(tmp_path, monkeypatch):
+    from gate.runbook.lint import Linter
+    from gate.settings import load_settings
+
+    (tmp_path / "empty.env").write_text("")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))
+    linter = Linter(load_settings(environ={}, env_file=None))
+    linter.__dict__["server_major"] = 99
+    ok, detail = linter.check_tool("pg_dump", ["-Fc"])
+    assert not ok and "older than the server (99)" in detail
+    ok, detail = linter.check_tool("sha256sum", ["--no-such-option"])
+    assert not ok and "unknown option" in detail
