@@ -155,3 +155,13 @@ def test_a_step_over_its_budget_is_noted_in_the_journal(window):
     notes = [e for e in runner.run.journal() if e["event"] == "note"]
     assert notes and notes[0]["name"] == "smoke" and "over budget" in notes[0]["note"]
     assert any(r.status == "over budget" for r in runner.rows)
+
+
+def test_on_a_terminal_the_window_runs_under_the_rich_live_view(window, monkeypatch):
+    monkeypatch.setenv("GATE_LIVE", "1")
+    runner = window()
+    out = io.StringIO()
+    runner.console = Console(file=out, force_terminal=True, width=140)
+    assert runner.run_window() == "GO"
+    text = out.getvalue()
+    assert "migration window — run" in text and "smoke: running smoke" in text
