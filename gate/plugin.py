@@ -155,7 +155,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"--phase {option}: unknown phase (known: {', '.join(p.value for p in Phase)})"
             )
     state.gate_session = _is_gate_session(config) and not config.getoption("--no-gate-summary")
-    if state.gate_session and not _is_worker(config):
+    listing_only = config.option.collectonly or getattr(config.option, "help", False)
+    if state.gate_session and not _is_worker(config) and not listing_only:
         _open_run(config, state)
 
 
