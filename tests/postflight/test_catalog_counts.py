@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gate.report.attach import attach_json
 from gate.steps.fixtures import count
 
 
@@ -16,6 +17,8 @@ def test_product_count_equals_the_1c_goods(onec_package, target_db, check_messag
     """
     active = count(target_db, "products", "is_active")
     total = count(target_db, "products")
+    attach_json({"expected_from_1c": onec_package.counts(), "database": {"products_active": active,
+                 "products_total": total}}, "counts: 1C files vs database")
     assert active == onec_package.expected_products, (
         f"{active} active products in the database, {onec_package.expected_products} expected from the 1C files")
     assert total <= onec_package.goods_in_package, (

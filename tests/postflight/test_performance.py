@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
+from gate.report.attach import attach_json
 from gate.steps.facts import error_severity as _error_severity
 from gate.steps.facts import latency_severity as _latency_severity
 
@@ -14,6 +15,8 @@ from gate.steps.facts import latency_severity as _latency_severity
 def test_response_time_p95(latency_burst, settings, effective_severity, check_message):
     """Response time: p95 < 500 ms (a bounded burst of real requests); 500–1000 ms low, above high."""
     p95 = latency_burst.p95_ms
+    attach_json({"p50_ms": latency_burst.percentile_ms(50), "p95_ms": p95, "requests": latency_burst.count,
+                 "histogram": latency_burst.histogram()}, "latency histogram")
     severity = _latency_severity(p95, settings.latency_p95_ms, settings.latency_high_ms)
     message = f"p95 {p95:.0f} ms over {latency_burst.count} requests (concurrency {settings.burst_concurrency})"
     check_message(message)

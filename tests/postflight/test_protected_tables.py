@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gate.report.attach import attach_text
+
 
 @pytest.mark.check("PST-07", severity="critical")
 def test_protected_tables_equal_pre_migration_snapshot(settings, target_db, pre_snapshot, check_message):
@@ -11,5 +13,6 @@ def test_protected_tables_equal_pre_migration_snapshot(settings, target_db, pre_
     protected = [t for t in settings.protected_tables if t in pre_snapshot.tables]
     assert protected, "none of PROTECTED_TABLES is in the pre-migration snapshot"
     differences = pre_snapshot.only(protected).diff(target_db.snapshot(protected), content_only=True)
+    attach_text("\n".join(differences) or "no difference", "protected tables vs the pre-migration snapshot")
     assert not differences, "; ".join(differences)
     check_message(f"{len(protected)} protected tables unchanged: {', '.join(protected)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gate.report.attach import attach_json, attach_text
 from gate.steps.facts import flush_plan_findings, read_json
 
 
@@ -12,6 +13,7 @@ def test_flush_dry_run_deletes_only_product_tables(settings, run, check_message)
     """flush_products --dry-run: what will be deleted, and no protected table is touched."""
     plan = read_json(run.dir / "flush_plan.json")
     assert plan is not None, "no flush_plan.json in the run: the dry run has not run"
+    attach_json(plan, "flush dry-run plan")
     findings = flush_plan_findings(plan, settings.protected_tables, settings.product_tables)
     assert not findings, "; ".join(findings)
     check_message("would delete " + ", ".join(f"{t}={n}" for t, n in plan.get("deleted", {}).items()))
@@ -27,5 +29,6 @@ def test_after_flush_no_products_and_protected_unchanged(settings, target_db, pr
     protected = [t for t in settings.protected_tables if t in pre_snapshot.tables]
     now = target_db.snapshot(protected)
     differences = pre_snapshot.only(protected).diff(now, content_only=True)
+    attach_text("\n".join(differences) or "no difference", "protected tables vs the pre-migration snapshot")
     assert not differences, "protected tables changed: " + "; ".join(differences)
     check_message(f"product tables empty; {len(protected)} protected tables unchanged")

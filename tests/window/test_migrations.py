@@ -7,6 +7,7 @@ import pytest
 from gate.db.snapshot import Snapshot
 from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
 from gate.migrations.plan import capture_sql, compare_plan, pending_migrations
+from gate.report.attach import attach_file, attach_text
 from gate.steps.runner import PROTECTED_BEFORE
 
 
@@ -38,6 +39,9 @@ def test_pending_migration_sql_captured_and_linted(settings, run, pending_before
         (out_dir / f"{name}.sql").write_text(sql)
         findings += apply_waivers(lint_sql(name, sql), waivers)
     (out_dir / "lint.txt").write_text("\n".join(f.line() for f in findings) + "\n")
+    for path in sorted(out_dir.glob("*.sql")):
+        attach_file(path)
+    attach_file(out_dir / "lint.txt", "MIG-03 findings (with waivers)")
     open_findings = [f for f in findings if not f.waived]
     assert not open_findings, "; ".join(f.line() for f in open_findings[:10])
     check_message(f"{len(pending)} migration(s) captured, {len(findings)} finding(s), all waived"
@@ -52,6 +56,7 @@ def test_protected_tables_unchanged_by_migrate(settings, run, target_db, check_m
     before = Snapshot.load(path)
     after = target_db.snapshot(list(before.tables))
     differences = before.diff(after, content_only=True)
+    attach_text("\n".join(differences) or "no difference", "protected tables: before vs after migrate")
     assert not differences, "migrate changed protected tables: " + "; ".join(differences)
     check_message(f"{len(before.tables)} protected tables identical before/after migrate")
 
