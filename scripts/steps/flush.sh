@@ -3,6 +3,8 @@
 # unless CONFIRM=yes AND this run's backup passed BKP-01..04 (summary.json). Not idempotent by
 # nature, but harmless to repeat: an empty catalog flushes to empty.
 source "$(dirname "$0")/_common.sh"
-"$GATE_PYTHON" -m gate.steps.guard flush ${CONFIRM:+--confirm}
+confirm=()
+[[ "${CONFIRM:-}" == "yes" ]] && confirm=(--confirm)
+"$GATE_PYTHON" -m gate.steps.guard flush "${confirm[@]}"
 manage flush_products --confirm --skip-interactive --format json >"$RUN_DIR/flush_result.json"
 cat "$RUN_DIR/flush_result.json"; echo

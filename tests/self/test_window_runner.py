@@ -22,7 +22,8 @@ STAGES = (
     Stage("flush", "flush", destructive=True),
     Stage("smoke", "smoke"),
 )
-GUARDED_FLUSH = '"$GATE_PYTHON" -m gate.steps.guard flush ${CONFIRM:+--confirm}\necho flushed >"$RUN_DIR/flushed"\n'
+GUARDED_FLUSH = ('confirm=(); [[ "${CONFIRM:-}" == "yes" ]] && confirm=(--confirm)\n'
+                 '"$GATE_PYTHON" -m gate.steps.guard flush "${confirm[@]}"\necho flushed >"$RUN_DIR/flushed"\n')
 
 
 @pytest.fixture
