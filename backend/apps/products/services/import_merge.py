@@ -34,6 +34,18 @@ class MergeCounts:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def prepare_planner(cur: Any) -> None:
+    """Fresh statistics and no nested loops for the bulk statements of the merge.
+
+    Right after ``flush_products`` (a DELETE of every row) the catalog tables are full of dead
+    tuples and their statistics are stale; a planner that believes ``product_variants`` is
+    empty picks a nested-loop anti-join that rescans the whole dead table for each of 100k
+    offers (minutes instead of a second). Every statement here is set-based, so hash/merge
+    joins are always right."""
+    cur.execute("ANALYZE categories, brands, products, product_variants")
+    cur.execute("SET LOCAL enable_nestloop = off")
+
+
 def _one(cur: Any, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...]:
     cur.execute(sql, params)
     return cur.fetchone()

@@ -391,6 +391,9 @@ class CatalogImporter:
 
     def _merge(self, cur: Any, counts: merge.MergeCounts, stager: RecordStager, staging: Staging, full: bool) -> None:
         wanted = self.wanted
+        t = time.perf_counter()
+        merge.prepare_planner(cur)
+        self.timings["merge_prepare"] = time.perf_counter() - t
 
         def step(name: str, fn: Any, *args: Any) -> None:
             t = time.perf_counter()
