@@ -117,5 +117,12 @@ def test_faults_on_the_migrated_target_fail_their_checks(migrated):
         conn.execute("UPDATE products SET is_active = false WHERE slug = %s", (slug,))
     window(env_file, "checks", "PST-01", extra=extra)
     assert "active products in the database" in rows(run_dir)["PST-01"]["message"]
+    with _db(values) as conn:
+        conn.execute("DELETE FROM color_mappings WHERE id IN (SELECT id FROM color_mappings ORDER BY id LIMIT 1)")
+    window(env_file, "checks", "COL-01,PST-03,FLS-02", extra=extra)
+    found = rows(run_dir)
+    assert found["COL-01"]["outcome"] == found["PST-03"]["outcome"] == "failed"
+    assert "19 color mappings < 20" in found["PST-03"]["message"]
+    assert found["FLS-02"]["outcome"] == "failed" and "rows left after the flush" in found["FLS-02"]["message"]
     proc = window(env_file, "checks", "ONE-01", extra={**extra, "ONEC_EXCHANGE_PASSWORD": "wrong"})
     assert rows(run_dir)["ONE-01"]["outcome"] == "failed" and "not success" in rows(run_dir)["ONE-01"]["message"]

@@ -90,3 +90,33 @@ def test_mon_01_passes_on_clean_logs(gate_env, tmp_path):
     _access_log(tmp_path / "log", 200, 1)
     summary = run_checks({**gate_env, "LOG_DIR": str(tmp_path / "log")}, "MON-01")
     assert row(summary, "MON-01")["outcome"] == "passed" and "0.50 % errors" in row(summary, "MON-01")["message"]
+
+
+def test_pst_04_list_count_not_equal_to_active_products_and_a_500_fail(gate_env):
+    with fake_api(FakeApi(products=299)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url}, "PST-04", "--after-destructive")
+    assert "/products/ count 299 ≠ 300 active products" in row(summary, "PST-04")["message"]
+    with fake_api(FakeApi(statuses={"/api/products/": 500})) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url}, "PST-04", "--after-destructive")
+    assert "answered HTTP 500" in row(summary, "PST-04")["message"] and summary["verdict"] == "ROLLBACK"
+
+
+def test_pst_06_category_count_is_the_gates_reading_of_the_1c_groups(gate_env, tmp_path):
+    from window_support import write_package
+
+    package = write_package(tmp_path / "onec")
+    with fake_api(FakeApi(categories=3)) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url, "ONEC_DATA_DIR": str(package)}, "PST-06")
+    assert "/categories/ count 3 ≠ 2 groups in the 1C files" in row(summary, "PST-06")["message"]
+
+
+def test_imp_02_an_import_over_its_budget_fails_high(gate_env):
+    run_dir = Path(gate_env["RUN_DIR"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    entries = [{"name": "import", "event": "start", "budget_s": 1800, "started_at": "2026-01-24T02:27:00+03:00"},
+               {"name": "import", "event": "end", "budget_s": 1800, "duration_s": 2400.0, "exit_code": 0,
+                "started_at": "2026-01-24T02:27:00+03:00", "finished_at": "2026-01-24T03:07:00+03:00"}]
+    (run_dir / "journal.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    summary = run_checks(gate_env, "IMP-02")
+    assert "the import took 2400s > budget 1800s" in row(summary, "IMP-02")["message"]
+    assert summary["verdict"] == "MONITOR"

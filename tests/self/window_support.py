@@ -20,6 +20,7 @@ class FakeApi:
     delay_s: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
     products: int = 3
+    categories: int = 2
     base_url: str = ""
 
 
@@ -43,7 +44,7 @@ def fake_api(state: FakeApi) -> Iterator[FakeApi]:
             elif path == "/api/products/":
                 status, body = 200, {"count": state.products, "next": None, "previous": None, "results": []}
             elif path == "/api/categories/":
-                status, body = 200, {"count": 2, "next": None, "previous": None, "results": []}
+                status, body = 200, {"count": state.categories, "next": None, "previous": None, "results": []}
             else:
                 status, body = 404, {"detail": "not found"}
             data = json.dumps(body).encode()
