@@ -166,3 +166,15 @@ def test_on_a_terminal_the_window_runs_under_the_rich_live_view(window, monkeypa
     assert runner.run_window() == "GO"
     text = out.getvalue()
     assert "migration window — run" in text and "smoke: running smoke" in text
+
+
+def test_make_migrate_without_confirmation_refuses_before_anything_starts(tmp_path, monkeypatch, capsys):
+    from gate.window import main
+
+    (tmp_path / "empty.env").write_text("")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))
+    monkeypatch.setenv("RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("CONFIRM", raising=False)
+    assert main(["migrate"]) == 3
+    assert "refused before anything started" in capsys.readouterr().out
+    assert not (tmp_path / "run" / "journal.jsonl").exists()
