@@ -64,7 +64,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("pre_import", "pre_import", after=(*ONE_IDS, "COL-01")),
     Stage("flush", "flush", after=("FLS-02",), pre_steps=("flush_dry_run",), destructive=True),
     Stage("import", "import", after=("IMP-01", "IMP-03", "IMP-02"), destructive=True, hooks=("onec_before",)),
-    Stage("postflight", before=POSTFLIGHT_DB_IDS, xdist=True),
+    Stage("postflight", before=POSTFLIGHT_DB_IDS),  # five sub-second database checks: xdist start-up would dominate
     Stage("maintenance_off", "maintenance_off", after=("MNT-02",)),
     Stage("smoke", "smoke", after=POSTFLIGHT_HTTP_IDS, xdist=True),
 )
