@@ -58,7 +58,7 @@ class ImportOptions:
     batch_size: int = 5000
     dry_run: bool = False
     #: read 3.1 prices/rests files in a forked process while goods/offers are read (see
-    #: import_parallel): True = always, False = never, None = when the machine has a free core
+    #: import_parallel): True = always, False = never, None = unless the machine is oversubscribed
     parallel: bool | None = None
 
 

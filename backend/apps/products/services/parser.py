@@ -68,7 +68,7 @@ class XMLDataParser:
     def validate_files(self, parallel: bool | None = None) -> ValidationReport:
         """Validate the whole package (streaming, one pass per file); see ``validation``.
 
-        ``parallel`` (True / False / None = when a core is free): the 3.1 prices/rests files are
+        ``parallel`` (True / False / None = unless the machine is oversubscribed): the 3.1 prices/rests files are
         read by a forked process meanwhile (``import_parallel``), as the import does."""
         from apps.products.services import import_parallel
 
