@@ -80,3 +80,28 @@ def test_package_changed_by_the_import_fails_imp_03(tmp_path):
 def test_real_2_07_export_reads_with_comma_decimals_and_nested_groups():
     pkg = read_package(SHARED / "dobromyslov-commerceml-parser" / "data")
     assert pkg.expected_products > 100 and pkg.expected_categories > 5
+
+
+def _run_import_step(tmp_path: Path, package: Path, reads_copy: bool) -> None:
+    import os
+    import subprocess
+
+    consumer = tmp_path / "consuming_importer.sh"
+    consumer.write_text('#!/usr/bin/env bash\nwhile [[ $# -gt 0 ]]; do [[ "$1" == --data-dir ]] && rm -rf "$2"/*; '
+                        "shift; done\n")
+    consumer.chmod(0o755)
+    env = {**os.environ, "RUN_DIR": str(tmp_path / "run"), "ONEC_DATA_DIR": str(package),
+           "MANAGE_CMD": str(consumer), "IMPORT_READS_COPY": "yes" if reads_copy else ""}
+    (tmp_path / "run").mkdir(exist_ok=True)
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run(["bash", str(repo / "scripts" / "steps" / "import.sh")], env=env, check=True,
+                   capture_output=True, text=True)
+
+
+def test_import_reads_copy_keeps_the_package_from_an_importer_that_consumes_it(tmp_path):
+    package = write_package(tmp_path / "onec")
+    before = file_hashes(package)
+    _run_import_step(tmp_path, package, reads_copy=True)
+    assert changed_files(before, file_hashes(package)) == []
+    _run_import_step(tmp_path, package, reads_copy=False)
+    assert changed_files(before, file_hashes(package)) == ["import.xml: gone", "offers.xml: gone"]
