@@ -185,12 +185,15 @@ class ColorMatcher:
 
 
 # ------------------------------------------------------------------ slugs
+_TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
+
+
 def transliterate(text: str) -> str:
-    out = []
-    for ch in text.lower():
-        out.append(_TRANSLIT.get(ch, ch))
-    ascii_text = unicodedata.normalize("NFKD", "".join(out)).encode("ascii", "ignore").decode("ascii")
-    return _SLUG_STRIP.sub("-", ascii_text).strip("-")
+    """Russian (and Ukrainian) letters to Latin, anything else to ASCII or ``-``: a slug base."""
+    latin = text.lower().translate(_TRANSLIT_TABLE)
+    if not latin.isascii():
+        latin = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode("ascii").lower()
+    return _SLUG_STRIP.sub("-", latin).strip("-")
 
 
 def short_id(onec_id: str, length: int = 10) -> str:
