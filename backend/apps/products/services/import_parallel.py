@@ -79,6 +79,8 @@ class ChildResult:
 
 
 _MERGED_STATE = ("pending_price_types", "pending_price_offers", "pending_props", "pending_offer_products")
+#: sets that stay empty for prices/rests files, but would not if a file's kind was guessed wrong
+_UNION_STATE = ("offer_ids", "deleted_offer_ids", "products_with_offers")
 
 
 def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator,
@@ -89,6 +91,8 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         validator.report = report
         for name in _MERGED_STATE:
             setattr(validator, name, {})
+        for name in _UNION_STATE:
+            setattr(validator, name, set())
         staging = FileStaging(Path(directory), CHILD_SEQ_START)
         if stager is not None:  # None: validation only
             stager.staging = staging
@@ -96,7 +100,7 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         parser.stream_files(files, report, validator, sink=stager)
         result.report = report
         result.infos = {pf.display: pf.info for pf in files}
-        result.validator_state = {name: getattr(validator, name) for name in _MERGED_STATE}
+        result.validator_state = {name: getattr(validator, name) for name in (*_MERGED_STATE, *_UNION_STATE)}
         result.validator_state["price_types"] = validator.price_types
         if stager is not None:
             result.pending_prices = stager.pending_prices
@@ -205,6 +209,8 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
             target_map.setdefault(key, value)
     for product_id, where in state.get("pending_offer_products", {}).items():
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
+    for name in _UNION_STATE:
+        getattr(validator, name).update(state.get(name, set()))
     if stager is not None:
         stager.pending_prices.extend(result.pending_prices)
         for tid, name in result.price_type_names.items():

@@ -254,3 +254,17 @@ def test_forked_reading_of_prices_and_rests_gives_the_same_report(tmp_path: Path
 
     assert forked.to_dict() == single.to_dict()
     assert forked.problem_counts == {"warning:bad_price": 60} and len(forked.problems) == 50
+
+
+def test_offers_read_by_the_forked_reader_still_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even a file whose kind was guessed wrong (offers sent to the forked reader) folds back."""
+    from apps.products.services import import_parallel
+
+    write_generated(SampleCatalog(30, 3, 8), tmp_path)
+    single = XMLDataParser(tmp_path).validate_files(parallel=False)
+    monkeypatch.setattr(import_parallel, "child_share", lambda files: [f for f in files if f.head.rank >= 2])
+
+    forked = XMLDataParser(tmp_path).validate_files(parallel=True)
+
+    assert forked.ok and forked.warnings == 0, str(forked)
+    assert forked.counts == single.counts
