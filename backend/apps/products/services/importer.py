@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.products.services import import_merge as merge
@@ -280,11 +280,15 @@ class CatalogImporter:
         started = time.perf_counter()
         logger.info("import started: %s (file type %s, batch %s)", self.options.data_dir,
                     self.options.file_type, self.options.batch_size)
-        session = ImportSession.objects.create(
-            import_type=f"full:{self.options.file_type}",
-            status=ImportSession.Status.STARTED,
-            report={"data_dir": str(self.options.data_dir)},
-        )
+        try:
+            session = ImportSession.objects.create(
+                import_type=f"full:{self.options.file_type}",
+                status=ImportSession.Status.STARTED,
+                report={"data_dir": str(self.options.data_dir)},
+            )
+        except DatabaseError as exc:  # read-only or unreachable database: say so, write nothing
+            logger.error("import refused: cannot record the import session: %s", exc)
+            raise ImportFailed(f"cannot record the import session, nothing written: {exc}".strip()) from exc
         report: ValidationReport | None = None
         try:
             check_schema()
@@ -305,7 +309,10 @@ class CatalogImporter:
                 "validation": report.to_dict() if report is not None else None,
                 "timings": self.timings,
             }
-            session.save(update_fields=["status", "finished_at", "error_message", "report"])
+            try:
+                session.save(update_fields=["status", "finished_at", "error_message", "report"])
+            except DatabaseError as save_error:  # the database went away: the log still says why
+                logger.error("could not mark import session %s failed: %s", session.pk, save_error)
             logger.error("import failed (session %s), nothing written: %s", session.pk, message)
             if isinstance(exc, ImportFailed):
                 raise

@@ -399,3 +399,10 @@ def test_the_command_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
     assert "import failed" in proc.stderr and "offers.xml:" in proc.stderr and "truncated" in proc.stderr
     assert ImportSession.objects.get().status == "failed" and not Product.objects.exists()
     assert "nothing written" in (tmp_path / "log" / "import_products.log").read_text(encoding="utf-8")
+
+
+def test_a_database_that_refuses_writes_gives_a_clear_refusal(tmp_path: Path) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SET TRANSACTION READ ONLY")
+    with pytest.raises(CommandError, match="cannot record the import session, nothing written"):
+        run_import(simple_package(tmp_path))
