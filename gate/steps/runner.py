@@ -63,6 +63,36 @@ class Row:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing the window does: run a step script, run checks, or take facts (a hook)."""
+
+    kind: str
+    name: str
+    ids: tuple[str, ...] = ()
+    xdist: bool = False
+    hard: bool = False
+    script: Path | None = None
+
+
+def coalesce(actions: list[Action]) -> list[Action]:
+    """Adjacent check sessions with no step between them run as one pytest session (one start-up).
+
+    >>> [a.name for a in coalesce([Action("checks", "deploy:after", ("DEP-01",)),
+    ...                            Action("checks", "migrate:before", ("MIG-01",))])]
+    ['deploy:after+migrate:before']
+    """
+    out: list[Action] = []
+    for action in actions:
+        last = out[-1] if out else None
+        if (last is not None and action.kind == last.kind == "checks" and not action.hard and not last.hard):
+            out[-1] = Action("checks", f"{last.name}+{action.name}", (*last.ids, *action.ids),
+                             last.xdist and action.xdist)
+        else:
+            out.append(action)
+    return out
+
+
 @dataclass
 class WindowRunner:
     """Runs stages of the window against the configured target, into one run."""
@@ -268,30 +298,44 @@ class WindowRunner:
             (self.run.dir / ONEC_BEFORE).write_text(json.dumps(hashes, indent=1))
 
     # stages ----------------------------------------------------------------------------------
-    def run_stage(self, s: Stage, checks_on: bool | None = None) -> bool:
-        """Checks before, sub-steps, guard, hooks, the step, checks after; False = stop the window."""
+    def actions(self, s: Stage, checks_on: bool | None = None) -> list[Action]:
+        """A stage as actions: checks before, sub-steps (+ their checks), hooks, the step, checks after."""
         on = self.checks_on if checks_on is None else checks_on
-        if on and not self.run_checks(f"{s.name}:before", s.before, s.xdist) and self.verdict() in STOP_VERDICTS:
-            return False
+        out: list[Action] = []
+        if on and s.before:
+            out.append(Action("checks", f"{s.name}:before", ids=s.before, xdist=s.xdist))
         for sub in s.pre_steps:
-            code = self.run_step(sub, self.scripts_dir / f"{sub}.sh")
-            if code != 0:
-                self.fail_step(sub, code)
-                return False
+            out.append(Action("step", sub, script=self.scripts_dir / f"{sub}.sh"))
             sub_checks = PRE_STEP_CHECKS.get(sub, ())
-            if on and sub_checks and not self.run_checks(f"{sub}:after", sub_checks):
-                return False
-        for hook in s.hooks:
-            self.hook(hook)
+            if on and sub_checks:
+                out.append(Action("checks", f"{sub}:after", ids=sub_checks, hard=True))
+        out += [Action("hook", hook) for hook in s.hooks]
         if s.script is not None:
-            code = self.run_step(s.name, self.scripts_dir / f"{s.script}.sh")
-            if code != 0:
-                self.fail_step(s.name, code)
-                return False
+            out.append(Action("step", s.name, script=self.scripts_dir / f"{s.script}.sh"))
         guard_needs = s.name == "backup"  # the flush guard reads this run's BKP-01..04, checks on or off
-        if (on or guard_needs) and not self.run_checks(f"{s.name}:after", s.after, s.xdist):
-            return self.verdict() not in STOP_VERDICTS
+        if (on or guard_needs) and s.after:
+            out.append(Action("checks", f"{s.name}:after", ids=s.after, xdist=s.xdist))
+        return out
+
+    def execute(self, actions: list[Action]) -> bool:
+        """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK)."""
+        for action in actions:
+            if action.kind == "hook":
+                self.hook(action.name)
+            elif action.kind == "step":
+                assert action.script is not None
+                code = self.run_step(action.name, action.script)
+                if code != 0:
+                    self.fail_step(action.name, code)
+                    return False
+            elif not self.run_checks(action.name, action.ids, action.xdist) and (
+                    action.hard or self.verdict() in STOP_VERDICTS):
+                return False
         return True
+
+    def run_stage(self, s: Stage, checks_on: bool | None = None) -> bool:
+        """One stage of the window; False = stop the window."""
+        return self.execute(self.actions(s, checks_on))
 
     def preconditions(self, start: str, repeat: bool) -> None:
         """Resume checks: every earlier step completed, the start step not already done (unless repeat)."""
@@ -327,11 +371,10 @@ class WindowRunner:
                         f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in STOP_VERDICTS:
                     return
             by_name = {x.name: x for x in self.stages}
-            for name in names:
-                if not self.run_stage(by_name[name] if name in by_name else stage(name)):
-                    return
-                if name == stop_after:
-                    return
+            if stop_after in names:
+                names[:] = names[:names.index(stop_after) + 1]
+            plan = [a for name in names for a in self.actions(by_name[name] if name in by_name else stage(name))]
+            self.execute(coalesce(plan))
 
         runner = body
         if live:
