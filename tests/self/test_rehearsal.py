@@ -119,3 +119,29 @@ def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
     run("d", "passed", None, "2026-01-04T00:00:00+00:00")
     run("e", "passed", b"altered", "2026-01-05T00:00:00+00:00")
     assert [d for _, d in verified_backups(tmp_path)] == [newer, older]
+
+
+def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(rehearsed, tmp_path):
+    """The nightly staging rehearsal: ``BACKEND_DIR`` names the release as deployed (a tagged checkout)
+    and ``REHEARSAL_SOURCE_DUMP`` a staging dump; that code is what the window migrates."""
+    from gate.rehearsal.faults import copy_backend
+    from gate.rehearsal.rollback import verified_backups
+
+    rehearsal_root, _, env, _, _ = rehearsed
+    dump = verified_backups(rehearsal_root / "runs")[0][1]
+    release = copy_backend(REPO / "backend", tmp_path / "staging" / "freesport")
+    git = ["git", "-C", str(release), "-c", "user.email=ci@example.org", "-c", "user.name=ci"]
+    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v13.4.0"], ["tag", "v13.4.0"]):
+        subprocess.run([*git, *argv], check=True, capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate.rehearsal"], cwd=REPO, capture_output=True, text=True, check=False, timeout=1200,
+        env={**env, "REHEARSAL_KEEP_WORK": "", "RUNS_ROOT": str(tmp_path / "runs"),
+             "REHEARSAL_WORK_DIR": str(tmp_path / "work"), "BACKEND_DIR": str(release),
+             "REHEARSAL_SOURCE_DUMP": str(dump)})
+    run = sorted((tmp_path / "runs").glob("*-rehearsal"))[-1]
+    summary = json.loads((run / "summary.json").read_text())
+    assert proc.returncode == 0 and summary["verdict"] == "GO", proc.stdout[-4000:]
+    rows = {r["id"]: r for r in summary["checks"]}
+    assert f"git describe in {release}" in rows["DEP-01"]["message"]
+    assert summary["rehearsal"]["pre_state"] == f"restored {dump.name}"
+    assert all(rows[i]["outcome"] == "passed" for i in ("RBK-01", "RBK-02", "RBK-03"))
