@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 import psutil
 import psycopg
 
-from disposable_pg.base import PgUnavailable, connection_url, make_password
+from disposable_pg.base import PgUnavailable, ServerBase, make_password
 
 if TYPE_CHECKING:
     import docker
@@ -176,7 +176,7 @@ def sweep_orphans() -> list[str]:
     return removed
 
 
-class ContainerPostgres:
+class ContainerPostgres(ServerBase):
     """A PostgreSQL container on a random loopback port, removed on ``stop()``.
 
     >>> with ContainerPostgres() as pg:
@@ -257,30 +257,7 @@ class ContainerPostgres:
         with contextlib.suppress(Exception):
             atexit.unregister(self.stop)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- facts -----------------------------------------------------------------------
-    def get_connection_url(self, driver: str | None = None, dbname: str | None = None) -> str:
-        return connection_url(self.user, self.password, self.host, self.port, dbname or self.dbname, driver)
-
-    @property
-    def server_major(self) -> int:
-        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
-            return int(conn.info.server_version // 10000)
-
-    def create_database(self, name: str, template: str | None = None) -> str:
-        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
-            tmpl = f' TEMPLATE "{template}"' if template else ""
-            conn.execute(f'CREATE DATABASE "{name}"{tmpl}')
-        return self.get_connection_url(dbname=name)
-
-    def drop_database(self, name: str) -> None:
-        with psycopg.connect(self.get_connection_url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def exec(self, argv: Sequence[str]) -> tuple[int, str]:
         """Run a client tool of this server's version (``psql``, ``pg_dump``…) inside the container.
