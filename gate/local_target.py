@@ -27,16 +27,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
+from gate.bundled import (
+    BACKEND,
+    PYTHON,
+    SAMPLE_DIR,
+    env_lines,
+    free_port,
+    manage,
+    migrate_to_v13_3,
+    wait_http,
+    write_private,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-BACKEND = REPO / "backend"
 STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
 LOCAL_ENV = Path(os.environ.get("LOCAL_TARGET_ENV_FILE") or REPO / "var" / "local.env")
 MARKER = "# written by `make local-target` (gate/local_target.py); `make local-target-down` removes it"
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
-SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
 DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
 DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
 DEFAULT_VARIANTS = int(os.environ.get("LOCAL_SEED_VARIANTS", "3"))
@@ -82,26 +89,6 @@ def alive(pid: int | None) -> bool:
 
 
 # -- the daemon -----------------------------------------------------------------------
-def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` of the bundled backend in a child process (the gate never imports it)."""
-    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=BACKEND, env=env, text=True, capture_output=True)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
-    return proc
-
-
-def migrate_to_v13_3(env: dict[str, str]) -> list[str]:
-    """Every app migrated, ``products`` at ``0001_initial`` (the v13.3 schema); returns the apps."""
-    manage(env, "migrate", "products", "0001_initial", "--noinput")
-    listing = manage(env, "showmigrations", "--list").stdout
-    apps = [line.strip() for line in listing.splitlines() if line and not line.startswith(" ")]
-    for app in apps:
-        if app != "products":
-            manage(env, "migrate", app, "--noinput")
-    manage(env, "migrate", "products", "0001_initial", "--noinput")
-    return apps
-
-
 def seed(env: dict[str, str]) -> str:
     """``seed_legacy_catalog`` when the backend has it (same N/seed as the committed 1C sample)."""
     if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
@@ -110,41 +97,6 @@ def seed(env: dict[str, str]) -> str:
             "--variants-per-product", str(DEFAULT_VARIANTS)]
     manage(env, "seed_legacy_catalog", *args)
     return f"seeded: seed_legacy_catalog {' '.join(args)}"
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {STATE_DIR / 'log'}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def env_lines(values: dict[str, str]) -> str:
-    """``KEY=value`` lines, shell-quoted when needed."""
-    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds passwords)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
 
 
 def serve() -> int:
@@ -191,7 +143,7 @@ def serve() -> int:
             stdout=subprocess.DEVNULL, stderr=(log_dir / "gunicorn.stderr").open("w"), start_new_session=True,
         )
         base_url = f"http://127.0.0.1:{port}"
-        wait_http(f"{base_url}/api/health/", gunicorn)
+        wait_http(f"{base_url}/api/health/", gunicorn, log=STATE_DIR / "log")
         say(f"gunicorn on {base_url}")
         gate_env = {
             "DATABASE_URL": dsn, "BASE_URL": base_url, "API_PREFIX": "/api",

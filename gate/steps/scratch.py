@@ -16,71 +16,21 @@ import os
 import secrets
 import shlex
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import requests
-
-REPO = Path(__file__).resolve().parents[2]
-BACKEND = REPO / "backend"
-SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` of the bundled backend in a child process (the gate never imports it)."""
-    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=BACKEND, env=env, text=True, capture_output=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
-    return proc
-
-
-def migrate_to_v13_3(env: dict[str, str]) -> None:
-    """Every app migrated, ``products`` pinned at ``0001_initial`` (the v13.3 schema)."""
-    manage(env, "migrate", "products", "0001_initial", "--noinput")
-    listing = manage(env, "showmigrations", "--list").stdout
-    for app in [line.strip() for line in listing.splitlines() if line and not line.startswith(" ")]:
-        if app != "products":
-            manage(env, "migrate", app, "--noinput")
-    manage(env, "migrate", "products", "0001_initial", "--noinput")
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def env_lines(values: dict[str, str]) -> str:
-    """``KEY=value`` lines, shell-quoted when needed."""
-    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds passwords)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-
+from gate.bundled import (
+    BACKEND,
+    PYTHON,
+    SAMPLE_DIR,
+    env_lines,
+    free_port,
+    manage,
+    migrate_to_v13_3,
+    wait_http,
+    write_private,
+)
 
 SAMPLE_PRODUCTS, SAMPLE_SEED, SAMPLE_VARIANTS = 200, 42, 3
 """N, seed and K of the committed sample (backend/sample_data/README.md)."""
@@ -127,7 +77,8 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
             f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
         manage_sh.chmod(0o700)
         migrate_to_v13_3(env)
-        manage(env, "seed_legacy_catalog", "--products", str(n), "--seed", str(s))
+        manage(env, "seed_legacy_catalog", "--products", str(n), "--seed", str(s),
+               "--variants-per-product", str(variants_per_product))
         port = free_port()
         gunicorn = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,

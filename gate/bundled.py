@@ -1,0 +1,78 @@
+"""The bundled reference backend as the gate drives it: ``manage.py`` in a child process.
+
+``make local-target`` (gate/local_target.py) and the window's throw-away target
+(gate/steps/scratch.py) build the same v13.3 FreeSport; the pieces they share live here. The
+gate never imports the backend: it runs its ``manage.py``, talks HTTP and reads the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+BACKEND = REPO / "backend"
+SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
+PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` of the bundled backend in a child process (the gate never imports it)."""
+    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=BACKEND, env=env, text=True, capture_output=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
+    return proc
+
+
+def migrate_to_v13_3(env: dict[str, str]) -> list[str]:
+    """Every app migrated, ``products`` pinned at ``0001_initial`` (the v13.3 schema); returns the apps."""
+    manage(env, "migrate", "products", "0001_initial", "--noinput")
+    listing = manage(env, "showmigrations", "--list").stdout
+    apps = [line.strip() for line in listing.splitlines() if line and not line.startswith(" ")]
+    for app in apps:
+        if app != "products":
+            manage(env, "migrate", app, "--noinput")
+    manage(env, "migrate", "products", "0001_initial", "--noinput")
+    return apps
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Path | None = None) -> None:
+    """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            hint = f"; see {log}" if log else ""
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}{hint}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
+def env_lines(values: dict[str, str]) -> str:
+    """``KEY=value`` lines, shell-quoted when needed."""
+    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds passwords)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
