@@ -35,6 +35,7 @@ from gate.bundled import (
     free_port,
     manage,
     migrate_to_v13_3,
+    pid_alive,
     wait_http,
     write_private,
 )
@@ -73,19 +74,6 @@ def write_state(**values: Any) -> None:
     tmp = STATE.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2))
     os.replace(tmp, STATE)
-
-
-def alive(pid: int | None) -> bool:
-    """A process with this pid exists."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- the daemon -----------------------------------------------------------------------
@@ -183,7 +171,7 @@ def serve() -> int:
 def up(timeout: float = 600.0) -> int:
     """Start the local target unless it already runs; wait until it is ready."""
     state = read_state()
-    if state.get("status") == "ready" and alive(state.get("daemon_pid")):
+    if state.get("status") == "ready" and pid_alive(state.get("daemon_pid")):
         say(f"local target already running: {state.get('base_url')}  (settings: {LOCAL_ENV})")
         return 0
     if state:
@@ -222,15 +210,15 @@ def down(quiet: bool = False) -> int:
     """Stop the daemon (it stops gunicorn and PostgreSQL), remove var/local-target and var/local.env."""
     state = read_state()
     pid = state.get("daemon_pid")
-    if alive(pid):
+    if pid_alive(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 40
-        while alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
     gunicorn_pid = state.get("gunicorn_pid")
-    if alive(gunicorn_pid):
+    if pid_alive(gunicorn_pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(gunicorn_pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
@@ -248,7 +236,7 @@ def down(quiet: bool = False) -> int:
 def status() -> int:
     """Print the state; exit 0 when running."""
     state = read_state()
-    running = state.get("status") == "ready" and alive(state.get("daemon_pid"))
+    running = state.get("status") == "ready" and pid_alive(state.get("daemon_pid"))
     say(json.dumps({**state, "running": running}, indent=2))
     return 0 if running else 1
 

@@ -23,26 +23,17 @@ from pathlib import Path
 
 import requests
 
+from gate.bundled import pid_alive
 from gate.settings import read_env_file
 
 ENV_FILE = "app.env"
 PID_FILE = "gunicorn.pid"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _pid(state: Path) -> int | None:
     with contextlib.suppress(OSError, ValueError):
         pid = int((state / PID_FILE).read_text().strip())
-        return pid if _alive(pid) else None
+        return pid if pid_alive(pid) else None
     return None
 
 
@@ -90,11 +81,11 @@ def stop(state: Path, timeout_s: float = 20.0) -> int:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while _alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
-    if _alive(pid):
+    if pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
     (state / PID_FILE).unlink(missing_ok=True)

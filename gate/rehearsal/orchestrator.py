@@ -29,6 +29,7 @@ from typing import Any
 
 from rich.console import Console
 
+from gate.bundled import env_lines, free_port, write_private
 from gate.rehearsal import faults as faultlib
 from gate.rehearsal.faults import Fault
 from gate.run import Run, StepRecord, new_run_id, now_utc
@@ -71,28 +72,6 @@ def sample_parameters() -> dict[str, int]:
             if match:
                 found[key] = int(match.group(1))
     return found
-
-
-def env_lines(values: dict[str, str]) -> str:
-    """``KEY=value`` lines, shell-quoted (the gate's env-file reader and bash both read them)."""
-    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
-
-
-def write_private(path: Path, text: str) -> None:
-    """A file only its owner reads (it holds the disposable database's password)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
