@@ -45,6 +45,20 @@ def _ask_confirmation(console: Console) -> bool:
         return False
 
 
+def _notify(event: str, run: Run, settings: Settings) -> None:
+    """Post a window event to #tech-alerts (the runbook's 01:30 and end messages).
+
+    The answer is recorded in the run (PRE-05 reads it); a webhook that is down never fails the window.
+    """
+    from gate.notify import notify
+
+    url = settings.notify_webhook_url.get_secret_value() if settings.notify_webhook_url else None
+    try:
+        notify(event, run.dir, webhook_url=url)
+    except Exception as exc:  # noqa: BLE001 - chat must never stop the migration
+        sys.stderr.write(f"WARNING notify {event}: {type(exc).__name__}; the window goes on\n")
+
+
 def _print_verdict(run: Run, console: Console) -> int:
     summary = run.read_summary()
     if not summary:
@@ -108,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             console.print(f"window run {run.run_id} → {settings.target} ({run.dir})", markup=False, highlight=False)
+            if fresh:
+                _notify("start", run, settings)
             runner.run_window(start=args.start, repeat=args.repeat, stop_after=args.stop_after)
+            if args.stop_after is None:
+                _notify("verdict", run, settings)
+                _notify("end", run, settings)
         else:
             if args.name in runner.completed_steps() and not args.repeat:
                 raise ResumeRefused(f"step {args.name} already completed in run {run.run_id}; pass REPEAT=yes")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -31,12 +33,40 @@ def window(env_file: Path, *args: str, extra: dict[str, str] | None = None) -> s
                           timeout=900)
 
 
+class _Receiver(BaseHTTPRequestHandler):
+    """A Slack-compatible incoming webhook on loopback: keeps every posted body."""
+
+    bodies: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length") or 0)
+        type(self).bodies.append(json.loads(self.rfile.read(length) or b"{}"))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
+def webhook():
+    """A real HTTP receiver for the window's #tech-alerts messages."""
+    _Receiver.bodies = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/services/T000/B000/hook", _Receiver.bodies
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory, webhook):
     """The scratch target after a full ``migrate --confirm``: (env file, values, summary, process)."""
     directory = tmp_path_factory.mktemp("window-e2e")
     with scratch_target(directory, pg_choice=os.environ.get("DISPOSABLE_PG", "local")) as env_file:
-        proc = window(env_file, "migrate", "--confirm", extra={"MIGRATE_ONE_BY_ONE": "yes"})
+        proc = window(env_file, "migrate", "--confirm",
+                      extra={"MIGRATE_ONE_BY_ONE": "yes", "NOTIFY_WEBHOOK_URL": webhook[0]})
         values = {k: v for k, (v, _) in read_env_file(env_file).items()}
         latest = Path(values["RUNS_ROOT"]) / "latest"
         summary = json.loads((latest / "summary.json").read_text())
@@ -75,6 +105,17 @@ def test_the_whole_window_ends_go_with_every_id_from_pre_01_to_mnt_02(migrated):
             printed += path.read_text(errors="replace")
     for secret in secrets:
         assert secret and secret not in printed
+
+
+def test_the_window_posts_start_and_end_and_pre_05_reads_the_answer(migrated, webhook):
+    _, _, summary, _, run_dir = migrated
+    url, bodies = webhook
+    texts = [b.get("text", "") for b in bodies]
+    assert len(texts) == 2, texts  # start + end; a GO verdict is not announced on its own
+    assert "GO" in texts[-1] and "/services/" not in " ".join(texts)
+    events = [json.loads(line) for line in (run_dir / "notifications.jsonl").read_text().splitlines()]
+    assert [(e["event"], e["status"]) for e in events] == [("start", "sent"), ("verdict", "skipped"), ("end", "sent")]
+    assert rows(run_dir)["PRE-05"]["outcome"] == "passed"
 
 
 def test_postflight_alone_re_runs_every_pst_check_into_the_run(migrated):
