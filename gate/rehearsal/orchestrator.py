@@ -307,11 +307,15 @@ class Rehearsal:
                                                        params["seed"])
         if source:
             shutil.copytree(source, onec)
+            files = sum(1 for _ in onec.rglob("*.xml"))
+            self.record["onec_source"] = f"REHEARSAL_ONEC_DIR {source} ({files} XML files, copied)"
         elif same_as_sample and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.rglob("*.xml")):
             shutil.copytree(SAMPLE_DIR, onec)
+            self.record["onec_source"] = f"the committed sample: {products} products × {variants} (seed {seed})"
         else:
             self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
                         str(variants), "--seed", str(seed), "--out", str(onec), previous=True)
+            self.record["onec_source"] = f"generated: {products} products × {variants} (seed {seed})"
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
@@ -490,7 +494,7 @@ class Rehearsal:
                 p.detail = str(self.backend_dir) + (f" (+{', '.join(extra)})" if extra else "")
             with self.phase("1c-package") as p:
                 params = self.prepare_onec()
-                p.detail = f"{params['products']} products × {params['variants_per_product']} (seed {params['seed']})"
+                p.detail = self.record["onec_source"]
                 self.record["data"] = params
             with self.phase("pre-migration-state") as p:
                 p.detail = self.pre_migration_state(params)
