@@ -10,6 +10,7 @@ documented somewhere in docs/.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import cache
@@ -130,16 +131,23 @@ def setting_names() -> set[str]:
 def reads_in_code() -> frozenset[str]:
     """Every variable some module, script or the Makefile reads from the environment."""
     names: set[str] = set()
-    for path in REPO.rglob("*"):
-        if not path.is_file() or _SKIP_DIRS & set(path.relative_to(REPO).parts):
-            continue
-        if path.suffix == ".py":
-            names.update(a or b for a, b in _PY_READ.findall(path.read_text(errors="ignore")))
-        elif path.suffix in (".sh", ".yml") or path.name in ("Makefile", "run"):
-            text = path.read_text(errors="ignore")
-            names.update(_SH_READ.findall(text))
-            names.update(_MAKE_READ.findall(text))
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        for path in (Path(root) / f for f in files):
+            names |= _reads_in(path)
     return frozenset(names)
+
+
+def _reads_in(path: Path) -> set[str]:
+    """Variables one file reads: environ/get/setting(...) calls in Python, ${VAR} and $(VAR) elsewhere."""
+    names: set[str] = set()
+    if path.suffix == ".py":
+        names.update(a or b for a, b in _PY_READ.findall(path.read_text(errors="ignore")))
+    elif path.suffix in (".sh", ".yml") or path.name in ("Makefile", "run"):
+        text = path.read_text(errors="ignore")
+        names.update(_SH_READ.findall(text))
+        names.update(_MAKE_READ.findall(text))
+    return names
 
 
 def settings_table_names(text: str) -> list[str]:
