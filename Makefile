@@ -1,4 +1,4 @@
-# FreeSport migration gate. `make help` lists the targets; README.md explains them.
+# FreeSport migration gate. `make help` lists the targets; docs/ explains them (README.md routes).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
@@ -48,7 +48,7 @@ local-target: bootstrap ## a local FreeSport at v13.3: disposable PostgreSQL, se
 local-target-down: ## stop the local target and remove what it made
 	$(PY) -m gate.local_target down
 
-# The migration window (README "The migration window"): make migrate runs every phase in order;
+# The migration window (docs/window.md): make migrate runs every phase in order;
 # each phase is also a target for a person running the window by hand. FROM=<step> resumes.
 .PHONY: migrate maintenance-on deploy migrate-db pre-import flush import postflight maintenance-off smoke \
 	runbook-lint monitor window-status
@@ -81,7 +81,7 @@ monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION
 window-status: ## the step journal of the latest run (or RUN_DIR=...)
 	$(GATE_ENV) $(PY) -m gate.window status
 
-# The nightly rehearsal (README "Nightly rehearsal"): a disposable FreeSport, the whole window, the way
+# The nightly rehearsal (docs/rehearsal.md): a disposable FreeSport, the whole window, the way
 # back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.
 .PHONY: rehearsal rollback-rehearsal fault-matrix
 rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check, and make fails (make says Error 10, exits 2)
