@@ -102,10 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="matrix: only these faults (comma-separated)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS") or 4),
                         help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
+    parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
+        if args.json:
+            sys.stdout.write(json.dumps(list(faults.FAULTS)) + "\n")
+            return 0
         for fault in faults.FAULTS.values():
             console.print(f"{fault.name:<26} → {fault.expected.value:<8} caught by {', '.join(fault.caught_by):<14} "
                           f"{fault.what}", highlight=False, markup=False)
