@@ -226,3 +226,17 @@ def test_retail_type_unmapped_fails_one_04_before_anything_changes(gate_pg, migr
     # what the import did with it (had the window gone on): every retail price empty, and PST-11 fails critical
     assert rows["PST-11"]["outcome"] == "failed" and rows["PST-11"]["severity"] == "critical", rows["PST-11"]
     assert "no price type of the package maps to retail_price" in rows["PST-11"]["message"]
+
+
+def test_the_retail_type_unmapped_fault_renames_the_copy_so_one_04_refuses_it(tmp_path, price_map):
+    import shutil
+
+    from gate.rehearsal import faults
+
+    onec = tmp_path / "onec"
+    shutil.copytree(REPO / "backend" / "sample_data" / "commerceml", onec)
+    assert not read_prices(onec).mapping_problems(price_map)
+    assert faults.rename_retail_type(onec) == "retail price type 'Розничная' renamed to 'Цена для сайта (новая)'"
+    problems = read_prices(onec).mapping_problems(price_map)
+    assert problems and "'Цена для сайта (новая)' (576 prices)" in problems[0]
+    assert not read_package(onec).broken_files  # still well-formed, BOM kept: only ONE-04 may stop it
