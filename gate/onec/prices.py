@@ -40,6 +40,8 @@ MAX_QUANTITY = 10_000_000
 """At or above (absolute): an absurd quantity, stored as 0."""
 MAX_STOCK = 2**31 - 1
 KOPECK = Decimal("0.01")
+EVIDENCE_FILE = "prices_stock.json"
+"""PST-11/12's comparison in the run directory (``{"prices": ..., "stock": ...}``); the sign-off shows it."""
 MOST_OFFERS = 0.5
 """An unmapped price type carrying prices for more than this share of priced offers is a finding."""
 _JUNK = str.maketrans("", "", " \t\r\n\u00a0\u202f'")

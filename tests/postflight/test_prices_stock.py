@@ -7,11 +7,8 @@ from typing import Any
 
 import pytest
 
-from gate.onec.prices import compare_prices, compare_stock
+from gate.onec.prices import EVIDENCE_FILE, compare_prices, compare_stock
 from gate.report.attach import attach_json
-
-EVIDENCE = "prices_stock.json"
-"""The comparison in the run directory (the sign-off page shows it)."""
 
 
 def active_variants(target_db: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -27,7 +24,7 @@ def active_variants(target_db: Any, columns: tuple[str, ...]) -> dict[str, dict[
 
 
 def _record(run_dir: Any, key: str, data: dict[str, Any]) -> None:
-    path = run_dir / EVIDENCE
+    path = run_dir / EVIDENCE_FILE
     current = json.loads(path.read_text()) if path.exists() else {}
     current[key] = data
     path.write_text(json.dumps(current, ensure_ascii=False, indent=1, default=str))

@@ -240,3 +240,27 @@ def test_the_retail_type_unmapped_fault_renames_the_copy_so_one_04_refuses_it(tm
     problems = read_prices(onec).mapping_problems(price_map)
     assert problems and "'Цена для сайта (новая)' (576 prices)" in problems[0]
     assert not read_package(onec).broken_files  # still well-formed, BOM kept: only ONE-04 may stop it
+
+
+def test_the_signoff_page_shows_the_price_and_stock_comparison(tmp_path, price_map):
+    from gate.onec.prices import EVIDENCE_FILE
+    from gate.report.run import load_run
+    from gate.report.sample import make_sample_run
+    from gate.report.signoff import render_html, render_markdown
+
+    root = write_price_package(tmp_path / "p")
+    db = _healthy_db(root, price_map)
+    db["g0#v1"]["opt2_price"] = Decimal("0.00")
+    reading, pkg = read_prices(root), read_package(root)
+    evidence = {"prices": compare_prices(reading, pkg, price_map, db, 0, 13).as_dict(),
+                "stock": compare_stock(reading, pkg, db, 5, 13).as_dict()}
+    run_dir = make_sample_run(tmp_path / "run", "GO", with_allure=False)
+    (run_dir / EVIDENCE_FILE).write_text(json.dumps(evidence, default=str))
+    html, md = render_html(load_run(run_dir)), render_markdown(load_run(run_dir))
+    assert "<h2>Prices and stock vs the 1C package</h2>" in html
+    assert '<td class="mono">retail_price</td><td>10</td><td>10</td>' in html
+    assert "| prices | opt2_price | 10 | 10 | equal |" in md
+    assert "| stock | units |" in md
+    assert "prices: 10 variants sampled (sample size 10), 1 difference(s) found" in md
+    assert "stock: 5 variants sampled (sample size 5), 0 difference(s) found" in md
+    assert "g0#v1 opt2_price: database 0.00, package 801.00" in md
