@@ -314,6 +314,20 @@ class Comparison:
                 "high_findings": self.high_findings, **self.notes}
 
 
+def variant_values(conn: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``onec_id`` → price columns and ``stock_quantity`` of every active variant of an active product.
+
+    One read-only query over the target (``conn`` is the gate's read-only psycopg connection).
+    """
+    from psycopg import sql
+
+    query = sql.SQL(
+        "SELECT v.onec_id, {}, v.stock_quantity FROM product_variants v JOIN products p ON p.id = v.product_id "
+        "WHERE v.is_active AND p.is_active").format(sql.SQL(", ").join(sql.Identifier("v", c) for c in columns))
+    names = (*columns, "stock_quantity")
+    return {r[0]: dict(zip(names, r[1:], strict=True)) for r in conn.execute(query).fetchall() if r[0]}
+
+
 def _sample(keys: list[str], size: int, seed: int) -> list[str]:
     keys = sorted(keys)
     return keys if size <= 0 or size >= len(keys) else random.Random(seed).sample(keys, size)

@@ -7,20 +7,8 @@ from typing import Any
 
 import pytest
 
-from gate.onec.prices import EVIDENCE_FILE, compare_prices, compare_stock
+from gate.onec.prices import EVIDENCE_FILE, compare_prices, compare_stock, variant_values
 from gate.report.attach import attach_json
-
-
-def active_variants(target_db: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``onec_id`` → price columns and stock of every active variant of an active product (read-only)."""
-    from psycopg import sql
-
-    query = sql.SQL(
-        "SELECT v.onec_id, {}, v.stock_quantity FROM product_variants v JOIN products p ON p.id = v.product_id "
-        "WHERE v.is_active AND p.is_active").format(sql.SQL(", ").join(sql.Identifier("v", c) for c in columns))
-    rows = target_db.conn.execute(query).fetchall()
-    names = (*columns, "stock_quantity")
-    return {r[0]: dict(zip(names, r[1:], strict=True)) for r in rows if r[0]}
 
 
 def _record(run_dir: Any, key: str, data: dict[str, Any]) -> None:
@@ -33,7 +21,7 @@ def _record(run_dir: Any, key: str, data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def variants_in_db(target_db, price_types) -> dict[str, dict[str, Any]]:
-    return active_variants(target_db, price_types.columns)
+    return variant_values(target_db.conn, price_types.columns)
 
 
 @pytest.mark.check("PST-11", severity="critical")
