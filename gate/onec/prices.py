@@ -372,6 +372,11 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
     if result.columns.get(retail, {}).get("package") and not result.columns[retail]["database"]:
         result.findings.insert(0, f"{retail} is empty on every variant but the package has "
                                   f"{result.columns[retail]['package']} retail prices")
+    goods = pkg.products | pkg.deleted_products
+    priced_orphans = sorted(k for k in reading.prices if k in db and k.split("#", 1)[0] not in goods)
+    if priced_orphans:
+        result.findings.append(f"{len(priced_orphans)} orphan offer(s) (their product is in no goods file) were "
+                               f"imported and priced, e.g. {priced_orphans[0]}")
     # retail named in a way the mapping does not know: the package has retail prices the import cannot place
     result.findings += reading.mapping_problems(price_map)
     sample = _sample(asserted, sample_size, seed)

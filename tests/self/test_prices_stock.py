@@ -77,6 +77,10 @@ def test_prices_zeroed_differ_in_the_sample_exactly(tmp_path, price_map):
     found = compare_prices(read_prices(root), read_package(root), price_map, db, 0, 13)
     assert not found.findings and found.difference_count == 1
     assert found.differences == ["g0#v1 opt2_price: database 0.00, package 801.00"]
+    db["nobody0#x"] = {**dict.fromkeys(price_map.columns), "retail_price": Decimal("5.00")}
+    found = compare_prices(read_prices(root), read_package(root), price_map, db, 0, 13)
+    assert found.findings == ["1 orphan offer(s) (their product is in no goods file) were imported and priced, "
+                              "e.g. nobody0#x"]
 
 
 def test_retail_type_left_unmapped_is_a_one_04_problem_naming_the_type(tmp_path, price_map):
