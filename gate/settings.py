@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     onec_healthcheck_url: str | None = None
     onec_exchange_user: str | None = None
     onec_exchange_password: SecretStr | None = None
+    price_types_file: Path = Field(REPO / "deploy" / "price-types.yml",
+                                   description="1C price type → price column; the importer reads the same file")
+    price_sample_size: int = Field(1000, ge=0, description="PST-11/12: variants whose values are compared (0: all)")
     # runs and backups
     run_id: str | None = None
     run_dir: Path | None = None

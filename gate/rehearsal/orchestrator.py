@@ -319,6 +319,8 @@ class Rehearsal:
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
+        if self.fault and self.fault.onec_patch:
+            self.record["onec_patch"] = self.fault.onec_patch(onec)
         return {"products": products, "variants_per_product": variants, "seed": seed}
 
     def pre_migration_state(self, params: dict[str, int]) -> str:

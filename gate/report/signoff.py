@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
+from gate.report.prices import load_evidence, price_rows, summary_lines
 from gate.report.redact import redact
 from gate.report.run import Check, Decision, Run
 from gate.report.signoff_css import CSS
@@ -172,6 +173,17 @@ def _wayback_html(run: Run) -> str:
     return "".join(parts)
 
 
+def _prices_html(run: Run) -> str:
+    evidence = load_evidence(run.run_dir)
+    if not evidence:
+        return "<p>PST-11/12 did not run in this run: prices and stock were not compared with the 1C package.</p>"
+    rows = "".join(f'<tr><td>{h(w)}</td><td class="mono">{h(c)}</td><td>{p:,}</td><td>{d:,}</td>'
+                   f'<td class="{"" if s == "equal" else "warn"}">{h(s)}</td></tr>' for w, c, p, d, s in price_rows(evidence))
+    notes = "".join(f"<li>{h(line)}</li>" for line in summary_lines(evidence))
+    return ('<table class="details prices"><thead><tr><th></th><th>column</th><th>1C package</th><th>database</th>'
+            f"<th></th></tr></thead><tbody>{rows}</tbody></table><ul>{notes}</ul>")
+
+
 def _manual_html(run: Run) -> str:
     items = manual_items(run)
     if not items:
@@ -213,6 +225,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 <h2>Step timeline</h2>
 <p class="note">Runbook budgets: window {h(human_duration(WINDOW_BUDGET_S))}, rollback {h(human_duration(ROLLBACK_BUDGET_S))}.</p>
 {timeline_svg(run.steps)}
+<h2>Prices and stock vs the 1C package</h2>{_prices_html(run)}
 <h2>Manual items</h2>{_manual_html(run)}
 <h2>Checks by phase</h2><p class="note">{h(counts)}</p>{_checks_html(run, decision.deciding_check)}
 <h2>Sign-off</h2><p class="note">We have read this page and agree with the verdict {h(verdict)}.</p>{_sign_html(verdict)}
@@ -269,6 +282,14 @@ def render_markdown(run: Run) -> str:
         )
     if not run.steps:
         lines.append("| (no window step was run) | | | | |")
+    lines += ["", "## Prices and stock vs the 1C package", ""]
+    evidence = load_evidence(run.run_dir)
+    if evidence:
+        lines += ["| | column | 1C package | database | |", "|---|---|---|---|---|"]
+        lines += [f"| {w} | {_md(c)} | {p} | {d} | {s} |" for w, c, p, d, s in price_rows(evidence)]
+        lines += [""] + [f"- {_md(line)}" for line in summary_lines(evidence)]
+    else:
+        lines.append("PST-11/12 did not run in this run.")
     lines += ["", "## Manual items", ""]
     lines += [f"- [ ] {_md(i)}" for i in manual_items(run)] or ["No manual item."]
     lines += ["", "## Checks by phase", ""]

@@ -20,7 +20,7 @@ SCRIPTS = REPO / "scripts" / "steps"
 PRE_IDS = tuple(c.id for c in checks.by_phase("preflight"))
 ONE_IDS = ("ONE-01", "ONE-02", "ONE-03", "ONE-04")
 BKP_IDS = ("BKP-01", "BKP-02", "BKP-03", "BKP-04")
-POSTFLIGHT_DB_IDS = ("PST-01", "PST-02", "PST-03", "PST-07", "PST-10")
+POSTFLIGHT_DB_IDS = ("PST-01", "PST-02", "PST-03", "PST-07", "PST-10", "PST-11", "PST-12")
 POSTFLIGHT_HTTP_IDS = ("PST-04", "PST-05", "PST-06", "PST-08", "PST-09")
 POSTFLIGHT_IDS = tuple(c.id for c in checks.by_phase("postflight"))
 

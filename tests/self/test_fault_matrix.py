@@ -28,6 +28,7 @@ MATRIX = {
     "cascade-into-orders": "ROLLBACK", "corrupt-backup": "NO-GO", "slow-api": "MONITOR",
     "error-rate-3pct": "MONITOR", "error-rate-8pct": "ROLLBACK", "missing-colors": "HOTFIX",
     "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "ROLLBACK",
+    "retail-type-unmapped": "NO-GO", "prices-zeroed": "ROLLBACK", "stock-lost": "MONITOR",
 }
 """The issue's fault → verdict table, written out independently of gate/rehearsal/faults.py."""
 

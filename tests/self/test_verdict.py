@@ -86,7 +86,8 @@ def test_error_rate_tiers_of_pst_09(rate, severity):
 
 
 def test_registry_matches_the_spec_table():
-    assert len(checks.SPEC_IDS) == 45
+    assert len(checks.SPEC_IDS) == 47
+    assert checks.CHECKS["PST-11"].severity is C and checks.CHECKS["PST-12"].severity is H
     assert checks.CHECKS["PST-08"].severity is H and checks.CHECKS["PST-09"].severity is C
     assert [c.id for c in checks.by_phase("backup")] == ["BKP-01", "BKP-02", "BKP-03", "BKP-04"]
     assert all(c.line for c in checks.CHECKS.values())
