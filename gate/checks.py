@@ -62,6 +62,10 @@ _TABLE: tuple[Check, ...] = (
     Check("MIG-03", P.MIGRATE, H,
           "the SQL of every pending migration is captured and linted (locks, rewrites, NOT NULL without "
           "default, non-concurrent index), waivers recorded"),
+    Check("MIG-05", P.MIGRATE, C,
+          "trial migration before the point of no return: the pending migrations, run with the release's code on a "
+          "restored copy of this run's verified backup, leave the protected tables unchanged; its duration fits "
+          "the migrate budget"),
     Check("MIG-04", P.MIGRATE, C,
           "protected tables unchanged by `migrate` itself (fingerprints right before and right after)"),
     Check("MIG-02", P.MIGRATE, C, "after migrate: no pending migrations"),

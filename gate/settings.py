@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     migrate_lock_timeout: str = "5s"
     migrate_statement_timeout: str = "15min"
     migrate_one_by_one: bool = Field(False, description="rehearsal: each migration alone, duration + DB size recorded")
+    # MIG-05, the trial migration on a restored copy (gate/migrations/trial.py, docs/deployment.md)
+    trial_db_env: str = Field("database_url", description="how the release's settings find their database: "
+                              "presets database_url | db_parts | postgres_parts | libpq, or NAME={url} items")
+    trial_manage_cmd: str = Field("", description="manage.py for the trial (template over {host} {port} {name} "
+                                  "{user}; default MANAGE_CMD)")
+    trial_db_host: str | None = Field(None, description="the host the release's code reaches the copy by "
+                                      "(default: the disposable server's)")
+    trial_one_by_one: bool = Field(True, description="MIG-05: each pending migration alone on the copy")
     product_tables: list[str] = Field(default_factory=lambda: ["products", "product_variants"])
     color_table: str = "color_mappings"
     category_table: str = "categories"
@@ -173,6 +181,14 @@ class Settings(BaseSettings):
         parts = urlsplit(value.get_secret_value())
         if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
             raise ValueError("expected postgresql://user:password@host:port/dbname")
+        return value
+
+    @field_validator("trial_db_env")
+    @classmethod
+    def _handoff(cls, value: str) -> str:
+        from gate.db.handoff import Handoff
+
+        Handoff.parse(value)
         return value
 
     @field_validator("api_prefix")
