@@ -86,7 +86,18 @@ def test_error_rate_tiers_of_pst_09(rate, severity):
 
 
 def test_registry_matches_the_spec_table():
-    assert len(checks.SPEC_IDS) == 45
+    assert len(checks.SPEC_IDS) == 46
+    assert checks.CHECKS["MIG-05"].severity is C and checks.CHECKS["MIG-05"].phase.value == "migrate"
     assert checks.CHECKS["PST-08"].severity is H and checks.CHECKS["PST-09"].severity is C
     assert [c.id for c in checks.by_phase("backup")] == ["BKP-01", "BKP-02", "BKP-03", "BKP-04"]
     assert all(c.line for c in checks.CHECKS.values())
+
+
+def test_a_no_go_names_every_failed_check_and_mig_05_has_its_matrix_row():
+    from gate.verdict import matrix_row
+
+    results = [CheckResult("MIG-05", Outcome.FAILED, C), CheckResult("MIG-03", Outcome.FAILED, H)]
+    decision = decide(results, False)
+    assert decision.verdict is Verdict.NO_GO and decision.deciding_check == "MIG-03"
+    assert "also failed: MIG-05" in decision.matrix_row
+    assert "NO-GO before migrate" in matrix_row(results[0])
