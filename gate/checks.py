@@ -131,6 +131,10 @@ STEP_BUDGETS_S: Final[dict[str, int]] = {
 
 ROLLBACK_BUDGET_S: Final[int] = 900
 DESTRUCTIVE_STEPS: Final[frozenset[str]] = frozenset({"migrate", "flush", "import"})
+DECIDED_BEFORE_MIGRATE: Final[frozenset[CheckId]] = frozenset(
+    {c.id for c in _TABLE if c.phase in (P.PREFLIGHT, P.BACKUP, P.MAINTENANCE_ON, P.DEPLOY)}
+    | {"MIG-01", "MIG-03", "MIG-05"})
+"""Checks that answer before the point of no return; after it, a failure among the later ones decides."""
 """Steps after whose start only the backup brings the old state back (the verdict turns from NO-GO)."""
 
 

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     import_reads_copy: bool = Field(False, description="hand the importer a copy of the 1C package")
     import_args: str = Field("--full", description="arguments of import_products_from_1c")
     confirm: bool = Field(False, description="CONFIRM=yes: destructive steps may run unattended")
+    guard_override: str | None = Field(None, description="a reason: destructive steps run past this run's NO-GO "
+                                       "or an unfinished earlier step (recorded, shown on the sign-off)")
     expected_plan: list[str] = Field(
         default_factory=lambda: [
             "products.0002_colormapping_productvariant",

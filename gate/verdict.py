@@ -119,7 +119,11 @@ def decide(results: Iterable[CheckResult], first_destructive_step_started: bool)
             + (f" (also failed: {', '.join(also)})" if also else "")
             + " → NO-GO: nothing changed, do not start",
         )
-    return Decision(VERDICT_BY_SEVERITY[worst.severity], worst.id, matrix_row(worst))
+    # after the point of no return the check that decided the post-destructive verdict is named, not an
+    # earlier failure someone ran past (a forced window): same severity, a later check first
+    later = [r for r in failed if r.severity is worst.severity and r.id not in checks.DECIDED_BEFORE_MIGRATE]
+    deciding = later[0] if later else worst
+    return Decision(VERDICT_BY_SEVERITY[worst.severity], deciding.id, matrix_row(deciding))
 
 
 def tiered_severity(value: float, tiers: Iterable[tuple[float, Severity]]) -> Severity | None:

@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gate import checks
-from gate.run import Run, StepRecord, now_utc, write_summary
+from gate.run import REFUSED_EXIT, Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings
 from gate.steps.budgets import budgets_from
 from gate.steps.commands import target_env
@@ -325,6 +325,9 @@ class WindowRunner:
             elif action.kind == "step":
                 assert action.script is not None
                 code = self.run_step(action.name, action.script)
+                if code == REFUSED_EXIT:  # the guard refused: nothing ran, the verdict stays what it was
+                    self._journal_note(action.name, "refused by the guard (exit 3): nothing ran")
+                    return False
                 if code != 0:
                     self.fail_step(action.name, code)
                     return False

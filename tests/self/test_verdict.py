@@ -101,3 +101,11 @@ def test_a_no_go_names_every_failed_check_and_mig_05_has_its_matrix_row():
     assert decision.verdict is Verdict.NO_GO and decision.deciding_check == "MIG-03"
     assert "also failed: MIG-05" in decision.matrix_row
     assert "NO-GO before migrate" in matrix_row(results[0])
+
+
+def test_after_the_point_of_no_return_the_post_destructive_failure_decides_not_the_one_run_past():
+    results = [CheckResult("BKP-04", Outcome.FAILED, C), CheckResult("MIG-05", Outcome.FAILED, C),
+               CheckResult("MIG-04", Outcome.FAILED, C)]
+    decision = decide(results, True)
+    assert decision.verdict is Verdict.ROLLBACK and decision.deciding_check == "MIG-04"
+    assert decide(results[:2], True).deciding_check == "BKP-04", "only earlier failures: the first of them"
