@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -30,6 +31,8 @@ from gate.steps.plan import BKP_IDS, STAGES
 OVERRIDES = "overrides.jsonl"
 STOP_VERDICTS = ("NO-GO", "ROLLBACK")
 GUARDED = ("migrate", "flush", "import")
+WINDOW_STEPS_VAR = "GATE_WINDOW_STEPS"
+"""Set by the step runner for its scripts: the window's steps in order, comma-separated."""
 
 
 def backup_verified(run: Run) -> list[str]:
@@ -45,8 +48,11 @@ def backup_verified(run: Run) -> list[str]:
     return missing
 
 
-def run_state(run: Run, step: str) -> list[str]:
-    """Why this run's record says ``step`` must not run now: its verdict, earlier steps not completed."""
+def run_state(run: Run, step: str, window: list[str] | None = None) -> list[str]:
+    """Why this run's record says ``step`` must not run now: its verdict, earlier steps not completed.
+
+    ``window``: the window's steps in order (default: every stage of gate/steps/plan.py with a script).
+    """
     summary = run.read_summary()
     reasons = []
     verdict = summary.get("verdict")
@@ -54,23 +60,23 @@ def run_state(run: Run, step: str) -> list[str]:
         failed = [f"{r['id']} ({r.get('message', '')[:100]})" for r in summary.get("checks", [])
                   if r.get("outcome") == "failed"]
         reasons.append(f"this run's verdict is already {verdict}: " + "; ".join(failed[:6]))
-    names = [s.name for s in STAGES]
+    names = window if window is not None else [s.name for s in STAGES if s.script]
     if step in names:
         done = {s["name"] for s in run.steps() if s.get("exit_code") == 0}
-        for earlier in STAGES[:names.index(step)]:
-            if earlier.script and earlier.name not in done:
-                reasons.append(f"the earlier step {earlier.name} has not completed in run {run.run_id}")
+        reasons += [f"the earlier step {earlier} has not completed in run {run.run_id}"
+                    for earlier in names[:names.index(step)] if earlier not in done]
     return reasons
 
 
-def refusal(settings: Settings, run: Run, confirm: bool, step: str = "flush", override: str | None = None) -> str | None:
+def refusal(settings: Settings, run: Run, confirm: bool, step: str = "flush", override: str | None = None,
+            window: list[str] | None = None) -> str | None:
     """The reason ``step`` must not run now, ``None`` when it may (an override is recorded here)."""
     reasons = []
     if step == "flush":
         if not (confirm or settings.confirm):
             reasons.append("no confirmation: give CONFIRM=yes (or --confirm)")
         reasons += backup_verified(run)
-    state = run_state(run, step)
+    state = run_state(run, step, window)
     if state and override and override.strip():
         record_override(run, step, override.strip(), state)
     else:
@@ -116,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
     override = args.override if args.override is not None else settings.guard_override
-    reason = refusal(settings, run, args.confirm, args.step, override)
+    steps = os.environ.get(WINDOW_STEPS_VAR)  # the runner's own step list (it may run a shorter window)
+    window = [n for n in steps.split(",") if n] if steps else None
+    reason = refusal(settings, run, args.confirm, args.step, override, window)
     if reason:
         sys.stderr.write(f"{args.step} refused, nothing changed: {reason}\n")
         return REFUSED_EXIT

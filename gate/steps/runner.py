@@ -31,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gate import checks
-from gate.run import REFUSED_EXIT, Run, StepRecord, now_utc, write_summary
+from gate.run import Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings
 from gate.steps.budgets import budgets_from
 from gate.steps.commands import target_env
@@ -174,7 +174,8 @@ class WindowRunner:
                  "IMPORT_READS_COPY": "yes" if self.settings.import_reads_copy else "",
                  "MIGRATE_ONE_BY_ONE": "yes" if self.settings.migrate_one_by_one else "",
                  "IMPORT_ARGS": self.settings.import_args,
-                 "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix}
+                 "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix,
+                 "GATE_WINDOW_STEPS": ",".join(n for s in self.stages for n in (*s.pre_steps, s.name) if s.script)}
         for key in ("maintenance_on_cmd", "maintenance_off_cmd", "deploy_cmd", "app_stop_cmd", "app_start_cmd"):
             value = getattr(self.settings, key)
             if value:
@@ -325,10 +326,7 @@ class WindowRunner:
             elif action.kind == "step":
                 assert action.script is not None
                 code = self.run_step(action.name, action.script)
-                if code == REFUSED_EXIT:  # the guard refused: nothing ran, the verdict stays what it was
-                    self._journal_note(action.name, "refused by the guard (exit 3): nothing ran")
-                    return False
-                if code != 0:
+                if code != 0:  # a refusal (exit 3) ran nothing: it fails the step's claim, not the point of no return
                     self.fail_step(action.name, code)
                     return False
             elif not self.run_checks(action.name, action.ids, action.xdist) and (

@@ -99,7 +99,8 @@ def test_a_refused_step_leaves_the_no_go_as_it_was(gate_env, tmp_path, monkeypat
     assert runner.run_window(only="migrate") == "NO-GO"
     summary = run.read_summary()
     assert summary["decision"]["deciding_check"] == "PRE-06"
-    assert "MIG-02" not in {r["id"] for r in summary["checks"]}, "a refusal is not a failed migration"
+    mig02 = next(r for r in summary["checks"] if r["id"] == "MIG-02")
+    assert "refused, nothing changed" in mig02["message"], "the step's claim is not kept, and says why"
     assert not run.destructive_started() and not marker.exists()
 
 
