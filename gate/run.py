@@ -139,6 +139,8 @@ class Run:
         """True once a destructive step (migrate, flush, import) has started in this run."""
         if os.environ.get("GATE_AFTER_DESTRUCTIVE", "").lower() in ("1", "yes", "true"):
             return True
+        if (self.dir / "point_of_no_return.json").exists():  # read from the target (gate/db/point_of_no_return.py)
+            return True
         names: set[Any] = set()
         for entry in self.journal():  # a step the guard refused (exit 3) ran nothing: it does not count
             if entry.get("exit_code") == REFUSED_EXIT:

@@ -121,6 +121,10 @@ class WindowRunner:
         return {s["name"]: s for s in self.run.steps() if s.get("exit_code") == 0}
 
     def _refresh_summary(self, results: list[CheckResult] | None = None) -> dict[str, Any]:
+        if self.settings.database_url is not None:
+            from gate.db.point_of_no_return import record_if_passed
+
+            record_if_passed(self.settings.dsn(), self.run.dir)
         extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate"}
         summary, _ = write_summary(self.run, results or [], self.settings.target, self.settings.release_tag, extra)
         return summary
