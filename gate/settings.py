@@ -133,6 +133,8 @@ class Settings(BaseSettings):
     min_colors: int = 20
     api_sample_size: int = Field(10, ge=1)
     api_sample_seed: int = 13
+    api_price_fields: list[str] = Field(default_factory=lambda: ["price", "retail_price", "current_price"],
+                                        description="PST-05: where the API shows a variant's price (first non-empty)")
     burst_requests: int = Field(120, ge=1)
     burst_concurrency: int = Field(4, ge=1)
     latency_p95_ms: float = 500.0
@@ -155,7 +157,8 @@ class Settings(BaseSettings):
         description="runbook tools this target replaces by a setting (none: check them all)")
 
     _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
-    _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", mode="before")(_csv)
+    _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", "api_price_fields",
+                                    mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod
