@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -43,6 +44,7 @@ STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
 TAIL_LINES = 30
 GATE_TEST_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
 PROTECTED_BEFORE = "mig04_before.json"
+ERROR_LINE = re.compile(r"Unknown command|unrecognized arguments|[Ee]rror\b|No such file|not found")
 ONEC_BEFORE = "onec_before.json"
 
 
@@ -241,6 +243,8 @@ class WindowRunner:
         if log.exists():
             lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
             last = lines[-1][:300] if lines else ""
+            cause = next((line for line in reversed(lines[:-1]) if ERROR_LINE.search(line)), "")
+            last = f"{cause[:200]} / {last}" if cause else last  # "Unknown command: 'x'" before "Type 'help'…"
         message = f"step {name} exited {code}" + (f": {last}" if last else "") + f" (log: steps/{name}.log)"
         self._refresh_summary([CheckResult(check_id, Outcome.FAILED, known.severity, message, 0.0,
                                            known.phase.value)])
@@ -283,6 +287,12 @@ class WindowRunner:
         row.detail = "; ".join(parts) or f"{len(ids)} passed"
         self._event(row)
         return not failed
+
+    @property
+    def stop_verdicts(self) -> frozenset[str]:
+        """Verdicts that stop the window: with ``GUARD_OVERRIDE`` (a reason, recorded by the guard) a NO-GO
+        does not, so a person can force the window past it; a ROLLBACK always does."""
+        return frozenset({Verdict.ROLLBACK.value}) if self.settings.guard_override else STOP_VERDICTS
 
     def verdict(self) -> str:
         """The verdict of the run so far."""
@@ -334,7 +344,7 @@ class WindowRunner:
                     self.fail_step(action.name, code)
                     return False
             elif not self.run_checks(action.name, action.ids, action.xdist) and (
-                    action.hard or self.verdict() in STOP_VERDICTS):
+                    action.hard or self.verdict() in self.stop_verdicts):
                 return False
         return True
 
@@ -373,7 +383,7 @@ class WindowRunner:
             if start and self.checks_on:
                 previous = self.stages[all_names.index(start) - 1] if all_names.index(start) else None
                 if previous is not None and previous.after and not self.run_checks(
-                        f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in STOP_VERDICTS:
+                        f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in self.stop_verdicts:
                     return
             by_name = {x.name: x for x in self.stages}
             if stop_after in names:
