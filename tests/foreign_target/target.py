@@ -77,6 +77,7 @@ def worked_env(directory: Path) -> dict[str, str]:
         "IMPORT_ARGS": "", "IMPORT_READS_COPY": "yes", "FLUSH_DRY_RUN_ARGS": "--dry-run", "FLUSH_ARGS": "--yes",
         "TRIAL_DB_ENV": "db_parts", "API_PRICE_FIELDS": "current_price", "DJANGO_LOG_FORMAT": "level_first",
         "APP_STOP_CMD": ":", "APP_START_CMD": ":", "CHECKOUT_CMD": ":",
+        "MIGRATION_WAIVERS": str(HERE / "migration-waivers.yml"),
     }
 
 
