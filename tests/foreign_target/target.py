@@ -74,8 +74,8 @@ def worked_env(directory: Path) -> dict[str, str]:
     return {
         "MAINTENANCE_ON_CMD": f"touch {flag}", "MAINTENANCE_OFF_CMD": f"rm -f {flag}",
         "DEPLOY_CMD": ":", "DEPLOYED_VERSION_CMD": f"echo {RELEASE_COMMIT}", "PIP_CHECK_CMD": "true",
-        "IMPORT_ARGS": "", "IMPORT_READS_COPY": "yes", "FLUSH_DRY_RUN_ARGS": "--dry-run", "FLUSH_ARGS": "--yes",
-        "TRIAL_DB_ENV": "db_parts", "API_PRICE_FIELDS": "current_price", "DJANGO_LOG_FORMAT": "level_first",
+        "IMPORT_ARGS": "", "IMPORT_READS_COPY": "yes",
+        "TRIAL_DB_ENV": "db_parts", "API_PRICE_FIELDS": "current_price",
         "APP_STOP_CMD": ":", "APP_START_CMD": ":", "CHECKOUT_CMD": ":",
         "MIGRATION_WAIVERS": str(HERE / "migration-waivers.yml"),
     }
