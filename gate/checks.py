@@ -62,6 +62,10 @@ _TABLE: tuple[Check, ...] = (
     Check("MIG-03", P.MIGRATE, H,
           "the SQL of every pending migration is captured and linted (locks, rewrites, NOT NULL without "
           "default, non-concurrent index), waivers recorded"),
+    Check("MIG-05", P.MIGRATE, C,
+          "trial migration before the point of no return: the pending migrations, run with the release's code on a "
+          "restored copy of this run's verified backup, leave the protected tables unchanged; its duration fits "
+          "the migrate budget"),
     Check("MIG-04", P.MIGRATE, C,
           "protected tables unchanged by `migrate` itself (fingerprints right before and right after)"),
     Check("MIG-02", P.MIGRATE, C, "after migrate: no pending migrations"),
@@ -134,6 +138,10 @@ STEP_BUDGETS_S: Final[dict[str, int]] = {
 
 ROLLBACK_BUDGET_S: Final[int] = 900
 DESTRUCTIVE_STEPS: Final[frozenset[str]] = frozenset({"migrate", "flush", "import"})
+DECIDED_BEFORE_MIGRATE: Final[frozenset[CheckId]] = frozenset(
+    {c.id for c in _TABLE if c.phase in (P.PREFLIGHT, P.BACKUP, P.MAINTENANCE_ON, P.DEPLOY)}
+    | {"MIG-01", "MIG-03", "MIG-05"})
+"""Checks that answer before the point of no return; after it, a failure among the later ones decides."""
 """Steps after whose start only the backup brings the old state back (the verdict turns from NO-GO)."""
 
 

@@ -249,6 +249,7 @@ class Rehearsal:
             "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
             "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
             "GATE_LIVE": self.setting("GATE_LIVE", "1"),
+            "TRIAL_DB_ENV": self.setting("TRIAL_DB_ENV", "REHEARSAL_DATABASE_URL={url}"),  # manage.sh honours it
         }
         if self.backend_dir != self.original_backend_dir:
             gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m gate.rehearsal.release"

@@ -184,6 +184,18 @@ def _prices_html(run: Run) -> str:
             f"<th></th></tr></thead><tbody>{rows}</tbody></table><ul>{notes}</ul>")
 
 
+def _overrides_html(run: Run) -> str:
+    """The guard overrides of this run (gate/steps/guard.py): who ran a destructive step past a stop, and why."""
+    from gate.steps.guard import overrides
+
+    found = overrides(run.run_dir)
+    if not found:
+        return ""
+    lis = "".join(f"<li><b>{h(o.get('step'))}</b> run past: {h('; '.join(o.get('overridden', [])))} — "
+                  f"reason given: <q>{h(o.get('reason'))}</q> ({h(o.get('at'))})</li>" for o in found)
+    return f'<h2>Guard overrides</h2><p class="note">Destructive steps run although this run said stop.</p><ul>{lis}</ul>'
+
+
 def _manual_html(run: Run) -> str:
     items = manual_items(run)
     if not items:
@@ -220,6 +232,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 <div class="word">{h(verdict)}</div><div class="why"><b>Verdict: {h(verdict)}</b>{h(VERDICT_MEANING.get(verdict, "The run recorded no verdict."))}</div>
 </section>
 <h2>Why</h2>{_decision_html(run, decision)}
+{_overrides_html(run)}
 {_wayback_html(run)}
 <h2>Backup</h2>{_backup_html(run)}
 <h2>Step timeline</h2>
@@ -290,6 +303,11 @@ def render_markdown(run: Run) -> str:
         lines += [""] + [f"- {_md(line)}" for line in summary_lines(evidence)]
     else:
         lines.append("PST-11/12 did not run in this run.")
+    from gate.steps.guard import overrides
+
+    for o in overrides(run.run_dir):
+        lines += ["", f"**Guard override:** {_md(o.get('step'))} run past {_md('; '.join(o.get('overridden', [])))} "
+                      f"— reason: {_md(o.get('reason'))}"]
     lines += ["", "## Manual items", ""]
     lines += [f"- [ ] {_md(i)}" for i in manual_items(run)] or ["No manual item."]
     lines += ["", "## Checks by phase", ""]

@@ -59,7 +59,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("backup", "backup", after=BKP_IDS),
     Stage("maintenance_on", "maintenance_on", after=("MNT-01",)),
     Stage("deploy", "deploy", after=("DEP-01", "RUN-01", "RUN-02", "RUN-03")),
-    Stage("migrate", "migrate", before=("MIG-01", "MIG-03"), after=("MIG-04", "MIG-02"), destructive=True,
+    Stage("migrate", "migrate", before=("MIG-01", "MIG-03", "MIG-05"), after=("MIG-04", "MIG-02"), destructive=True,
           hooks=("protected_before",)),
     Stage("pre_import", "pre_import", after=(*ONE_IDS, "COL-01")),
     Stage("flush", "flush", after=("FLS-02",), pre_steps=("flush_dry_run",), destructive=True),

@@ -27,7 +27,7 @@ MATRIX = {
     "migration-fails": "ROLLBACK", "import-fails": "ROLLBACK", "truncated-1c": "NO-GO",
     "cascade-into-orders": "ROLLBACK", "corrupt-backup": "NO-GO", "slow-api": "MONITOR",
     "error-rate-3pct": "MONITOR", "error-rate-8pct": "ROLLBACK", "missing-colors": "HOTFIX",
-    "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "ROLLBACK",
+    "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "NO-GO",
     "retail-type-unmapped": "NO-GO", "prices-zeroed": "ROLLBACK", "stock-lost": "MONITOR",
 }
 """The issue's fault → verdict table, written out independently of gate/rehearsal/faults.py."""
