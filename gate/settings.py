@@ -12,6 +12,7 @@ the variable and, when it came from the env file, ``file:line``. Secrets are ``S
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -303,6 +304,41 @@ def resolve_env_file(environ: dict[str, str]) -> Path | None:
 
 
 _UNSET = object()
+
+
+def _secret_fields() -> set[str]:
+    return {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
+
+
+def known_secrets(environ: dict[str, str] | None = None) -> list[str]:
+    """The literal secret values of the settings (and passwords inside their URLs), longest first.
+
+    Read without validation, so a run whose settings are wrong still knows what not to print.
+
+    >>> known_secrets({"DATABASE_URL": "postgresql://u:pw%21x@h/db", "CI_TOKEN": "tok123", "ENV_FILE": ""})
+    ['pw%21x', 'tok123', 'pw!x']
+    """
+    env = dict(os.environ if environ is None else environ)
+    try:
+        path = resolve_env_file(env)
+        raw = {k: v for k, (v, _) in read_env_file(path).items()} if path else {}
+    except (SettingsError, OSError):
+        raw = {}
+    raw.update(env)
+    secret = _secret_fields()
+    values: set[str] = set()
+    for key, value in raw.items():
+        if not value:
+            continue
+        password = None
+        if "://" in value:
+            with contextlib.suppress(ValueError):
+                password = urlsplit(value).password
+            if password and len(password) >= 4:
+                values.update({password, unquote(password)})
+        if key.lower() in secret and not password:
+            values.add(value)
+    return sorted(values, key=lambda v: (-len(v), v))
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None | object = _UNSET) -> Settings:
