@@ -27,7 +27,7 @@ from gate.settings import Settings, SettingsError, load_settings
 from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.steps.plan import STAGE_NAMES
 from gate.steps.runner import ResumeRefused, WindowRunner
-from gate.steps.window_claim import claim_target, close_window, unfinished_local_run
+from gate.steps.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
 from gate.types import EXIT_CODES, Verdict
 
 
@@ -170,6 +170,8 @@ def _run_window(args: argparse.Namespace, run: Run, runner: WindowRunner, settin
             if args.name in runner.completed_steps() and not args.repeat:
                 raise ResumeRefused(f"step {args.name} already completed in run {run.run_id}; pass REPEAT=yes")
             runner.run_window(only=args.name, repeat=args.repeat)
+        if runner.verdict() == Verdict.NO_GO.value:
+            no_site_left_down(runner, run, settings)
     except ResumeRefused as exc:
         console.print(str(exc), markup=False)
         return 3

@@ -153,3 +153,33 @@ def close_window(settings: Settings, run: Run, reason: str, console: Console) ->
     finally:
         if lock is not None:
             lock.release()
+
+
+def no_site_left_down(runner: Any, run: Run, settings: Settings) -> str | None:
+    """After a NO-GO with maintenance on: turn it off when the previous release still serves, else say so.
+
+    The previous release still serves when the release was not deployed (no ``DEPLOY_CMD`` ran);
+    then ``maintenance_off`` runs as a step of this run. Otherwise (or when it fails) the summary
+    gets ``site_in_maintenance``: what state the site is in and what to run; the verdict prints it in red.
+    Returns that message (None: the site is not left in maintenance).
+    """
+    steps = {s["name"]: s for s in run.steps()}
+    if "maintenance_on" not in steps or steps.get("maintenance_off", {}).get("exit_code") == 0:
+        return None
+    deployed = "deploy" in steps and bool(settings.deploy_cmd)
+    if not deployed:
+        code = runner.run_step("maintenance_off", runner.scripts_dir / "maintenance_off.sh")
+        if code == 0:
+            runner._journal_note("maintenance_off", "NO-GO after maintenance went on: maintenance turned off "
+                                 "again (the release was not deployed, the previous release still serves)")
+            return None
+        why = f"turning it off again failed (maintenance_off exited {code}, log steps/maintenance_off.log)"
+    else:
+        why = f"release {settings.release_tag} was deployed (DEPLOY_CMD ran), so the previous release does not serve"
+    message = (f"the window stopped NO-GO after maintenance went on and {why}: the site answers 503. Run: "
+               + ("" if not deployed else f"redeploy {settings.previous_release_tag} (CHECKOUT/DEPLOY), then ")
+               + f"make maintenance-off RUN_DIR={run.dir} (or MAINTENANCE_OFF_CMD by hand)")
+    summary = run.read_summary()
+    summary["site_in_maintenance"] = message
+    _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
+    return message

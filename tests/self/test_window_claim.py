@@ -95,6 +95,11 @@ def test_two_windows_then_a_kill_then_interrupted_everywhere_then_close(gate_env
                              text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert console.returncode == 50 and "INTERRUPTED" in console.stdout and "GO exit 0" not in console.stdout
     assert json.loads((run_a / "summary.json").read_text())["verdict"] == "INTERRUPTED"
+    from gate.report.run import load_run
+    from gate.report.signoff import render_html
+
+    page = render_html(load_run(run_a))
+    assert 'data-verdict="INTERRUPTED"' in page and "FROM=maintenance_on" in page
 
     # the lock died with A's session; the record did not: B still refuses, and says what to run
     with psycopg.connect(gate_db.dsn) as conn:
@@ -114,3 +119,39 @@ def test_two_windows_then_a_kill_then_interrupted_everywhere_then_close(gate_env
     freed = _window(gate_env, run_b, "migrate", "--confirm")
     assert freed.returncode != 3, freed.stdout + freed.stderr
     assert "refused" not in freed.stdout
+
+
+def test_no_go_after_maintenance_on_turns_it_off_again(gate_env, tmp_path: Path) -> None:
+    """MNT-01 fails (BASE_URL unreachable): NO-GO, and the site is not left in maintenance silently."""
+    flag = tmp_path / "maintenance.flag"
+    result = _window(gate_env, tmp_path / "run", "step", "maintenance_on",
+                     extra={"MAINTENANCE_ON_CMD": f"touch {flag}", "MAINTENANCE_OFF_CMD": f"rm -f {flag}",
+                            "BASE_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 10, result.stdout + result.stderr
+    assert not flag.exists(), "maintenance was left on after a NO-GO"
+    journal = (tmp_path / "run" / "journal.jsonl").read_text()
+    assert "maintenance turned off again" in journal
+    assert "site_in_maintenance" not in json.loads((tmp_path / "run" / "summary.json").read_text())
+
+
+def test_no_go_after_a_deploy_says_in_red_that_the_site_is_in_maintenance(gate_env, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    from gate.run import Run, StepRecord
+
+    run = Run.open(run_dir)
+    for name in ("maintenance_on", "deploy"):
+        run.record_step(StepRecord(name, exit_code=0, duration_s=0.1))
+    from gate.settings import load_settings
+    from gate.steps.window_claim import no_site_left_down
+
+    settings = load_settings({**gate_env, "DEPLOY_CMD": "true"})
+    message = no_site_left_down(object(), run, settings)
+    assert message and "503" in message and "make maintenance-off" in message and "redeploy v13.3" in message
+    assert json.loads((run_dir / "summary.json").read_text())["site_in_maintenance"] == message
+    import io
+
+    from gate.console import render_summary
+
+    buffer = io.StringIO()
+    render_summary({**json.loads((run_dir / "summary.json").read_text()), "verdict": "NO-GO"}, buffer)
+    assert "THE SITE IS IN MAINTENANCE" in buffer.getvalue()
