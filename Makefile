@@ -1,4 +1,4 @@
-# FreeSport migration gate. `make help` lists the targets; README.md explains them.
+# FreeSport migration gate. `make help` lists the targets; docs/ explains them (README.md routes).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
@@ -29,7 +29,7 @@ report: bootstrap report-tools ## the Allure single-file report + sign-off page 
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .
 
-test: bootstrap bootstrap-containers report-tools ## the project's own tests (tests/disposable_pg runs on both backends)
+test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, the gate's self-tests (tests/), then the reference backend's tests (backend/)
 	.venv/bin/ruff check .
 	$(PYTEST) -p no:cacheprovider tests/
 	cd backend && ../$(PYTEST)
@@ -37,7 +37,7 @@ test: bootstrap bootstrap-containers report-tools ## the project's own tests (te
 .PHONY: preflight backup local-target local-target-down
 GATE_ENV = $(if $(ENV_FILE),ENV_FILE=$(ENV_FILE)) $(if $(RUN_DIR),RUN_DIR=$(RUN_DIR))
 preflight: bootstrap ## preflight checks (PRE-*, BKP-*) against the target (ENV_FILE, default var/local.env); exit code = verdict
-	$(GATE_ENV) $(PYTEST) -m preflight $(PYTEST_ARGS)
+	@$(GATE_ENV) $(PYTEST) -m preflight $(PYTEST_ARGS)
 
 backup: bootstrap ## the window's backup step: pg_dump + pre-migration snapshot in one exported snapshot, into RUN_DIR
 	$(GATE_ENV) $(PY) -m gate.backup
@@ -48,7 +48,7 @@ local-target: bootstrap ## a local FreeSport at v13.3: disposable PostgreSQL, se
 local-target-down: ## stop the local target and remove what it made
 	$(PY) -m gate.local_target down
 
-# The migration window (README "The migration window"): make migrate runs every phase in order;
+# The migration window (docs/window.md): make migrate runs every phase in order;
 # each phase is also a target for a person running the window by hand. FROM=<step> resumes.
 .PHONY: migrate maintenance-on deploy migrate-db pre-import flush import postflight maintenance-off smoke \
 	runbook-lint monitor window-status
@@ -75,7 +75,7 @@ maintenance-off: bootstrap ## window phase: maintenance off + MNT-02
 smoke: bootstrap ## window phase: the runbook's smoke curls + PST-04/05/06/08/09 over HTTP
 	$(WINDOW) step smoke $(WINDOW_STEP_FLAGS)
 runbook-lint: bootstrap ## every command/script/URL/tool of RUNBOOK=<file.md> checked against the target, line by line
-	$(GATE_ENV) $(PY) -m gate.runbook $(or $(RUNBOOK),../shared/seed/migration-guide-productvariant.md)
+	$(GATE_ENV) $(if $(RUNBOOK),RUNBOOK=$(RUNBOOK)) $(PY) -m gate.runbook
 monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION_HOURS (24 h), appended to the run
 	$(GATE_ENV) $(PY) -m gate.steps.monitor
 window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPTED + the command that resumes it
@@ -84,10 +84,10 @@ window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPT
 window-close: ## close an interrupted window on purpose, recording who and why (REASON=..., RUN_DIR= or RUN_ID=)
 	$(GATE_ENV) $(if $(RUN_ID),RUN_ID=$(RUN_ID)) $(PY) -m gate.window close --reason "$(REASON)"
 
-# The nightly rehearsal (README "Nightly rehearsal"): a disposable FreeSport, the whole window, the way
+# The nightly rehearsal (docs/rehearsal.md): a disposable FreeSport, the whole window, the way
 # back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.
 .PHONY: rehearsal rollback-rehearsal fault-matrix
-rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>)
+rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check, and make fails (make says Error 10, exits 2)
 	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
 	$(PY) -m gate.rehearsal rollback

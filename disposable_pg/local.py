@@ -30,28 +30,31 @@ from typing import Self
 import psycopg
 from psycopg import sql
 
+import toolpaths
 from disposable_pg.base import PgUnavailable, ServerBase, make_password
 
 REGISTRY = Path(tempfile.gettempdir()) / "freesport-disposable-pg"
 TEMPLATES = Path(tempfile.gettempdir()) / "freesport-disposable-pg-templates"
-DEFAULT_BIN_DIRS = ("/usr/lib/postgresql/{major}/bin",)
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def find_bin_dir(major: int = 15) -> Path:
-    """The directory holding ``initdb``/``pg_ctl`` (``PG_BIN_DIR`` overrides)."""
+    """The directory holding ``initdb``/``pg_ctl``: ``PG_BIN_DIR``, else where the bootstrap found or installed them.
+
+    Never a ``PATH`` lookup: ``scripts/bootstrap/postgres.sh`` records its choice (:mod:`toolpaths`).
+    """
     override = os.environ.get("PG_BIN_DIR")
-    candidates = [override] if override else [d.format(major=major) for d in DEFAULT_BIN_DIRS]
-    for cand in candidates:
-        if cand and (Path(cand) / "initdb").exists():
-            return Path(cand)
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    raise PgUnavailable(
-        f"no PostgreSQL {major} server binaries (looked in {', '.join(c for c in candidates if c)}); "
-        f"install them with 'apt-get install postgresql-{major}' or set PG_BIN_DIR"
-    )
+    if override:
+        if (Path(override) / "initdb").exists():
+            return Path(override)
+        raise PgUnavailable(f"PG_BIN_DIR={override} has no initdb: point it at PostgreSQL {major} server binaries")
+    try:
+        found = toolpaths.find("pg-bin")
+    except toolpaths.ToolMissing as exc:
+        raise PgUnavailable(f"no PostgreSQL {major} server binaries: {exc}") from None
+    if not (found / "initdb").exists():
+        raise PgUnavailable(f"no initdb in {found} (recorded by the bootstrap): run `make bootstrap` or set PG_BIN_DIR")
+    return found
 
 
 def free_port() -> int:

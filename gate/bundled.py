@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,8 +57,10 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, lo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            hint = f"; see {log}" if log else ""
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}{hint}")
+            argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
+            tail = log_tail(log)
+            raise RuntimeError(f"gunicorn exited with {proc.returncode} at start ({shlex.join(map(str, argv))})"
+                               + (f"; the end of {log}:\n{tail}" if tail else ""))
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=2).status_code == 200:
                 return
@@ -79,13 +82,21 @@ def write_private(path: Path, text: str) -> None:
 
 
 def pid_alive(pid: int | None) -> bool:
-    """A process with this pid exists (it may belong to another user)."""
+    """A process with this pid exists and is not a zombie (a dead child nobody reaped yet is dead)."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
+
+
+def log_tail(path: Path | None, lines: int = 15) -> str:
+    """The last ``lines`` lines of a log file ('' when there is none)."""
+    if path is None:
+        return ""
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    return ""

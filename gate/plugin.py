@@ -162,6 +162,43 @@ def pytest_configure(config: pytest.Config) -> None:
         _open_run(config, state)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """A gate session that cannot start says why in one line and exits 2: bad settings, or no target at all."""
+    if _is_worker(config) or config.getoption("--no-gate-summary") or not _is_gate_session(config):
+        return None
+    if config.option.collectonly or getattr(config.option, "help", False) or getattr(config.option, "version", False):
+        return None
+    from gate.settings import SettingsError, load_settings, no_target
+
+    try:
+        load_settings()
+    except SettingsError as exc:
+        message = f"settings: {exc}"
+    else:
+        message = no_target() or ""
+    if not message:
+        return None
+    import sys
+
+    sys.stderr.write(f"{message}\n")
+    return 2
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """A missing ``RUNBOOK``: said once, at the top of the session (what falls back, what cannot run)."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not state.gate_session:
+        return None
+    from gate.settings import SettingsError, load_settings
+    from gate.steps.budgets import missing_runbook
+
+    try:
+        return missing_runbook(load_settings().runbook)
+    except SettingsError:
+        return None
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Outside a gate session (``pytest tests/`` = the project's own tests) the check dirs are not collected."""
     state = config.stash.get(STATE_KEY, None)

@@ -25,6 +25,8 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+import toolpaths
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = REPO / "var" / "local.env"
 IGNORED_ENV_KEYS = frozenset({"CHECKOUT_CMD", "ROLLBACK_RESTORE_MODE", "ROLLBACK_JOBS", "ROLLBACK_RESTORE_ARGS",
@@ -78,7 +80,8 @@ class Settings(BaseSettings):
     backup_jobs: int = Field(2, ge=1, le=64)
     backup_min_free_factor: float = Field(2.0, ge=0)
     backup_free_bytes: int | None = Field(None, ge=0, description="test override of the free disk space")
-    pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")
+    pg_bin_dir: Path = Field(default_factory=lambda: default_pg_bin_dir(),
+                             description="PostgreSQL client tools (default: where the bootstrap found or installed them)")
     disposable_pg: Literal["auto", "container", "local", "existing"] = "auto"
     disposable_pg_url: SecretStr | None = Field(None, description="superuser URL of the server DISPOSABLE_PG=existing uses")
     rehearsal_source_dump: Path | None = None
@@ -235,9 +238,13 @@ class Settings(BaseSettings):
         return self.base_url.rstrip("/") + self.api_prefix + "/" + path.lstrip("/")
 
     def tool(self, name: str) -> str:
-        """A PostgreSQL client tool from ``PG_BIN_DIR`` (falls back to PATH)."""
-        candidate = self.pg_bin_dir / name
-        return str(candidate) if candidate.exists() else name
+        """A PostgreSQL client tool from ``PG_BIN_DIR`` (never a ``PATH`` lookup)."""
+        return str(self.pg_bin_dir / name)
+
+
+def default_pg_bin_dir() -> Path:
+    """Where ``scripts/bootstrap/postgres.sh`` found or installed PostgreSQL (Debian's path before it ran)."""
+    return toolpaths.optional("pg-bin") or Path("/usr/lib/postgresql/15/bin")
 
 
 def libpq_env(dsn: str) -> dict[str, str]:
@@ -305,6 +312,18 @@ def resolve_env_file(environ: dict[str, str]) -> Path | None:
             raise SettingsError(f"ENV_FILE={named}: no such file")
         return path
     return DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.exists() else None
+
+
+NO_TARGET = ("no target: DATABASE_URL is not set, no ENV_FILE is given and there is no var/local.env — "
+             "run `make local-target` for a local FreeSport, or set ENV_FILE=<your target's env file>")
+
+
+def no_target(environ: dict[str, str] | None = None) -> str | None:
+    """:data:`NO_TARGET` when nothing names a target at all (no ``DATABASE_URL``, ``ENV_FILE`` nor var/local.env)."""
+    env = os.environ if environ is None else environ
+    if env.get("DATABASE_URL") or env.get("ENV_FILE") or DEFAULT_ENV_FILE.exists():
+        return None
+    return NO_TARGET
 
 
 _UNSET = object()

@@ -23,7 +23,7 @@ from rich.console import Console
 
 from gate.console import render_summary
 from gate.run import Run
-from gate.settings import Settings, SettingsError, load_settings
+from gate.settings import Settings, SettingsError, load_settings, no_target
 from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.steps.plan import STAGE_NAMES
 from gate.steps.runner import ResumeRefused, WindowRunner
@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         console.print(f"settings: {exc}", markup=False)
+        return 2
+    if args.command != "status" and (problem := no_target()):
+        console.print(problem, markup=False)
         return 2
     fresh = args.command == "migrate" and not args.start
     if fresh and settings.run_dir is None and settings.run_id is None:

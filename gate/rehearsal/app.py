@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from gate.bundled import pid_alive
+from gate.bundled import log_tail, pid_alive
 from gate.settings import read_env_file
 
 ENV_FILE = "app.env"
@@ -46,22 +46,30 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
     """Start gunicorn for the backend (unless running) and wait for its health endpoint."""
     env = app_env(state)
     health = env["APP_HEALTH_URL"]
+    proc: subprocess.Popen[bytes] | None = None
+    log = Path(env.get("LOG_DIR") or state) / "gunicorn.stderr"
+    argv: list[str] = []
+    start_offset = 0
     if _pid(state) is None:
         backend = Path(env["BACKEND_DIR"])
         conf = backend / "gunicorn.conf.py"
         argv = [env.get("BACKEND_PYTHON") or sys.executable, "-m", "gunicorn"]
         argv += ["-c", str(conf)] if conf.exists() else ["--bind", env["GUNICORN_BIND"], env["WSGI_APP"]]
-        log_dir = Path(env.get("LOG_DIR") or state)
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with (log_dir / "gunicorn.stderr").open("a") as err:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        start_offset = log.stat().st_size if log.exists() else 0
+        with log.open("a") as err:
             proc = subprocess.Popen(argv, cwd=backend, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=err, start_new_session=True)
         (state / PID_FILE).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         pid = _pid(state)
-        if pid is None:
-            sys.stderr.write(f"app: gunicorn exited; see {env.get('LOG_DIR')}/gunicorn.stderr\n")
+        if pid is None or (proc is not None and proc.poll() is not None):
+            (state / PID_FILE).unlink(missing_ok=True)
+            code = proc.returncode if proc is not None else "?"
+            tail = _new_tail(log, start_offset) if proc is not None else log_tail(log)
+            sys.stderr.write(f"app: gunicorn exited with {code} at start: {shlex.join(argv) or 'the running app'}"
+                             f" (cwd {env['BACKEND_DIR']})\n--- the end of {log} ---\n{tail}\n")
             return 1
         with contextlib.suppress(requests.RequestException):
             if requests.get(health, timeout=2).status_code == 200:
@@ -70,6 +78,14 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
         time.sleep(0.2)
     sys.stderr.write(f"app: {health} did not answer 200 within {timeout_s:.0f}s\n")
     return 1
+
+
+def _new_tail(log: Path, offset: int, lines: int = 20) -> str:
+    """The last ``lines`` lines ``log`` got after ``offset`` (what this start wrote)."""
+    with contextlib.suppress(OSError), log.open("rb") as fh:
+        fh.seek(offset)
+        return "\n".join(fh.read().decode("utf-8", errors="replace").splitlines()[-lines:])
+    return ""
 
 
 def stop(state: Path, timeout_s: float = 20.0) -> int:

@@ -33,7 +33,7 @@ from gate.bundled import env_lines, free_port, write_private
 from gate.rehearsal import faults as faultlib
 from gate.rehearsal.faults import Fault
 from gate.run import Run, StepRecord, new_run_id, now_utc
-from gate.settings import REPO, libpq_env
+from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -101,6 +101,7 @@ class Rehearsal:
     backend_dir: Path = BUNDLED_BACKEND
     original_backend_dir: Path = BUNDLED_BACKEND
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    report_lines: list[str] = field(default_factory=list)
     stop_after: str | None = None
     """Stop the window after this step (the rollback rehearsal stops after ``import``)."""
     label: str = ""
@@ -138,6 +139,10 @@ class Rehearsal:
     def setting(self, key: str, default: str = "") -> str:
         """A setting of the rehearsal (environment)."""
         return self.environ.get(key, "") or default
+
+    def pg_bin_dir(self) -> str:
+        """PostgreSQL's client tools: ``PG_BIN_DIR``, else where the bootstrap found or installed them."""
+        return self.setting("PG_BIN_DIR") or str(default_pg_bin_dir())
 
     def manage(self, *args: str, database_url: str | None = None, check: bool = True,
                timeout: float = 3600, previous: bool = False) -> subprocess.CompletedProcess[str]:
@@ -253,7 +258,7 @@ class Rehearsal:
             base = [m for m in self.setting("EXPECTED_PLAN").split(",") if m.strip()] or Settings().expected_plan
             gate_env["EXPECTED_PLAN"] = ",".join([*base, *(e for e in expected_extra if e not in base)])
         if self.fault and self.fault.corrupts_dump:
-            real_bin = Path(self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
+            real_bin = Path(self.pg_bin_dir())
             gate_env["PG_BIN_DIR"] = str(faultlib.pg_bin_with_corrupting_dump(real_bin, self.work / "pgbin"))
         if self.fault and self.fault.proxy_delay_ms:
             proxy_port = free_port()
@@ -302,11 +307,15 @@ class Rehearsal:
                                                        params["seed"])
         if source:
             shutil.copytree(source, onec)
+            files = sum(1 for _ in onec.rglob("*.xml"))
+            self.record["onec_source"] = f"REHEARSAL_ONEC_DIR {source} ({files} XML files, copied)"
         elif same_as_sample and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.rglob("*.xml")):
             shutil.copytree(SAMPLE_DIR, onec)
+            self.record["onec_source"] = f"the committed sample: {products} products × {variants} (seed {seed})"
         else:
             self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
                         str(variants), "--seed", str(seed), "--out", str(onec), previous=True)
+            self.record["onec_source"] = f"generated: {products} products × {variants} (seed {seed})"
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
@@ -316,9 +325,9 @@ class Rehearsal:
         """v13.3 seeded with the 1C package's N/K/seed, or the staging dump ``REHEARSAL_SOURCE_DUMP``."""
         dump = self.setting("REHEARSAL_SOURCE_DUMP")
         if dump:
-            tool = str(Path(self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin")) / "pg_restore")
+            tool = str(Path(self.pg_bin_dir()) / "pg_restore")
             proc = subprocess.run(
-                [tool if Path(tool).exists() else "pg_restore", "--no-owner", "--no-acl", "--exit-on-error",
+                [tool, "--no-owner", "--no-acl", "--exit-on-error",
                  "--no-password", "-j", "2", "-d", self.dsn.rsplit("/", 1)[1], dump],
                 env={**os.environ, **libpq_env(self.dsn)}, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
@@ -393,7 +402,7 @@ class Rehearsal:
 
         trial = try_reverse_migration(self.pg, self.dsn.rsplit("/", 1)[1], pre, manage,
                                       self.setting("REVERSE_MIGRATION_TARGET", "products 0001_initial"),
-                                      self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
+                                      self.pg_bin_dir())
         entry = trial.as_summary(pre)
         (self.run.dir / "reverse_migration.json").write_text(json.dumps(
             {**entry, "differences": list(trial.differences), "empty_columns": trial.empty,
@@ -418,7 +427,7 @@ class Rehearsal:
             "CHECKOUT_CMD": self.setting("CHECKOUT_CMD",
                                          f"{app_cmd} checkout --state {state} --backend-dir {shlex.quote(previous)}"),
             "PREVIOUS_RELEASE_TAG": self.setting("PREVIOUS_RELEASE_TAG", "v13.3.0"),
-            "PG_BIN_DIR": self.setting("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"),
+            "PG_BIN_DIR": self.pg_bin_dir(),
             "ROLLBACK_KEEP_OLD": "no", "PYTHONPATH": str(REPO),
             "MAINTENANCE_OFF_CMD": self.setting("MAINTENANCE_OFF_CMD",
                                                 f"{self.gate_env['MANAGE_CMD']} maintenance_mode off"),
@@ -485,7 +494,7 @@ class Rehearsal:
                 p.detail = str(self.backend_dir) + (f" (+{', '.join(extra)})" if extra else "")
             with self.phase("1c-package") as p:
                 params = self.prepare_onec()
-                p.detail = f"{params['products']} products × {params['variants_per_product']} (seed {params['seed']})"
+                p.detail = self.record["onec_source"]
                 self.record["data"] = params
             with self.phase("pre-migration-state") as p:
                 p.detail = self.pre_migration_state(params)
@@ -528,9 +537,11 @@ class Rehearsal:
             self.notify("verdict")
         self.notify("end")
         with self.phase("report") as p:
-            proc = subprocess.run([PYTHON, "-m", "gate.report", str(self.run.dir)], cwd=REPO,
+            proc = subprocess.run([PYTHON, "-m", "gate.report", "--png", str(self.run.dir)], cwd=REPO,
                                   env=self._child_env(), capture_output=True, text=True, check=False)
             p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            self.report_lines = [line for line in proc.stdout.splitlines()
+                                 if line.startswith(("Allure report:", "Sign-off"))]
             if proc.returncode != 0:
                 p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
         self._save()
@@ -547,6 +558,8 @@ class Rehearsal:
                                markup=False)
         self.console.print(f"  {'total':<22} {total:7.1f}s")
         self.console.print(f"verdict [bold]{verdict}[/] — run {self.run.dir}", highlight=False)
+        for line in self.report_lines:
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
         if "error" in self.record or window_exit is None:
             return 1
         if self.fault:

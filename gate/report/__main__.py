@@ -14,10 +14,10 @@ from gate.report.build import build_report, default_run_dir
 def _png(signoff: Path) -> str:
     """Render the sign-off page to PNG (for the ticket or the closing note); a missing chromium is not an error."""
     if not browser.available():
-        return f"Sign-off PNG: not rendered ({browser.CHROMIUM} missing)\n"
+        return "Sign-off PNG: not rendered (no chromium recorded by the bootstrap: run `make report-tools`)\n"
     png = signoff.with_suffix(".png")
-    browser.render(signoff, screenshot=png, window=(1100, 2400), virtual_time_ms=1000)
-    return f"Sign-off PNG: {png}\n"
+    height = browser.screenshot_whole_page(signoff, png)
+    return f"Sign-off PNG: {png} (the whole page, 1100×{height})\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+import toolpaths
 from gate.report.redact import redact
 from gate.report.run import Run, list_runs
 from gate.report.sanitize import find_external, strip_external
 from gate.report.stage import Stage
 
 REPO: Final = Path(__file__).resolve().parents[2]
-ALLURE_BIN: Final = REPO / "node_modules" / ".bin" / "allure"
 REPORT_DIRNAME: Final = "report"
 HISTORY_NAME: Final = "history.jsonl"
 HISTORY_LIMIT: Final = 30
@@ -65,10 +65,9 @@ def _seed_history(run: Run, runs_base: Path | None, target: Path) -> int:
     return len(earlier)
 
 
-def _node() -> str:
-    """The Node.js that runs Allure: ``$ALLURE_NODE``, the bootstrap's Node 20 when it had to fetch one, else ``node``."""
-    fetched = REPO / "var" / "tools" / "node20" / "node_modules" / ".bin" / "node"
-    return os.environ.get("ALLURE_NODE") or (str(fetched) if fetched.exists() else shutil.which("node") or "node")
+def allure_bin() -> Path | None:
+    """Allure 3 as ``scripts/bootstrap/report-tools.sh`` installed it (npm ci), or None."""
+    return toolpaths.optional("allure")
 
 
 def _allure_env() -> dict[str, str]:
@@ -81,10 +80,15 @@ def report_name(run: Run) -> str:
     return redact(f"FreeSport migration gate — run {run.run_id} — verdict {run.verdict}")
 
 
-def generate(run: Run, runs_base: Path | None = None, allure_bin: Path = ALLURE_BIN) -> AllureReport:
-    """Render ``RUN_DIR/report/index.html`` (single file, sanitized) and its history file."""
-    if not allure_bin.exists():
-        raise ReportError(f"Allure 3 is not installed ({allure_bin}): run scripts/bootstrap/report-tools.sh")
+def generate(run: Run, runs_base: Path | None = None) -> AllureReport:
+    """Render ``RUN_DIR/report/index.html`` (single file, sanitized) and its history file.
+
+    Allure and the Node.js that runs it are the ones the bootstrap recorded (:mod:`toolpaths`).
+    """
+    try:
+        allure, node = toolpaths.find("allure"), toolpaths.find("node")
+    except toolpaths.ToolMissing as exc:
+        raise ReportError(f"Allure 3 is not installed: {exc}") from None
     out = run.run_dir / REPORT_DIRNAME
     out.mkdir(parents=True, exist_ok=True)
     history = out / HISTORY_NAME
@@ -99,7 +103,7 @@ def generate(run: Run, runs_base: Path | None = None, allure_bin: Path = ALLURE_
         tmp_history = Path(tmp) / HISTORY_NAME
         _seed_history(run, runs_base, tmp_history)
         build = Path(tmp) / "build"
-        cmd = [_node(), str(allure_bin.resolve()), "awesome", "--single-file", "--report-name", report_name(run), "--output", str(build),
+        cmd = [str(node), str(allure.resolve()), "awesome", "--single-file", "--report-name", report_name(run), "--output", str(build),
                "--history-path", str(tmp_history), str(stage.dir)]  # fmt: skip
         started = datetime.now(UTC)
         proc = subprocess.run(cmd, cwd=REPO, env=_allure_env(), capture_output=True, text=True, timeout=300, check=False)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-CHROMIUM: Final = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+import toolpaths
+
 BASE_FLAGS: Final = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -33,14 +33,21 @@ class Rendering:
     page_requests: list[str]
 
 
+def chromium() -> Path | None:
+    """The chromium ``scripts/bootstrap/report-tools.sh`` found or installed (``CHROMIUM`` there), or None."""
+    found = toolpaths.optional("chromium")
+    return found if found is not None and os.access(found, os.X_OK) else None
+
+
 def available() -> bool:
-    """True when the chromium binary is installed (the bootstrap installs it)."""
-    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+    """True when the bootstrap's chromium is there."""
+    return chromium() is not None
 
 
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    binary = toolpaths.find("chromium")
     with tempfile.TemporaryDirectory(prefix="gate-chromium-") as profile:
-        cmd = [CHROMIUM, *BASE_FLAGS, f"--user-data-dir={profile}", *args]
+        cmd = [str(binary), *BASE_FLAGS, f"--user-data-dir={profile}", *args]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -80,13 +87,46 @@ def render(page: Path, *, screenshot: Path | None = None, window: tuple[int, int
     return Rendering(dom=proc.stdout, page_requests=requests)
 
 
+HEIGHT_PROBE: Final = (
+    "<script>window.addEventListener('load', () => document.body.setAttribute('data-gate-height',"
+    " String(Math.ceil(document.documentElement.scrollHeight))));</script>"
+)
+MAX_HEIGHT: Final = 16000  # chromium's largest headless window is about 16k px tall
+
+
+def page_height(page: Path, width: int) -> int:
+    """The height in CSS px of ``page`` laid out ``width`` px wide (rendered once with a probe script added)."""
+    # The probe script needs the page's Content-Security-Policy (no inline scripts) out of the measuring copy.
+    html = re.sub(r"<meta[^>]+Content-Security-Policy[^>]*>", "", page.read_text(encoding="utf-8"), flags=re.IGNORECASE)
+    cut = html.lower().rfind("</body>")
+    probed = html[:cut] + HEIGHT_PROBE + html[cut:] if cut >= 0 else html + HEIGHT_PROBE
+    with tempfile.TemporaryDirectory(prefix="gate-height-") as tmp:
+        probe = Path(tmp) / page.name
+        probe.write_text(probed, encoding="utf-8")
+        dom = render(probe, window=(width, 800), virtual_time_ms=1000).dom
+    match = re.search(r'data-gate-height="(\d+)"', dom)
+    if not match:
+        raise RuntimeError(f"could not measure the height of {page}")
+    return int(match.group(1))
+
+
+def screenshot_whole_page(page: Path, png: Path, width: int = 1100) -> int:
+    """A PNG of the whole of ``page`` (top to bottom, up to :data:`MAX_HEIGHT`); returns its height."""
+    height = min(page_height(page, width), MAX_HEIGHT)
+    render(page, screenshot=png, window=(width, height), virtual_time_ms=1000)
+    return height
+
+
+def png_size(png: Path) -> tuple[int, int]:
+    """``(width, height)`` of a PNG file, from its IHDR chunk."""
+    head = png.read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{png} is not a PNG")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
 def visible_text(dom: str) -> str:
     """The text a reader sees: the DOM without scripts, styles and tags, whitespace collapsed."""
     dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.DOTALL | re.IGNORECASE)
     dom = re.sub(r"<[^>]+>", " ", dom)
     return re.sub(r"\s+", " ", dom).replace("&nbsp;", " ").strip()
-
-
-def which_chromium() -> str | None:
-    """Path of the chromium binary, or None."""
-    return CHROMIUM if available() else shutil.which("chromium")

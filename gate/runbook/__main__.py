@@ -28,17 +28,20 @@ STYLE = {"covered": "green", "variant": "cyan", "comment": "dim", "drift": "bold
 def main(argv: list[str] | None = None) -> int:
     """Lint one runbook; the exit status says whether it would work on the target."""
     parser = argparse.ArgumentParser(prog="python -m gate.runbook")
-    parser.add_argument("runbook", type=Path)
+    parser.add_argument("runbook", type=Path, nargs="?", help="the Markdown runbook (default: the RUNBOOK setting)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     console = Console(width=160)
-    if not args.runbook.exists():
-        console.print(f"no such runbook: {args.runbook}", markup=False)
-        return 2
     try:
         settings = load_settings()
     except SettingsError as exc:
         console.print(f"settings: {exc}", markup=False)
+        return 2
+    if args.runbook is None:
+        args.runbook = settings.runbook
+    if not args.runbook.is_file():
+        console.print(f"RUNBOOK={args.runbook}: no such file — nothing to lint (give RUNBOOK=<file.md>)",
+                      markup=False)
         return 2
     try:
         reports = Linter(settings).lint_markdown(args.runbook.read_text(encoding="utf-8"))

@@ -5,17 +5,18 @@ tag, e.g. ``ssh prod 'cd /var/www/freesport && git describe --tags --exact-match
 bundled backend (``BACKEND_DIR`` = this repository's ``backend/``, which carries no release tags)
 from its migration files: the release that ships every migration of ``EXPECTED_PLAN`` is
 ``RELEASE_TAG``; otherwise from ``git describe --tags --exact-match`` in ``BACKEND_DIR``.
-Requirements: ``PIP_CHECK_CMD``, else ``uv pip check`` (or ``pip check``) for the target's Python.
+Requirements: ``PIP_CHECK_CMD``, else ``uv pip check --python <the target's Python>`` with the uv the
+bootstrap installed or found (:mod:`toolpaths`; the target's venv needs no pip).
 """
 
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import toolpaths
 from gate.settings import REPO, Settings
 from gate.steps.commands import run_shell
 
@@ -65,9 +66,11 @@ def requirements_check(settings: Settings) -> tuple[bool, str]:
         how = "PIP_CHECK_CMD"
     else:
         python = target_python(settings)
-        uv = shutil.which("uv")
-        line = f"{uv} pip check --python {shlex.quote(python)}" if uv else f"{shlex.quote(python)} -m pip check"
-        proc = run_shell(settings, line, timeout=120)
-        how = "uv pip check" if uv else "pip check"
+        try:
+            uv = toolpaths.find("uv")
+        except toolpaths.ToolMissing as exc:
+            return False, f"uv pip check: {exc}; or set PIP_CHECK_CMD"
+        proc = run_shell(settings, f"{shlex.quote(str(uv))} pip check --python {shlex.quote(python)}", timeout=120)
+        how = "uv pip check"
     text = (proc.stdout + proc.stderr).strip().splitlines()
     return proc.returncode == 0, f"{how}: {text[-1] if text else 'exit ' + str(proc.returncode)}"

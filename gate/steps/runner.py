@@ -27,13 +27,14 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from gate import checks
 from gate.run import Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings
-from gate.steps.budgets import budgets_from
+from gate.steps.budgets import budgets_from, missing_runbook
 from gate.steps.commands import target_env
 from gate.steps.plan import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 from gate.types import Outcome, Verdict
@@ -112,6 +113,9 @@ class WindowRunner:
 
     def __post_init__(self) -> None:
         self.budgets = budgets_from(self.settings.runbook)
+        note = missing_runbook(self.settings.runbook)
+        if note:
+            self.console.print(f"[yellow]{escape(note)}[/]")
         if not Path(self.python).exists():
             self.python = sys.executable
 

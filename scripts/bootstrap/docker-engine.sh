@@ -59,15 +59,17 @@ if ! command -v docker >/dev/null 2>&1; then
 fi
 
 mkdir -p "$state_dir"
+state_dir="$(cd "$state_dir" && pwd)"
 log="$state_dir/dockerd.log"
 pidfile="$state_dir/dockerd.pid"
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   echo "dockerd (pid $(cat "$pidfile")) is running but not answering yet; waiting" >&2
 else
   echo "starting dockerd (log: $log)…" >&2
-  # setsid + closed stdin: the engine outlives this make run and ignores its Ctrl-C.
-  setsid dockerd --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-    </dev/null >>"$log" 2>&1 &
+  # setsid + closed stdin: the engine outlives this make run and ignores its Ctrl-C; it runs in /,
+  # not in the clone that started it (which may be deleted while the engine keeps serving others).
+  (cd / && exec setsid dockerd --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    </dev/null >>"$log" 2>&1) &
   echo $! >"$pidfile"
 fi
 

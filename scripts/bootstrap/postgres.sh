@@ -5,9 +5,22 @@
 # cluster on port 5432; we only want the binaries (disposable_pg runs its own clusters), so
 # create_main_cluster is turned off before the install.
 # Settings: PG_MAJOR (15), PG_BIN_DIR (use these binaries instead; nothing is installed).
+# Records the directory it settled on (var/tools/found/pg-bin), which is where the gate and
+# disposable_pg take initdb, pg_ctl, pg_dump and pg_restore from.
 set -euo pipefail
+. "$(dirname "$0")/record.sh"
 major="${PG_MAJOR:-15}"
-if [ -x "/usr/lib/postgresql/$major/bin/initdb" ] || { [ -n "${PG_BIN_DIR:-}" ] && [ -x "$PG_BIN_DIR/initdb" ]; }; then
+if [ -n "${PG_BIN_DIR:-}" ]; then
+  if [ -x "$PG_BIN_DIR/initdb" ]; then
+    record_tool pg-bin "$PG_BIN_DIR"
+    exit 0
+  fi
+  echo "PG_BIN_DIR=$PG_BIN_DIR has no initdb: unset it to have PostgreSQL $major installed, or point it at server binaries" >&2
+  exit 1
+fi
+bin_dir="/usr/lib/postgresql/$major/bin"
+if [ -x "$bin_dir/initdb" ]; then
+  record_tool pg-bin "$bin_dir"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -22,3 +35,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=300 update -qq
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "postgresql-$major" >/dev/null
+record_tool pg-bin "$bin_dir"

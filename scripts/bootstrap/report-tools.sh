@@ -2,8 +2,11 @@
 # Report tooling for `make report` / `make test`: Allure 3 (npm, pinned by package-lock.json) and
 # Debian's chromium (headless rendering of the report and the sign-off page). Idempotent: does
 # nothing when node_modules is in step with package-lock.json and /usr/bin/chromium exists.
+#
+# Records what it settled on (var/tools/found/node, allure, chromium): the report takes them from there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bootstrap/record.sh
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@";
@@ -28,6 +31,12 @@ if [ "$node_major" -lt 20 ] && [ ! -x var/tools/node20/node_modules/.bin/node ];
   npm install --no-audit --no-fund --loglevel=error --prefix var/tools/node20 node@20 >/dev/null
 fi
 
+if [ "$node_major" -lt 20 ]; then
+  record_tool node "$PWD/var/tools/node20/node_modules/.bin/node"
+else
+  record_tool node "$(command -v node)"
+fi
+
 stamp=node_modules/.package-lock.json
 if [ ! -d node_modules/allure ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "installing Allure 3 (npm ci)…" >&2
@@ -38,3 +47,5 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then
   apt_install chromium
 fi
+record_tool allure "$PWD/node_modules/.bin/allure"
+record_tool chromium "$chromium"

@@ -6,6 +6,7 @@
 # installs (PEP 668). As root, python3-venv is apt-installed when `python3 -m venv` cannot work.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bootstrap/record.sh
 
 tools=var/tools/uv
 uv_bin="$(command -v uv 2>/dev/null || true)"
@@ -29,6 +30,8 @@ if [ -z "$uv_bin" ]; then
   "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
   uv_bin="$tools/bin/uv"
 fi
+
+record_tool uv "$uv_bin"
 
 stamp=.venv/.synced
 if [ ! -f "$stamp" ] || [ uv.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

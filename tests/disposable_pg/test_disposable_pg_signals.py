@@ -25,9 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 HOLDER = textwrap.dedent(
     """
-    import json, sys, time
+    import json, signal, sys, time
     from disposable_pg.factory import new_server
 
+    # A shell that starts us in the background ignores SIGINT, and Python keeps SIG_IGN: take Ctrl-C back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with new_server(sys.argv[1]) as pg:
         handle = pg.container_id if pg.backend == "container" else str(pg.root)
         print(json.dumps({"host": pg.host, "port": pg.port, "handle": handle}), flush=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gate.report import browser
-from gate.report.allure_report import ALLURE_BIN, HISTORY_NAME, REPORT_DIRNAME
+from gate.report.allure_report import HISTORY_NAME, REPORT_DIRNAME, allure_bin
 from gate.report.build import ReportPaths, build_report
 from gate.report.run import load_run
 from gate.report.sample import SCENARIOS, make_sample_run
@@ -28,14 +28,14 @@ from gate.report.signoff import write_signoff
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "Sup3rS3cret-pw"
-needs_allure = pytest.mark.skipif(not ALLURE_BIN.exists(), reason="Allure 3 not installed: run scripts/bootstrap/report-tools.sh")
+needs_allure = pytest.mark.skipif(allure_bin() is None, reason="Allure 3 not installed: run scripts/bootstrap/report-tools.sh")
 needs_chromium = pytest.mark.skipif(not browser.available(), reason="chromium missing: run scripts/bootstrap/report-tools.sh")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportPaths]:
     """Two runs in one runs dir, reported oldest first (so the second has history)."""
-    if not ALLURE_BIN.exists():
+    if allure_bin() is None:
         pytest.skip("Allure 3 not installed: run scripts/bootstrap/report-tools.sh")
     base = tmp_path_factory.mktemp("runs")
     start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -148,3 +148,16 @@ def test_cli_reports_the_newest_run_and_prints_the_paths(tmp_path: Path) -> None
     assert not (older / "signoff.html").exists()
     if args:
         assert f"Sign-off PNG: {newer / 'signoff.png'}" in proc.stdout and (newer / "signoff.png").stat().st_size > 20_000
+
+
+@needs_chromium
+def test_signoff_png_shows_the_whole_page_down_to_the_signatures(tmp_path: Path) -> None:
+    """The PNG is as tall as the laid-out page (not cut at a fixed window height), so it ends at the signatures."""
+    run = load_run(make_sample_run(tmp_path, "ROLLBACK", with_allure=False))
+    html_path, _ = write_signoff(run)
+    assert "signature" in html_path.read_text().lower()
+    png = tmp_path / "signoff.png"
+    height = browser.screenshot_whole_page(html_path, png)
+    assert height > 2400, f"the sample sign-off page is {height} px tall: this test needs one taller than a screen"
+    assert browser.png_size(png) == (1100, height)
+    assert height == browser.page_height(html_path, 1100)
