@@ -562,13 +562,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from gate.settings import SettingsError, load_settings
 
     run = Run.open(Path(os.environ["RUN_DIR"]))
-    settings_error: SettingsError | None = None
     try:
         settings = load_settings()
         target, release = settings.target, settings.release_tag
     except SettingsError as exc:
         target, release = f"(settings error: {exc})", ""
-        settings_error = exc
     results = [*aggregate(state), completeness(state)]
     if config.getoption("--after-destructive"):
         os.environ["GATE_AFTER_DESTRUCTIVE"] = "1"
@@ -577,24 +575,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     finally:
         if config.getoption("--after-destructive"):
             os.environ.pop("GATE_AFTER_DESTRUCTIVE", None)
-    if settings_error is not None and decision.verdict.value != "GO":
-        summary = _settings_decide(run, summary, settings_error)
     state.summary, state.decision = summary, decision
     session.exitstatus = decision.exit_code
-
-
-def _settings_decide(run: Any, summary: dict[str, Any], error: Exception) -> dict[str, Any]:
-    """A settings error decides the run: the deciding "check" is the setting, not the first check that needed it."""
-    import json
-
-    from gate.run import _atomic_write
-
-    text = str(error)
-    setting = text.split(" ", 1)[0].strip(":;") or "settings"
-    summary["decision"] = {**summary.get("decision", {}), "deciding_check": f"setting {setting}",
-                           "matrix_row": f"{text} → fix the setting: no check could run against the target"}
-    _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
-    return summary
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
