@@ -25,7 +25,9 @@
 #     from the drop on, until pg_restore has finished, the database is partial or missing.
 #
 # Settings (environment): DATABASE_URL (required; the role needs CREATEDB in swap mode),
-# RUN_DIR (the window's run directory; default var/runs/latest), APP_STOP_CMD and APP_START_CMD
+# RUN_DIR (the window's run directory; default: the latest run under var/runs that started migrate),
+# ROLLBACK_ACCEPT_BACKUP_STATE=yes (restore a backup whose snapshot shows the release applied or the
+# catalog flushed: refused otherwise), APP_STOP_CMD and APP_START_CMD
 # (required; ":" when there is nothing to stop/start), MAINTENANCE_OFF_CMD (e.g. the nginx symlink back,
 # or '.venv/bin/python manage.py maintenance_mode off'), PREVIOUS_RELEASE_TAG (default v13.3.0),
 # CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_TAG"),
@@ -60,7 +62,12 @@ refuse() { echo "rollback REFUSED: $*" >&2; echo "nothing was changed." >&2; exi
 [[ -n "${APP_STOP_CMD+x}" && -n "$APP_STOP_CMD" ]] || refuse "APP_STOP_CMD is not set (e.g. 'supervisorctl stop freesport:*'; ':' when nothing runs)"
 [[ -n "${APP_START_CMD+x}" && -n "$APP_START_CMD" ]] || refuse "APP_START_CMD is not set (e.g. 'supervisorctl start freesport:*'; ':' when nothing runs)"
 
-RUN_DIR="${RUN_DIR:-$REPO/var/runs/latest}"
+GATE_PY="${GATE_PYTHON:-$REPO/.venv/bin/python}"; [[ -x "$GATE_PY" ]] || GATE_PY=python3
+gate_py() { PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" "$GATE_PY" "$@"; }
+if [[ -z "${RUN_DIR:-}" ]]; then  # the backup of the run that started migrate, not simply the latest run
+    RUN_DIR="$(gate_py -m gate.rollback.backup_state pick "$REPO/var/runs" 2>/dev/null)" || RUN_DIR="$REPO/var/runs/latest"
+    echo "rollback: RUN_DIR=$RUN_DIR (the latest run that started migrate)"
+fi
 PREVIOUS_RELEASE_TAG="${PREVIOUS_RELEASE_TAG:-v13.3.0}"
 BACKEND_DIR="${BACKEND_DIR:-$REPO/backend}"
 CHECKOUT_CMD="${CHECKOUT_CMD:-git -C \"\$BACKEND_DIR\" checkout --quiet \"\$PREVIOUS_RELEASE_TAG\"}"
@@ -136,6 +143,14 @@ elif m.get("sha256") != digest:
 PY
 )"
 [[ -z "$why" ]] || refuse "$why"
+# A backup is a way back only when it was taken before this release's first destructive step.
+if ! state_why="$(gate_py -m gate.rollback.backup_state check "$RUN_DIR" 2>&1)"; then
+    if [[ "${ROLLBACK_ACCEPT_BACKUP_STATE:-}" == yes ]]; then
+        echo "rollback: WARNING $dump is no pre-migration backup ($state_why); restoring it as told (ROLLBACK_ACCEPT_BACKUP_STATE=yes)"
+    else
+        refuse "$dump is no pre-migration backup: $state_why. Use the backup of the run that started migrate, or ROLLBACK_ACCEPT_BACKUP_STATE=yes to restore this state anyway"
+    fi
+fi
 run_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("run_id",""))' "$RUN_DIR/backup.json")"
 
 # Split the URL into libpq variables (the stdlib parses URLs correctly, quoting included).
