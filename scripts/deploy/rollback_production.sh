@@ -113,6 +113,8 @@ with open(tmp, "w") as fh:
     json.dump(data, fh, indent=2)
 os.replace(tmp, path)
 PY
+    # The crash matrix (make crash-matrix) kills the script right here: kill -9 at the start of a phase.
+    if [[ "$2" == start && -n "${ROLLBACK_CRASH_AT:-}" && "$1" == "$ROLLBACK_CRASH_AT" ]]; then kill -9 $$; fi
 }
 
 # --- 1. verify: confirmation, sha256, this window's backup ------------------------------------
@@ -204,6 +206,21 @@ for key, value in zip(("CUR", "NEW", "OLD"), sys.argv[1:4]):
     print(f"{key}_LIT={shlex.quote(chr(39) + value.replace(chr(39), chr(39) * 2) + chr(39))}")
 PY
 )"
+# A previous rollback that was killed left its record and maybe a partial copy: keep the record
+# beside this one (renamed), drop the copies that never became the database, list the kept ones.
+if [[ -f "$STATE" ]] && ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("status") not in ("done", "failed"))' "$STATE" 2>/dev/null; then
+    mv "$STATE" "$RUN_DIR/rollback.interrupted-$stamp.json"
+    echo "rollback: the previous rollback of this run did not finish; its record is kept as rollback.interrupted-$stamp.json"
+fi
+leftovers="$(admin -A -t -c "SELECT datname FROM pg_database WHERE left(datname, length($CUR_LIT) + 10) = $CUR_LIT || '_rollback_'
+                             AND substr(datname, length($CUR_LIT) + 11) ~ '^[0-9]{8}_[0-9]{6}\$' ORDER BY 1")"
+for leftover in $leftovers; do
+    echo "rollback: dropping \"$leftover\": the partial copy of an interrupted rollback (it never replaced \"$DB_NAME\")"
+    admin -c "DROP DATABASE IF EXISTS \"${leftover//\"/\"\"}\" WITH (FORCE)"
+done
+kept="$(admin -A -t -c "SELECT string_agg(datname, ', ' ORDER BY datname) FROM pg_database
+                        WHERE left(datname, length($CUR_LIT) + 17) = $CUR_LIT || '_before_rollback_'")"
+[[ -z "$kept" ]] || echo "rollback: kept on purpose (replaced databases of earlier rollbacks, for the investigation): $kept"
 rm -f "$STATE"
 record total start "" ""
 python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" <<'PY'
@@ -236,7 +253,11 @@ bash -c "$APP_STOP_CMD" \
 record stop done
 
 # --- 3. restore ---------------------------------------------------------------------------------
-record restore start "unchanged (window state)"
+if [[ "$MODE" == swap ]]; then
+    record restore start "unchanged (window state): restoring into the new copy \"$new_db\""
+else  # recreate: from the drop on the database is missing or partial; a kill here must not read "unchanged"
+    record restore start "REPLACING: \"$DB_NAME\" is dropped and restored now: missing or PARTIAL until the restore ends; run this script again"
+fi
 restore_args=(--exit-on-error --no-password -j "$JOBS")
 if [[ -n "${ROLLBACK_RESTORE_ARGS:-}" ]]; then read -r -a extra <<<"$ROLLBACK_RESTORE_ARGS"; restore_args+=("${extra[@]}"); fi
 if [[ "$MODE" == swap ]]; then
