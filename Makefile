@@ -78,8 +78,11 @@ runbook-lint: bootstrap ## every command/script/URL/tool of RUNBOOK=<file.md> ch
 	$(GATE_ENV) $(if $(RUNBOOK),RUNBOOK=$(RUNBOOK)) $(PY) -m gate.runbook
 monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION_HOURS (24 h), appended to the run
 	$(GATE_ENV) $(PY) -m gate.steps.monitor
-window-status: ## the step journal of the latest run (or RUN_DIR=...)
+window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPTED + the command that resumes it
 	$(GATE_ENV) $(PY) -m gate.window status
+.PHONY: window-close
+window-close: ## close an interrupted window on purpose, recording who and why (REASON=..., RUN_DIR= or RUN_ID=)
+	$(GATE_ENV) $(if $(RUN_ID),RUN_ID=$(RUN_ID)) $(PY) -m gate.window close --reason "$(REASON)"
 
 # The nightly rehearsal (docs/rehearsal.md): a disposable FreeSport, the whole window, the way
 # back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.

@@ -17,7 +17,8 @@ from rich.text import Text
 
 OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
 VERDICT_STYLE = {"GO": "bold white on green", "NO-GO": "bold white on red", "ROLLBACK": "bold white on red",
-                 "MONITOR": "bold black on yellow", "HOTFIX": "bold black on yellow"}
+                 "MONITOR": "bold black on yellow", "HOTFIX": "bold black on yellow",
+                 "INTERRUPTED": "bold white on magenta"}
 
 
 def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, width: int = 140) -> None:
@@ -48,6 +49,8 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
     body.append(f"  exit {decision.get('exit_code', '?')}  ")
     body.append(f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}")
     console.print(Panel(body, title="verdict", expand=False))
+    if summary.get("site_in_maintenance"):
+        console.print(Text(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}", style="bold red"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = with_summary[-1].parent if with_summary else run_dir
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
+        if (run_dir / "run.json").exists():  # a window that died is INTERRUPTED, whatever its checks said
+            from gate.run import Run
+            from gate.steps.interrupted import effective_summary
+
+            summary = effective_summary(Run.open(run_dir)) or summary
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"no readable summary.json in {run_dir}: {exc}\n")
         return 2

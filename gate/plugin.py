@@ -70,6 +70,8 @@ class GateState:
     reported: set[str] = field(default_factory=set)
     phases: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
+    started_wall: float = field(default_factory=time.time)
+    secrets: list[str] | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -227,7 +229,77 @@ def _open_run(config: pytest.Config, state: GateState) -> None:
         config.option.allure_report_dir = str(run.dir / "allure-results")
 
 
+def _known_secrets(state: GateState | None) -> list[str]:
+    """The settings' secret values (env file included), read once per session."""
+    from gate.settings import known_secrets
+
+    if state is None:
+        return known_secrets()
+    if state.secrets is None:
+        state.secrets = known_secrets()
+    return state.secrets
+
+
+def scrub_report(report: pytest.TestReport | pytest.CollectReport, known: list[str]) -> None:
+    """Redact secrets from a report's traceback, skip reason and captured output (in place).
+
+    pytest's long traceback shows function arguments (``conninfo = "user=… password=…"``); the
+    terminal, ``summary.json`` messages and Allure's ``trace`` are all printed from here.
+    """
+    from gate.report.redact import redact
+
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        report.longrepr = (longrepr[0], longrepr[1], redact(str(longrepr[2]), known=known))
+    elif longrepr is not None:
+        text = str(longrepr)
+        clean = redact(text, known=known)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, redact(content, known=known)) for title, content in report.sections]
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Innermost wrapper: the report is scrubbed before Allure or the terminal reads it."""
+    report = yield
+    scrub_report(report, _known_secrets(item.config.stash.get(STATE_KEY, None)))
+    return report
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    report = yield
+    scrub_report(report, _known_secrets(collector.config.stash.get(STATE_KEY, None)))
+    return report
+
+
+def scrub_tree(directory: Path, known: list[str], since: float = 0.0) -> list[Path]:
+    """Redact secrets inside every text file under ``directory`` written since ``since``; the files changed."""
+    from gate.report.redact import redact
+
+    changed = []
+    for path in directory.rglob("*") if directory.is_dir() else ():
+        if not path.is_file() or path.stat().st_mtime < since:
+            continue
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError):
+            continue
+        clean = redact(text, known=known)
+        if clean != text:
+            path.write_text(clean)
+            changed.append(path)
+    return changed
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    allure_dir = getattr(config.option, "allure_report_dir", None)
+    if state is not None and allure_dir:
+        # Allure writes the exception text (``call.excinfo.exconly()``) itself: scrub its files after it
+        scrub_tree(Path(allure_dir), _known_secrets(state), state.started_wall - 1)
     if config in _CONFIGS:
         _CONFIGS.remove(config)
     state = config.stash.get(STATE_KEY, None)

@@ -12,9 +12,11 @@ the variable and, when it came from the env file, ``file:line``. Secrets are ``S
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +29,9 @@ import toolpaths
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = REPO / "var" / "local.env"
+IGNORED_ENV_KEYS = frozenset({"CHECKOUT_CMD", "ROLLBACK_RESTORE_MODE", "ROLLBACK_JOBS", "ROLLBACK_RESTORE_ARGS",
+                              "ROLLBACK_ADMIN_DB", "ROLLBACK_KEEP_OLD", "ENV_FILE"})
+"""Env-file keys read by the scripts (rollback_production.sh), not settings: never reported as misspelt."""
 DEFAULT_PROTECTED = ("orders", "order_items", "carts", "cart_items", "users", "favorites")
 
 
@@ -348,6 +353,64 @@ def no_target(environ: dict[str, str] | None = None) -> str | None:
 _UNSET = object()
 
 
+class SettingsWarning(UserWarning):
+    """A settings problem that does not stop the gate (e.g. an env-file key that looks like a misspelt setting)."""
+
+
+def misspelt_keys(from_file: dict[str, tuple[str, int]], path: object) -> list[str]:
+    """Env-file keys that are no setting but look like one (``DATABSE_URL``): one message each, with file:line.
+
+    >>> misspelt_keys({"DATABSE_URL": ("x", 3), "PATH": ("/bin", 4)}, "var/local.env")
+    ['var/local.env:3: DATABSE_URL is not a setting and is ignored: did you mean DATABASE_URL?']
+    """
+    import difflib
+
+    known = [name.upper() for name in Settings.model_fields]
+    found = []
+    for key, (_, line) in from_file.items():
+        if key.lower() in Settings.model_fields or key in IGNORED_ENV_KEYS:
+            continue
+        close = difflib.get_close_matches(key.upper(), known, n=1, cutoff=0.85)
+        if close:
+            found.append(f"{path}:{line}: {key} is not a setting and is ignored: did you mean {close[0]}?")
+    return found
+
+
+def _secret_fields() -> set[str]:
+    return {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
+
+
+def known_secrets(environ: dict[str, str] | None = None) -> list[str]:
+    """The literal secret values of the settings (and passwords inside their URLs), longest first.
+
+    Read without validation, so a run whose settings are wrong still knows what not to print.
+
+    >>> known_secrets({"DATABASE_URL": "postgresql://u:pw%21x@h/db", "CI_TOKEN": "tok123", "ENV_FILE": ""})
+    ['pw%21x', 'tok123', 'pw!x']
+    """
+    env = dict(os.environ if environ is None else environ)
+    try:
+        path = resolve_env_file(env)
+        raw = {k: v for k, (v, _) in read_env_file(path).items()} if path else {}
+    except (SettingsError, OSError):
+        raw = {}
+    raw.update(env)
+    secret = _secret_fields()
+    values: set[str] = set()
+    for key, value in raw.items():
+        if not value:
+            continue
+        password = None
+        if "://" in value:
+            with contextlib.suppress(ValueError):
+                password = urlsplit(value).password
+            if password and len(password) >= 4:
+                values.update({password, unquote(password)})
+        if key.lower() in secret and not password:
+            values.add(value)
+    return sorted(values, key=lambda v: (-len(v), v))
+
+
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None | object = _UNSET) -> Settings:
     """Build the settings from ``environ`` (default ``os.environ``) over the env file.
 
@@ -367,6 +430,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None |
         if key.lower() in fields:
             values[key.lower()] = value
             origin[key.lower()] = f"{path}:{line}"
+    for message in misspelt_keys(from_file, path):
+        warnings.warn(message, SettingsWarning, stacklevel=2)
     for key, value in env.items():
         if key.lower() in fields and key.isupper():
             values[key.lower()] = value

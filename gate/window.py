@@ -3,11 +3,13 @@
     python -m gate.window migrate [--from STEP] [--confirm] [--repeat]
     python -m gate.window step NAME [--confirm]      # one phase with its checks (make backup, make flush…)
     python -m gate.window checks ID[,ID…]            # checks only, into the current run
-    python -m gate.window status                     # the journal of the run
+    python -m gate.window status                     # the journal of the run (INTERRUPTED + the resume command)
+    python -m gate.window close --reason WHY         # close an interrupted window on purpose (who + why recorded)
 
 The run is ``RUN_DIR`` / ``RUN_ID`` (a new one for ``migrate``; for ``step``, ``--from`` and
 ``status`` the latest run unless given). Exit status: the verdict's (GO 0, NO-GO 10, ROLLBACK
-20, MONITOR 30, HOTFIX 40); 2 bad usage or settings; 3 a destructive step refused.
+20, MONITOR 30, HOTFIX 40, INTERRUPTED 50); 2 bad usage or settings; 3 a destructive step refused,
+or the target is held by another window or one that did not end (``gate.db.window_lock``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from rich.console import Console
 from gate.console import render_summary
 from gate.run import Run
 from gate.settings import Settings, SettingsError, load_settings, no_target
+from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.steps.plan import STAGE_NAMES
 from gate.steps.runner import ResumeRefused, WindowRunner
+from gate.steps.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
 from gate.types import EXIT_CODES, Verdict
 
 
@@ -60,13 +64,16 @@ def _notify(event: str, run: Run, settings: Settings) -> None:
 
 
 def _print_verdict(run: Run, console: Console) -> int:
-    summary = run.read_summary()
+    summary = effective_summary(run)
     if not summary:
         return 0
     buffer = io.StringIO()
     render_summary(summary, buffer, color=console.is_terminal, width=console.width or 140)
     console.file.write(buffer.getvalue())
     console.print(f"run directory: {run.dir}", markup=False, highlight=False)
+    decision = summary.get("decision") or {}
+    if summary.get("verdict") == INTERRUPTED:
+        return int(decision.get("exit_code", 50))
     return EXIT_CODES[Verdict(summary.get("verdict", "GO"))]
 
 
@@ -88,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("ids")
     chk.add_argument("--xdist", action="store_true")
     sub.add_parser("status", help="the journal of the run")
+    close = sub.add_parser("close", help="close an interrupted or unfinished window on purpose")
+    close.add_argument("--reason", required=True, help="why (recorded with who closed it)")
     args = parser.parse_args(argv)
     console = Console()
     if not console.is_terminal:
@@ -101,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         console.print(problem, markup=False)
         return 2
     fresh = args.command == "migrate" and not args.start
+    if fresh and settings.run_dir is None and settings.run_id is None:
+        unfinished = unfinished_local_run(settings)
+        if unfinished:
+            console.print(unfinished, markup=False, highlight=False, style="bold red")
+            return 3
     run = _open_run(settings, fresh)
     os.environ["RUN_DIR"] = str(run.dir)
     os.environ["RUN_ID"] = run.run_id
@@ -117,11 +131,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         for entry in run.journal():
             console.print(entry, markup=False, highlight=False)
+        summary = effective_summary(run)
+        if summary.get("verdict") == INTERRUPTED:
+            console.print(summary["decision"]["matrix_row"], markup=False, highlight=False, style="bold red")
+        elif summary:
+            console.print(f"verdict so far: {summary.get('verdict')}", markup=False, highlight=False)
         return 0
+    if args.command == "close":
+        return close_window(settings, run, args.reason, console)
     if args.command == "checks":
         ids = tuple(i.strip() for i in args.ids.split(",") if i.strip())
         runner.run_checks("checks", ids, args.xdist)
         return _print_verdict(run, console)
+    claim = claim_target(settings, run, console)
+    if isinstance(claim, int):
+        return claim
+    mark_started(run, " ".join(sys.argv[1:]) or args.command)
+    verdict = INTERRUPTED  # until the window returns normally (an exception or Ctrl-C leaves it interrupted)
+    try:
+        code = _run_window(args, run, runner, settings, console, fresh)
+        verdict = str(effective_summary(run, persist=False).get("verdict", ""))
+        mark_ended(run, verdict=verdict)
+        return code
+    finally:
+        complete = (args.command == "migrate" and args.stop_after is None) or getattr(args, "name", "") == "smoke"
+        claim.end(verdict, complete)
+
+
+def _run_window(args: argparse.Namespace, run: Run, runner: WindowRunner, settings: Settings, console: Console,
+                fresh: bool) -> int:
     try:
         if args.command == "migrate":
             console.print(f"window run {run.run_id} → {settings.target} ({run.dir})", markup=False, highlight=False)
@@ -135,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.name in runner.completed_steps() and not args.repeat:
                 raise ResumeRefused(f"step {args.name} already completed in run {run.run_id}; pass REPEAT=yes")
             runner.run_window(only=args.name, repeat=args.repeat)
+        if runner.verdict() == Verdict.NO_GO.value:
+            no_site_left_down(runner, run, settings)
     except ResumeRefused as exc:
         console.print(str(exc), markup=False)
         return 3

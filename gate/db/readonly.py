@@ -20,9 +20,52 @@ APPLICATION_NAME = "freesport-gate"
 
 def connect_readonly(dsn: str, autocommit: bool = True, **kwargs: Any) -> psycopg.Connection[Any]:
     """A psycopg connection whose every transaction is read-only."""
+    __tracebackhide__ = True
     kwargs.setdefault("connect_timeout", 10)
     kwargs.setdefault("application_name", APPLICATION_NAME)
-    return psycopg.connect(dsn, options=READ_ONLY_OPTIONS, autocommit=autocommit, **kwargs)
+    return connect_redacted(dsn, options=READ_ONLY_OPTIONS, autocommit=autocommit, **kwargs)
+
+
+def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
+    """``psycopg.connect`` whose failure carries no secret: same exception type, redacted text, no chain.
+
+    libpq quotes a malformed conninfo whole (password included) and pytest's traceback prints
+    the arguments of every frame, so the error is re-raised from a frame without the DSN.
+    """
+    __tracebackhide__ = True
+    try:
+        return psycopg.connect(dsn, **kwargs)
+    except psycopg.Error as exc:
+        error = type(exc) if isinstance(exc, psycopg.OperationalError | psycopg.ProgrammingError) else None
+        message = _redacted_error(exc, dsn)
+    del dsn, kwargs
+    raise (error or psycopg.OperationalError)(message)
+
+
+def _redacted_error(exc: BaseException, dsn: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    from gate.report.redact import redact
+
+    known: list[str] = []
+    try:
+        password = urlsplit(dsn).password
+    except ValueError:
+        password = None
+    if password:
+        known += [password, unquote(password)]
+    return redact(str(exc), known=known) + f" (connecting to {_safe_target(dsn)})"
+
+
+def _safe_target(dsn: str) -> str:
+    from gate.settings import dsn_without_password
+
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        return "a key=value conninfo (not shown)"
+    try:
+        return dsn_without_password(dsn)
+    except ValueError:
+        return "a DSN that does not parse (not shown)"
 
 
 def is_read_only(conn: psycopg.Connection[Any]) -> bool:

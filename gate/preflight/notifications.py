@@ -72,6 +72,20 @@ class NotificationRecord:
         entries = self.entries()
         return bool(entries) and all(_skipped(e) for e in entries)
 
+    def undelivered(self) -> str | None:
+        """Why the webhook took nothing (its last failed attempt), when nothing was ever answered; else None.
+
+        >>> import tempfile; p = Path(tempfile.mkstemp()[1]); _ = p.write_text('{"status": "failed", "error": "ConnectError"}')
+        >>> NotificationRecord(p).undelivered()
+        'ConnectError'
+        """
+        entries = self.entries()
+        failed = [e for e in entries if e.get("status") == "failed" or e.get("ok") is False]
+        if not failed or any(_answered(e) for e in entries):
+            return None
+        last = failed[-1]
+        return str(last.get("error") or last.get("http_status") or "not delivered")
+
     def answered_since(self, since: datetime) -> list[dict[str, Any]]:
         """Answered entries sent at or after ``since``."""
         return [e for e in self.entries() if _answered(e) and (_when(e) or datetime.min.replace(tzinfo=UTC)) >= since]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 MASK: Final = "***"
@@ -48,15 +48,20 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+def redact(text: str, environ: Mapping[str, str] | None = None, known: Iterable[str] = ()) -> str:
     """Return ``text`` with every recognisable secret replaced by ``***``.
+
+    ``known``: literal secrets besides the environment's (``gate.settings.known_secrets``: the env file's).
 
     >>> redact("postgresql://gate:s3cret@db:5432/shop")
     'postgresql://gate:***@db:5432/shop'
+    >>> redact('conninfo = "user=gate password=s3cret host=db"')
+    'conninfo = "user=gate password=*** host=db"'
     """
     if not text:
         return text
-    for value in secret_values(environ):
+    extra = [v for v in known if len(v) >= 4]
+    for value in sorted({*secret_values(environ), *extra}, key=len, reverse=True):
         if value in text:
             text = text.replace(value, MASK) if "://" in value else _whole(value).sub(MASK, text)
     text = _WEBHOOK_PATH.sub(lambda m: m.group("base") + MASK, text)

@@ -219,6 +219,11 @@ def load_run(run_dir: Path | str) -> Run:
     summary = _read_json(run_dir / "summary.json")
     if not isinstance(summary, dict):
         summary = {}
+    if summary and (run_dir / "run.json").exists():  # a window that died reads INTERRUPTED, never GO
+        from gate.run import Run as GateRun
+        from gate.steps.interrupted import effective_summary
+
+        summary = effective_summary(GateRun.open(run_dir)) or summary
     verdict = str(summary.get("verdict") or "UNKNOWN").upper()
     steps = [Step.from_json(s) for s in summary.get("steps") or [] if isinstance(s, dict)]
     return Run(

@@ -28,6 +28,7 @@ VERDICT_COLOURS: Final = {
     "ROLLBACK": "#b91c1c",
     "MONITOR": "#b45309",
     "HOTFIX": "#1d4ed8",
+    "INTERRUPTED": "#7e22ce",
 }
 VERDICT_MEANING: Final = {
     "GO": "Every check passed. The migration stands and the shop is open.",
@@ -36,6 +37,8 @@ VERDICT_MEANING: Final = {
     "(scripts/deploy/rollback_production.sh <dump>) and redeploy the previous release.",
     "MONITOR": "A high-severity check failed. Watch errors and response times for 1 h, then decide: rollback or hotfix.",
     "HOTFIX": "A low-severity check failed. The migration stands; fix forward (for example add the missing colours).",
+    "INTERRUPTED": "The window's process died with a step unfinished: nothing here is a verdict. Resume it with the "
+    "command below (make window-status prints it), roll back, or close it on purpose (make window-close).",
 }
 SIGNERS: Final = ("DevOps Lead", "Backend Lead", "QA Lead")
 

@@ -204,11 +204,16 @@ class WindowRunner:
         log_dir.mkdir(exist_ok=True)
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         t0 = time.monotonic()
+        from gate.report.redact import redact
+        from gate.settings import known_secrets
+
+        secrets = known_secrets()
         with (log_dir / f"{name}.log").open("w") as log:
             proc = subprocess.Popen(["bash", str(script)], cwd=REPO, env=self.env(), stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
             assert proc.stdout is not None
-            for line in proc.stdout:
+            for raw in proc.stdout:
+                line = redact(raw, known=secrets)  # a step's own error output may quote a DSN
                 log.write(line)
                 tail.append(line.rstrip("\n"))
                 self.tail.append(f"{name}: {line.rstrip()}"[:160])

@@ -25,7 +25,9 @@
 #     from the drop on, until pg_restore has finished, the database is partial or missing.
 #
 # Settings (environment): DATABASE_URL (required; the role needs CREATEDB in swap mode),
-# RUN_DIR (the window's run directory; default var/runs/latest), APP_STOP_CMD and APP_START_CMD
+# RUN_DIR (the window's run directory; default: the latest run under var/runs that started migrate),
+# ROLLBACK_ACCEPT_BACKUP_STATE=yes (restore a backup whose snapshot shows the release applied or the
+# catalog flushed: refused otherwise), APP_STOP_CMD and APP_START_CMD
 # (required; ":" when there is nothing to stop/start), MAINTENANCE_OFF_CMD (e.g. the nginx symlink back,
 # or '.venv/bin/python manage.py maintenance_mode off'), PREVIOUS_RELEASE_TAG (default v13.3.0),
 # CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_TAG"),
@@ -60,7 +62,12 @@ refuse() { echo "rollback REFUSED: $*" >&2; echo "nothing was changed." >&2; exi
 [[ -n "${APP_STOP_CMD+x}" && -n "$APP_STOP_CMD" ]] || refuse "APP_STOP_CMD is not set (e.g. 'supervisorctl stop freesport:*'; ':' when nothing runs)"
 [[ -n "${APP_START_CMD+x}" && -n "$APP_START_CMD" ]] || refuse "APP_START_CMD is not set (e.g. 'supervisorctl start freesport:*'; ':' when nothing runs)"
 
-RUN_DIR="${RUN_DIR:-$REPO/var/runs/latest}"
+GATE_PY="${GATE_PYTHON:-$REPO/.venv/bin/python}"; [[ -x "$GATE_PY" ]] || GATE_PY=python3
+gate_py() { PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" "$GATE_PY" "$@"; }
+if [[ -z "${RUN_DIR:-}" ]]; then  # the backup of the run that started migrate, not simply the latest run
+    RUN_DIR="$(gate_py -m gate.rollback.backup_state pick "$REPO/var/runs" 2>/dev/null)" || RUN_DIR="$REPO/var/runs/latest"
+    echo "rollback: RUN_DIR=$RUN_DIR (the latest run that started migrate)"
+fi
 PREVIOUS_RELEASE_TAG="${PREVIOUS_RELEASE_TAG:-v13.3.0}"
 BACKEND_DIR="${BACKEND_DIR:-$REPO/backend}"
 CHECKOUT_CMD="${CHECKOUT_CMD:-git -C \"\$BACKEND_DIR\" checkout --quiet \"\$PREVIOUS_RELEASE_TAG\"}"
@@ -106,6 +113,8 @@ with open(tmp, "w") as fh:
     json.dump(data, fh, indent=2)
 os.replace(tmp, path)
 PY
+    # The crash matrix (make crash-matrix) kills the script right here: kill -9 at the start of a phase.
+    if [[ "$2" == start && -n "${ROLLBACK_CRASH_AT:-}" && "$1" == "$ROLLBACK_CRASH_AT" ]]; then kill -9 $$; fi
 }
 
 # --- 1. verify: confirmation, sha256, this window's backup ------------------------------------
@@ -163,6 +172,14 @@ elif reasons:
 PY
 )"
 [[ -z "$why" ]] || refuse "$why"
+# A backup is a way back only when it was taken before this release's first destructive step.
+if ! state_why="$(gate_py -m gate.rollback.backup_state check "$RUN_DIR" 2>&1)"; then
+    if [[ "${ROLLBACK_ACCEPT_BACKUP_STATE:-}" == yes ]]; then
+        echo "rollback: WARNING $dump is no pre-migration backup ($state_why); restoring it as told (ROLLBACK_ACCEPT_BACKUP_STATE=yes)"
+    else
+        refuse "$dump is no pre-migration backup: $state_why. Use the backup of the run that started migrate, or ROLLBACK_ACCEPT_BACKUP_STATE=yes to restore this state anyway"
+    fi
+fi
 run_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("run_id",""))' "$RUN_DIR/backup.json")"
 
 # Split the URL into libpq variables (the stdlib parses URLs correctly, quoting included).
@@ -216,6 +233,21 @@ for key, value in zip(("CUR", "NEW", "OLD"), sys.argv[1:4]):
     print(f"{key}_LIT={shlex.quote(chr(39) + value.replace(chr(39), chr(39) * 2) + chr(39))}")
 PY
 )"
+# A previous rollback that was killed left its record and maybe a partial copy: keep the record
+# beside this one (renamed), drop the copies that never became the database, list the kept ones.
+if [[ -f "$STATE" ]] && ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("status") not in ("done", "failed"))' "$STATE" 2>/dev/null; then
+    mv "$STATE" "$RUN_DIR/rollback.interrupted-$stamp.json"
+    echo "rollback: the previous rollback of this run did not finish; its record is kept as rollback.interrupted-$stamp.json"
+fi
+leftovers="$(admin -A -t -c "SELECT datname FROM pg_database WHERE left(datname, length($CUR_LIT) + 10) = $CUR_LIT || '_rollback_'
+                             AND substr(datname, length($CUR_LIT) + 11) ~ '^[0-9]{8}_[0-9]{6}\$' ORDER BY 1")"
+for leftover in $leftovers; do
+    echo "rollback: dropping \"$leftover\": the partial copy of an interrupted rollback (it never replaced \"$DB_NAME\")"
+    admin -c "DROP DATABASE IF EXISTS \"${leftover//\"/\"\"}\" WITH (FORCE)"
+done
+kept="$(admin -A -t -c "SELECT string_agg(datname, ', ' ORDER BY datname) FROM pg_database
+                        WHERE left(datname, length($CUR_LIT) + 17) = $CUR_LIT || '_before_rollback_'")"
+[[ -z "$kept" ]] || echo "rollback: kept on purpose (replaced databases of earlier rollbacks, for the investigation): $kept"
 rm -f "$STATE"
 record total start "" ""
 python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" <<'PY'
@@ -248,7 +280,11 @@ bash -c "$APP_STOP_CMD" \
 record stop done
 
 # --- 3. restore ---------------------------------------------------------------------------------
-record restore start "unchanged (window state)"
+if [[ "$MODE" == swap ]]; then
+    record restore start "unchanged (window state): restoring into the new copy \"$new_db\""
+else  # recreate: from the drop on the database is missing or partial; a kill here must not read "unchanged"
+    record restore start "REPLACING: \"$DB_NAME\" is dropped and restored now: missing or PARTIAL until the restore ends; run this script again"
+fi
 restore_args=(--exit-on-error --no-password -j "$JOBS")
 if [[ -n "${ROLLBACK_RESTORE_ARGS:-}" ]]; then read -r -a extra <<<"$ROLLBACK_RESTORE_ARGS"; restore_args+=("${extra[@]}"); fi
 if [[ "$MODE" == swap ]]; then

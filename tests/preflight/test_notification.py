@@ -19,6 +19,9 @@ def test_team_notified(settings, run_dir, now, check_message):
     record = NotificationRecord(path)
     if record.only_skipped():
         pytest.skip(f"{path}: nothing was posted (no NOTIFY_WEBHOOK_URL): notify #tech-alerts by hand")
+    down = record.undelivered()
+    if down:  # README: a webhook that is down never stops the window; the notification becomes a manual item
+        pytest.skip(f"{path}: the webhook took no notification ({down}): notify #tech-alerts by hand and tick this item")
     since = now - timedelta(hours=settings.notify_max_age_hours)
     answered = record.answered_since(since)
     assert answered, (

@@ -200,3 +200,24 @@ def test_window_is_tz_aware_and_can_span_midnight():
 
 def test_open_window_for_rehearsals():
     assert Window("02:00", "04:00", "Europe/Moscow", always_open=True).fits(BUDGET, datetime(2026, 1, 24, 14, 0, tzinfo=MSK))
+
+
+def test_webhook_down_makes_pre05_a_manual_item_not_a_no_go(tmp_path):
+    """Issue 14: the window's start post failed (webhook down); PRE-05 must not stop the window."""
+    import os
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "notifications.jsonl").write_text(json.dumps(
+        {"ts": NOW.isoformat(), "event": "start", "status": "failed", "attempt": 3,
+         "error": "ConnectError: [Errno 111] Connection refused"}) + "\n")
+    (tmp_path / "empty.env").write_text("")
+    env = {**os.environ, "RUN_DIR": str(run), "ENV_FILE": str(tmp_path / "empty.env"), "WINDOW_OPEN": "true"}
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--check", "PRE-05", "-q"],
+                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+    row = {r["id"]: r for r in json.loads((run / "summary.json").read_text())["checks"]}["PRE-05"]
+    assert row["outcome"] == "skipped" and "took no notification" in row["message"], proc.stdout[-2000:]
+    assert proc.returncode == 0, proc.stdout[-2000:]

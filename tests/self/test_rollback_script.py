@@ -205,3 +205,29 @@ def test_maintenance_left_on_is_a_failed_rollback(gate_env, window):
     assert outcome.exit_code == 5 and "still in MAINTENANCE" in outcome.output, outcome.output
     record = RollbackRecord.of_run(run.dir)
     assert record is not None and record.failed_phase == "maintenance_off"
+
+
+def test_refuses_a_backup_taken_after_the_release_began_unless_told(gate_env):
+    """Issue 14: a second window backed up the flushed, migrated state; that dump is no way back."""
+    with psycopg.connect(gate_env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("INSERT INTO django_migrations (app, name, applied) "
+                     "VALUES ('products', '0004_remove_product_per_sku_fields', now())")
+    dump, _ = _backup(gate_env)
+    outcome = run_rollback_script(dump, _script_env(gate_env))
+    assert outcome.exit_code == 2, outcome.output
+    assert "no pre-migration backup" in outcome.output and "0004_remove_product_per_sku_fields" in outcome.output
+    accepted = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_ACCEPT_BACKUP_STATE="yes"))
+    assert accepted.exit_code == 0, accepted.output
+    assert "restoring it as told" in accepted.output
+
+
+def test_the_way_back_is_the_backup_of_the_run_that_started_migrate(tmp_path):
+    from gate.rollback.backup_state import pick
+
+    first, later = tmp_path / "20261204T020000Z-aaaa", tmp_path / "20261204T030000Z-bbbb"
+    for run_dir, steps in ((first, ["backup", "maintenance_on", "migrate", "flush", "import"]), (later, ["backup"])):
+        run_dir.mkdir()
+        (run_dir / "backup.json").write_text("{}")
+        (run_dir / "journal.jsonl").write_text("".join(json.dumps({"name": s, "event": "start"}) + "\n" for s in steps))
+    os.utime(first / "backup.json", (1, 1))
+    assert pick(tmp_path) == first
