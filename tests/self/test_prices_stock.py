@@ -272,7 +272,8 @@ def test_the_signoff_page_shows_the_price_and_stock_comparison(tmp_path, price_m
 
 def test_a_file_declaring_entities_is_not_read_for_prices(tmp_path, price_map):
     root = write_price_package(tmp_path / "p")
-    (root / "prices" / "zz-evil.xml")  # read last: would win if read.write_text(
+    evil = root / "prices" / "zz-evil.xml"  # read last: its price would win if it were read
+    evil.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "9999">]><КоммерческаяИнформация ВерсияСхемы="3.1">'
         "<ПакетПредложений><Предложения><Предложение><Ид>g0#v0</Ид><Цены><Цена><ИдТипаЦены>pt-retail</ИдТипаЦены>"
         "<ЦенаЗаЕдиницу>&e;</ЦенаЗаЕдиницу></Цена></Цены></Предложение></Предложения></ПакетПредложений>"
