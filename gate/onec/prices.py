@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from gate.onec.package import OnecPackage, xml_files
+from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, xml_files
 from gate.onec.price_types import PriceTypeMap
 
 MAX_PRICE = Decimal("10000000")
@@ -178,6 +178,10 @@ def read_prices(root: Path) -> PriceReading:
     if not root.is_dir():
         return reading
     for path in xml_files(root):
+        try:
+            refuse_hostile(path)  # a DTD or entities: ONE-03 refuses the file, nothing of it is read here
+        except HostileXml:
+            continue
         _read_file(path, reading)
     return reading
 

@@ -268,3 +268,15 @@ def test_the_signoff_page_shows_the_price_and_stock_comparison(tmp_path, price_m
     assert "prices: 10 variants sampled (sample size 10), 1 difference(s) found" in md
     assert "stock: 5 variants sampled (sample size 5), 0 difference(s) found" in md
     assert "g0#v1 opt2_price: database 0.00, package 801.00" in md
+
+
+def test_a_file_declaring_entities_is_not_read_for_prices(tmp_path, price_map):
+    root = write_price_package(tmp_path / "p")
+    evil = root / "prices" / "zz-evil.xml"  # read last: its price would win if it were read
+    evil.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "9999">]><КоммерческаяИнформация ВерсияСхемы="3.1">'
+        "<ПакетПредложений><Предложения><Предложение><Ид>g0#v0</Ид><Цены><Цена><ИдТипаЦены>pt-retail</ИдТипаЦены>"
+        "<ЦенаЗаЕдиницу>&e;</ЦенаЗаЕдиницу></Цена></Цены></Предложение></Предложения></ПакетПредложений>"
+        "</КоммерческаяИнформация>")
+    mapped = price_map.resolve(read_prices(root).type_names)
+    assert read_prices(root).column_values("g0#v0", mapped)["retail_price"] == Decimal(retail_of(0).replace(",", "."))
