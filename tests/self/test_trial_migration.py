@@ -135,3 +135,11 @@ def test_the_trial_forecasts_migrate_against_its_budget_and_names_a_failing_migr
         "products.0003_b changed protected table users: same row count, content changed (updated 20)",
         "the migrations took 190.5s on the copy > the migrate budget 180s"]
     assert trial.findings([], 200) == ["products.0003_b fails on the copy (exit 1): LockNotAvailable: timeout"]
+
+
+def test_the_copys_password_never_reaches_the_trials_record():
+    from gate.migrations.trial import _run
+
+    proc = _run('echo "connecting with s3cr3t-pw"; echo "failed for s3cr3t-pw" >&2', "/", {"PATH": os.environ["PATH"]},
+                10, "s3cr3t-pw")
+    assert "s3cr3t-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
