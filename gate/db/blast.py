@@ -151,9 +151,12 @@ def blast_radius(conn: psycopg.Connection[Any], roots: Iterable[str]) -> list[Re
 
 
 def findings(radius: list[Reach], protected: Iterable[str]) -> list[str]:
-    """FLS-01's findings: a protected table in the closure with rows the flush would reach."""
+    """FLS-01's findings: every protected table in the closure (with the rows the flush would reach now).
+
+    A protected table with 0 rows reached today is still a finding: its rows are one flush away.
+    """
     keep = set(protected)
-    return [f"protected table {r.describe()}" for r in radius if r.table in keep and r.rows]
+    return [f"protected table {r.describe()}" for r in radius if r.table in keep]
 
 
 def as_json(radius: list[Reach]) -> list[dict[str, Any]]:

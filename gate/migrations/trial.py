@@ -169,9 +169,13 @@ def _changes(before: tuple[Counters, dict[str, TableStats], int],
     return out
 
 
-def _run(line: str, cwd: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(line, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+def _run(line: str, cwd: str, env: dict[str, str], timeout: float, secret: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``line``; the copy's password never survives into the captured output."""
+    proc = subprocess.run(line, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
+    if secret:
+        proc.stdout, proc.stderr = proc.stdout.replace(secret, "***"), proc.stderr.replace(secret, "***")
+    return proc
 
 
 def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], timeout_s: float = 1800,
@@ -191,7 +195,7 @@ def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], time
                      f"-c statement_timeout={settings.migrate_statement_timeout}")
         env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
         cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
-        probe = _run(f"{prefix} shell -c {shlex.quote(PROBE)}", cwd, env, 300)
+        probe = _run(f"{prefix} shell -c {shlex.quote(PROBE)}", cwd, env, 300, db.password)
         seen = [line.split(":", 1)[1] for line in probe.stdout.splitlines() if line.startswith("GATE-TRIAL-DB:")]
         if seen != [name]:
             detail = (f"it connects to database {seen[0]!r}" if seen else
@@ -209,7 +213,7 @@ def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], time
         for label, argv in steps:
             line = " ".join([prefix, *(shlex.quote(a) for a in argv)])
             t1 = time.monotonic()
-            proc = _run(line, cwd, env, timeout_s)
+            proc = _run(line, cwd, env, timeout_s, db.password)
             duration = round(time.monotonic() - t1, 3)
             _wait_alone(dsn, name)
             after = _measure(dsn, protected)

@@ -55,11 +55,15 @@ def test_the_closure_counts_every_edge_with_what_the_database_does(gate_db):
         ("cart_items", "product_variants", "null"): (30, 1),
         ("favorite_notes", "favorites", "delete"): (12, 2),
     }
+    assert before.diff(snapshot_of(gate_db.dsn, "after")) == [], "read-only: nothing changed"
     lines = findings(radius, ["favorites", "cart_items", "orders"])
     assert any(line.startswith("protected table favorites via ") and "80 rows (deleted by CASCADE)" in line
                for line in lines)
     assert any("cart_items" in line and "30 rows (set NULL)" in line for line in lines)
-    assert before.diff(snapshot_of(gate_db.dsn, "after")) == [], "read-only: nothing changed"
+    gate_db.execute("DELETE FROM favorite_notes; DELETE FROM favorites")
+    with connect_readonly(gate_db.dsn) as conn:
+        empty = findings(blast_radius(conn, ["products", "product_variants"]), ["favorites"])
+    assert len(empty) == 1 and "0 rows" in empty[0], "a protected table in the closure is a finding, rows or not"
 
 
 def _window(gate_env, monkeypatch, tmp_path, dry_run_output: str) -> WindowRunner:

@@ -120,3 +120,26 @@ def test_a_handoff_that_misses_the_copy_refuses_and_runs_nothing(target, tmp_pat
     assert "not pointed at the copy" in mig05["message"] and "TRIAL_DB_ENV" in mig05["message"]
     assert "nothing ran" in mig05["message"]
     assert snapshot_of(values["DATABASE_URL"], "target").same_as(before), "the target was not migrated"
+
+
+def test_the_trial_forecasts_migrate_against_its_budget_and_names_a_failing_migration():
+    from gate.migrations.trial import MigrationRun, TableChange, TrialResult
+
+    runs = (MigrationRun("products.0002_a", "manage.py migrate products 0002_a", 0, 120.0, 1, 2),
+            MigrationRun("products.0003_b", "manage.py migrate products 0003_b", 1, 70.5, 2, 2,
+                         {"users": TableChange(0, 20, 0, 20, 20, True)}, "Traceback…\nLockNotAvailable: timeout"))
+    trial = TrialResult("mig05_trial_x", 3.0, True, runs, ("products.0002_a", "products.0003_b"))
+    assert trial.duration_s == 190.5
+    assert trial.findings(["users"], 180) == [
+        "products.0003_b fails on the copy (exit 1): LockNotAvailable: timeout",
+        "products.0003_b changed protected table users: same row count, content changed (updated 20)",
+        "the migrations took 190.5s on the copy > the migrate budget 180s"]
+    assert trial.findings([], 200) == ["products.0003_b fails on the copy (exit 1): LockNotAvailable: timeout"]
+
+
+def test_the_copys_password_never_reaches_the_trials_record():
+    from gate.migrations.trial import _run
+
+    proc = _run('echo "connecting with s3cr3t-pw"; echo "failed for s3cr3t-pw" >&2', "/", {"PATH": os.environ["PATH"]},
+                10, "s3cr3t-pw")
+    assert "s3cr3t-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
