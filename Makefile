@@ -80,6 +80,9 @@ monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION
 	$(GATE_ENV) $(PY) -m gate.steps.monitor
 window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPTED + the command that resumes it
 	$(GATE_ENV) $(PY) -m gate.window status
+.PHONY: gate-role
+gate-role: bootstrap ## print the SQL of a role for the checks that reads every table and writes none (APPLY=yes: create it, GATE_DATABASE_URL into ENV_FILE)
+	$(GATE_ENV) $(PY) -m gate.db.gate_role $(if $(filter yes,$(APPLY)),--apply $(or $(ENV_FILE),var/local.env))
 .PHONY: window-close
 window-close: ## close an interrupted window on purpose, recording who and why (REASON=..., RUN_DIR= or RUN_ID=)
 	$(GATE_ENV) $(if $(RUN_ID),RUN_ID=$(RUN_ID)) $(PY) -m gate.window close --reason "$(REASON)"
