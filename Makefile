@@ -80,13 +80,18 @@ monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION
 	$(GATE_ENV) $(PY) -m gate.steps.monitor
 window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPTED + the command that resumes it
 	$(GATE_ENV) $(PY) -m gate.window status
+.PHONY: gate-role
+gate-role: bootstrap ## print the SQL of a role for the checks that reads every table and writes none (APPLY=yes: create it, GATE_DATABASE_URL into ENV_FILE)
+	$(GATE_ENV) $(PY) -m gate.db.gate_role $(if $(filter yes,$(APPLY)),--apply $(or $(ENV_FILE),var/local.env))
 .PHONY: window-close
 window-close: ## close an interrupted window on purpose, recording who and why (REASON=..., RUN_DIR= or RUN_ID=)
 	$(GATE_ENV) $(if $(RUN_ID),RUN_ID=$(RUN_ID)) $(PY) -m gate.window close --reason "$(REASON)"
 
 # The nightly rehearsal (docs/rehearsal.md): a disposable FreeSport, the whole window, the way
 # back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.
-.PHONY: rehearsal rollback-rehearsal fault-matrix
+.PHONY: rehearsal rollback-rehearsal fault-matrix crash-matrix
+crash-matrix: bootstrap ## kill -9 of the window at every step + the proposed resume, of the rollback in each phase/mode + a re-run (ONLY=window:import,rollback:swap:restore); docs/crash-matrix.md
+	$(PY) -m gate.rehearsal.crash $(if $(ONLY),--only $(ONLY))
 rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check, and make fails (make says Error 10, exits 2)
 	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03

@@ -59,7 +59,7 @@ def target_db(settings: Settings) -> Iterator[Any]:
     if settings.database_url is None:
         pytest.skip("DATABASE_URL is not set: no target database to check")
     try:
-        db = TargetDb.connect(settings.dsn(), settings.target)
+        db = TargetDb.connect(settings.check_dsn(), settings.target)
     except Exception as exc:  # noqa: BLE001 - any connect failure is the finding
         pytest.fail(f"target database {settings.target} unreachable: {type(exc).__name__}: {exc}", pytrace=False)
     yield db

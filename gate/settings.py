@@ -56,6 +56,8 @@ class Settings(BaseSettings):
 
     # target
     database_url: SecretStr | None = Field(None, description="the target database (postgresql://user:pw@host:port/db)")
+    gate_database_url: SecretStr | None = Field(
+        None, description="the read-only role the checks' target connection uses (make gate-role); default DATABASE_URL")
     backend_dir: Path = Field(REPO / "backend", description="the deployed backend's code")
     django_settings_module: str = "freesport.settings"
     manage_cmd: str = Field("", description="how to run manage.py on the target (default: bundled backend)")
@@ -237,6 +239,10 @@ class Settings(BaseSettings):
         if self.database_url is None:
             raise SettingsError("DATABASE_URL is not set: the gate has no target database")
         return self.database_url.get_secret_value()
+
+    def check_dsn(self) -> str:
+        """The DSN of the checks' target connection: ``GATE_DATABASE_URL`` (a role that can write nothing) or ``dsn()``."""
+        return self.gate_database_url.get_secret_value() if self.gate_database_url else self.dsn()
 
     def libpq_env(self) -> dict[str, str]:
         """PG* variables for ``pg_dump``/``psql`` so the password never reaches argv.

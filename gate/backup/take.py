@@ -34,6 +34,22 @@ class BackupRefused(RuntimeError):
     """The backup step would not start (e.g. not enough free disk); nothing was written."""
 
 
+def remove_partial(path: Path) -> str:
+    """Delete what a failed ``pg_dump`` left (a partial file or directory); a note for the error message.
+
+    >>> import tempfile; p = Path(tempfile.mkdtemp()) / "x.dump"; _ = p.write_bytes(b"PGDMP")
+    >>> remove_partial(p).strip(), p.exists()
+    ('(the partial x.dump was removed)', False)
+    """
+    if not path.exists():
+        return ""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+    return f" (the partial {path.name} was removed)"
+
+
 class BackupFailed(RuntimeError):
     """``pg_dump`` failed; the message carries its exit code and stderr tail."""
 
@@ -135,8 +151,9 @@ def take_backup(
     pre.save(run.dir / PRE_SNAPSHOT)
     if rc != 0:
         tail = stderr_path.read_text()[-2000:]
-        BackupManifest(**base, pg_snapshot_id=snapshot_id, error=f"pg_dump exit {rc}: {tail}").save(run.dir)  # type: ignore[arg-type]
-        raise BackupFailed(f"pg_dump exit {rc}: {tail}")
+        removed = remove_partial(path)
+        BackupManifest(**base, pg_snapshot_id=snapshot_id, error=f"pg_dump exit {rc}: {tail}{removed}").save(run.dir)  # type: ignore[arg-type]
+        raise BackupFailed(f"pg_dump exit {rc}: {tail}{removed}")
     digest, listing = sha256_of(path)
     sidecar = path.parent / (path.name + ".sha256")
     sidecar.write_text(listing)

@@ -77,6 +77,32 @@ class TargetDb:
         kinds = {"S": "sequence", "v": "view", "m": "materialized view"}
         return [f"{fp.qualified(s, n)}" + (f" ({kinds[k]})" if k in kinds else "") for s, n, k in rows]
 
+    def write_privileges(self) -> list[str]:
+        """What the connected role could write if its session asked (empty: a role that can write nothing).
+
+        The session is read-only (``default_transaction_read_only``), but a session may turn that off;
+        only the role's privileges make it binding.
+        """
+        row = self.conn.execute(
+            f"""SELECT current_user, r.rolsuper,
+                   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('r', 'p') AND {fp.USER_SCHEMAS}
+                       AND (has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE')
+                            OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE'))),
+                   (SELECT count(*) FROM pg_namespace n WHERE {fp.USER_SCHEMAS}
+                       AND has_schema_privilege(n.oid, 'CREATE'))
+                FROM pg_roles r WHERE r.rolname = current_user"""
+        ).fetchone()
+        if row is None:
+            return ["the connected role is not in pg_roles"]
+        role, superuser, tables, schemas = row
+        found = [f"{role} is a superuser"] if superuser else []
+        if tables:
+            found.append(f"{role} may write {tables} table(s)")
+        if schemas:
+            found.append(f"{role} may create in {schemas} schema(s)")
+        return found
+
     def schemas_without_usage(self) -> list[str]:
         """User schemas the role cannot ``USAGE``."""
         rows = self.conn.execute(

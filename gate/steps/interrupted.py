@@ -55,9 +55,15 @@ class Interruption:
         who = f" (window process {self.pid} on {self.host} is gone)" if self.pid else ""
         out = f"INTERRUPTED: {what}{who}. Resume: {self.resume_command(run_dir)}"
         if self.destructive_started:
-            out += (f"; or roll back: CONFIRM=yes RUN_DIR={run_dir} {ROLLBACK_SCRIPT} --confirm "
-                    f"<this run's backup, backup.json>")
+            out += f"; or roll back: CONFIRM=yes RUN_DIR={run_dir} {ROLLBACK_SCRIPT} --confirm {_backup_of(run_dir)}"
         return out + f"; or close it on purpose: make window-close RUN_DIR={run_dir} REASON='...'"
+
+
+def _backup_of(run_dir: Path | str) -> str:
+    """The dump this run's backup step made (its manifest), for the rollback command."""
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        return str(json.loads((Path(run_dir) / "backup.json").read_text())["path"])
+    return "<this run's backup (backup.json)>"
 
 
 def mark_started(run: Run, command: str) -> None:

@@ -113,9 +113,10 @@ with open(tmp, "w") as fh:
     json.dump(data, fh, indent=2)
 os.replace(tmp, path)
 PY
-    # The crash matrix (make crash-matrix) kills the script right here: kill -9 at the start of a phase.
-    if [[ "$2" == start && -n "${ROLLBACK_CRASH_AT:-}" && "$1" == "$ROLLBACK_CRASH_AT" ]]; then kill -9 $$; fi
+    [[ "$2" != start ]] || crash_point "$1"
 }
+# The crash matrix (make crash-matrix) kills the script here: kill -9 at the start of a phase (or mid-restore).
+crash_point() { if [[ -n "${ROLLBACK_CRASH_AT:-}" && "$1" == "$ROLLBACK_CRASH_AT" ]]; then kill -9 $$; fi; }
 
 # --- 1. verify: confirmation, sha256, this window's backup ------------------------------------
 [[ -e "$dump" ]] || refuse "$dump does not exist"
@@ -217,10 +218,18 @@ fi
 
 admin() { psql -X -q -w -v ON_ERROR_STOP=1 -d "$ADMIN_DB" "$@"; }
 
-psql -X -w -A -t -d "$DB_NAME" -c 'SELECT 1' >/dev/null 2>&1 \
-    || refuse "cannot connect to database \"$DB_NAME\" on $PGHOST:$PGPORT as $PGUSER"
 admin -A -t -c 'SELECT 1' >/dev/null 2>&1 \
     || refuse "cannot connect to the admin database \"$ADMIN_DB\" (ROLLBACK_ADMIN_DB) for CREATE/RENAME DATABASE"
+if ! psql -X -w -A -t -d "$DB_NAME" -c 'SELECT 1' >/dev/null 2>&1; then
+    exists="$(printf '%s\n' "SELECT count(*) FROM pg_database WHERE datname = :'name'" | admin -A -t -v name="$DB_NAME")"
+    if [[ "$exists" == 0 && "$MODE" == recreate ]]; then
+        echo "rollback: database \"$DB_NAME\" is MISSING (a recreate-mode rollback was interrupted after its drop): it is created and restored now"
+    elif [[ "$exists" == 0 ]]; then
+        refuse "database \"$DB_NAME\" is MISSING (an interrupted recreate-mode rollback?): run again with ROLLBACK_RESTORE_MODE=recreate"
+    else
+        refuse "cannot connect to database \"$DB_NAME\" on $PGHOST:$PGPORT as $PGUSER"
+    fi
+fi
 
 stamp="$(date -u +%Y%m%d_%H%M%S)"
 new_db="${DB_NAME}_rollback_${stamp}"
@@ -300,6 +309,7 @@ if [[ "$MODE" == swap ]]; then
     admin -c "$create_sql" \
         || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
             "grant CREATEDB (or use ROLLBACK_RESTORE_MODE=recreate), then run this script again"
+    crash_point restore:copy
     if ! pg_restore "${restore_args[@]}" -d "$new_db" "$dump"; then
         admin -c "DROP DATABASE IF EXISTS $NEW_ID" || true
         fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it (the partial copy \"$new_db\" was dropped); the application is STOPPED" \
@@ -338,9 +348,10 @@ if [[ "$MODE" == swap ]]; then
     record swap done "restored: \"$DB_NAME\" holds the backup; replaced database kept as \"$old_db\""
 else
     echo "rollback: [3/6] dropdb + createdb \"$DB_NAME\" + pg_restore"
-    admin -c "DROP DATABASE $CUR_ID WITH (FORCE)" \
+    admin -c "DROP DATABASE IF EXISTS $CUR_ID WITH (FORCE)" \
         || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
             "close the sessions using \"$DB_NAME\" and run this script again"
+    crash_point restore:dropped
     admin -c "CREATE DATABASE $CUR_ID" \
         || fail 4 restore "MISSING: \"$DB_NAME\" was dropped and could not be created; the application is STOPPED" \
             "createdb \"$DB_NAME\" && pg_restore -d \"$DB_NAME\" $dump, then the checkout and APP_START_CMD"

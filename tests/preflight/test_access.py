@@ -30,6 +30,11 @@ def test_production_access(settings, request, check_message):
     server = target_db.server_major
     for tool in ("pg_dump", "pg_restore"):
         assert client_major(settings.tool(tool)) >= server, f"{tool} older than the server ({server})"
+    writes = target_db.write_privileges()
+    role = ("checks ran as a read-only role (GATE_DATABASE_URL: it can write nothing)" if not writes else
+            f"checks ran read-only by session setting only ({'; '.join(writes)}): make gate-role creates a role "
+            "that can write nothing (GATE_DATABASE_URL)")
     check_message(
-        f"{len(target_db.tables())} tables readable, server {server}, pg_dump {client_major(settings.tool('pg_dump'))}"
+        f"{len(target_db.tables())} tables readable, server {server}, pg_dump {client_major(settings.tool('pg_dump'))}; "
+        + role
     )
