@@ -99,10 +99,11 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
-def log_tail(path: Path | None, lines: int = 15) -> str:
-    """The last ``lines`` lines of a log file ('' when there is none)."""
+def log_tail(path: Path | None, lines: int = 15, offset: int = 0) -> str:
+    """The last ``lines`` lines of a log file written after byte ``offset`` ('' when there is none)."""
     if path is None:
         return ""
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    with contextlib.suppress(OSError), path.open("rb") as fh:
+        fh.seek(offset)
+        return "\n".join(fh.read().decode("utf-8", errors="replace").splitlines()[-lines:])
     return ""

@@ -287,6 +287,9 @@ def variant_keys(pkg: OnecPackage) -> set[str]:
     return offers | (pkg.products - with_offers)
 
 
+KEPT_DIFFERENCES = 20
+
+
 @dataclass(slots=True)
 class Comparison:
     """PST-11 or PST-12: expected vs database, per column, with the differences found."""
@@ -304,6 +307,12 @@ class Comparison:
     high_findings: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
 
+    def differ(self, text: str) -> None:
+        """Count one sampled value that differs; the first :data:`KEPT_DIFFERENCES` are kept as text."""
+        self.difference_count += 1
+        if len(self.differences) < KEPT_DIFFERENCES:
+            self.differences.append(text)
+
     @property
     def ok(self) -> bool:
         """No count differs, no sampled value differs, no critical finding."""
@@ -312,7 +321,7 @@ class Comparison:
     def as_dict(self) -> dict[str, Any]:
         """For the run directory and the sign-off page."""
         return {"columns": self.columns, "sample_size": self.sample_size, "compared": self.compared,
-                "difference_count": self.difference_count, "differences": self.differences[:20],
+                "difference_count": self.difference_count, "differences": self.differences,
                 "orphans": self.orphans, "unplaced": self.unplaced, "not_asserted": self.not_asserted,
                 "missing_variants": self.missing_variants, "findings": self.findings,
                 "high_findings": self.high_findings, **self.notes}
@@ -399,9 +408,7 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
         for column in price_map.columns:
             want_value, got_value = expected[key].get(column), row.get(column)
             if (None if got_value is None else Decimal(got_value)) != want_value:
-                result.difference_count += 1
-                if len(result.differences) < 20:
-                    result.differences.append(f"{key} {column}: database {got_value}, package {want_value}")
+                result.differ(f"{key} {column}: database {got_value}, package {want_value}")
     priced = len(reading.prices) or 1
     for name, offers in reading.unmapped_carrying_prices(price_map):
         if offers / priced > MOST_OFFERS:
@@ -439,9 +446,7 @@ def compare_stock(reading: PriceReading, pkg: OnecPackage, db: dict[str, dict[st
             continue
         result.compared += 1
         if int(row.get("stock_quantity") or 0) != reading.stock[key]:
-            result.difference_count += 1
-            if len(result.differences) < 20:
-                result.differences.append(f"{key}: database {row.get('stock_quantity')}, package {reading.stock[key]}")
+            result.differ(f"{key}: database {row.get('stock_quantity')}, package {reading.stock[key]}")
     result.notes = {"multi_warehouse": sum(1 for k in asserted if reading.warehouses.get(k, 0) > 1),
                     "rests_delta": reading.rests_delta}
     return result

@@ -67,7 +67,7 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
         if pid is None or (proc is not None and proc.poll() is not None):
             (state / PID_FILE).unlink(missing_ok=True)
             code = proc.returncode if proc is not None else "?"
-            tail = _new_tail(log, start_offset) if proc is not None else log_tail(log)
+            tail = log_tail(log, 20, start_offset)
             sys.stderr.write(f"app: gunicorn exited with {code} at start: {shlex.join(argv) or 'the running app'}"
                              f" (cwd {env['BACKEND_DIR']})\n--- the end of {log} ---\n{tail}\n")
             return 1
@@ -78,14 +78,6 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
         time.sleep(0.2)
     sys.stderr.write(f"app: {health} did not answer 200 within {timeout_s:.0f}s\n")
     return 1
-
-
-def _new_tail(log: Path, offset: int, lines: int = 20) -> str:
-    """The last ``lines`` lines ``log`` got after ``offset`` (what this start wrote)."""
-    with contextlib.suppress(OSError), log.open("rb") as fh:
-        fh.seek(offset)
-        return "\n".join(fh.read().decode("utf-8", errors="replace").splitlines()[-lines:])
-    return ""
 
 
 def stop(state: Path, timeout_s: float = 20.0) -> int:
