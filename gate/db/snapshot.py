@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 
 from gate.db import fingerprint as fp
+from gate.db.canonical import canonical_schema
 from gate.db.fingerprint import TableStats
 from gate.types import TableName
 
@@ -52,7 +53,7 @@ class Snapshot:
 
     def _comparable(self) -> dict[str, Any]:
         return {
-            "schema": self.schema,
+            "schema": canonical_schema(self.schema),
             "migrations": list(self.migrations),
             "tables": {t: [s.rows, s.content_hash] for t, s in self.tables.items()},
         }
@@ -125,7 +126,9 @@ class Snapshot:
 
 
 def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema]) -> list[str]:
+    """Differences by meaning (``gate.db.canonical``), each shown as the definitions PostgreSQL printed."""
     lines = []
+    ca, cb = canonical_schema(a), canonical_schema(b)
     for table in sorted(set(a) | set(b)):
         if table not in b:
             lines.append(f"{table}: missing table")
@@ -140,7 +143,7 @@ def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema
                     lines.append(f"{table}.{name}: {label} missing")
                 elif name not in x:
                     lines.append(f"{table}.{name}: new {label}")
-                elif x[name] != y[name]:
+                elif ca[table][kind][name] != cb[table][kind][name]:
                     lines.append(f"{table}.{name}: {label} {x[name]} → {y[name]}")
     return lines
 
