@@ -145,7 +145,12 @@ class Settings(BaseSettings):
         description="runbook tools this target replaces by a setting (none: check them all)")
 
     _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
+    runbook_paths: list[str] = Field(
+        default_factory=list,
+        description="runbook path=path on the target, comma-separated ('.' = where the runbook's commands start); "
+                    "default: the bundled backend's own places when BACKEND_DIR is the bundled one")
     _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", mode="before")(_csv)
+    _runbook_paths = field_validator("runbook_paths", mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod
