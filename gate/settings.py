@@ -205,6 +205,14 @@ class Settings(BaseSettings):
         user = f"{p.username}@" if p.username else ""
         return f"postgresql://{user}{p.hostname or 'localhost'}:{p.port or 5432}{p.path}"
 
+    @property
+    def is_bundled(self) -> bool:
+        """The target is the bundled backend (``BACKEND_DIR`` is this repository's ``backend/``).
+
+        Only then may a check read the gate's own files (QA gates, deployment scripts) as the target's.
+        """
+        return self.backend_dir.resolve() == (REPO / "backend").resolve()
+
     def dsn(self) -> str:
         """The target DSN with its password: hand it to libpq, never print it."""
         if self.database_url is None:

@@ -67,7 +67,7 @@ def bundled_paths(settings: Settings) -> dict[str, str]:
 
     Only when ``BACKEND_DIR`` is the bundled backend: a foreign target never borrows the gate's files.
     """
-    if settings.backend_dir.resolve() != (REPO / "backend").resolve():
+    if not settings.is_bundled:
         return {}
     out = {".": str(REPO), "/var/www/freesport": str(REPO), "/path/to/1c/data": str(settings.onec_data_dir),
            "/backups": str(settings.backup_dir)}
@@ -158,7 +158,8 @@ def python_calls(code: str) -> list[dict[str, object]]:
 
 @dataclass(frozen=True, slots=True)
 class LineReport:
-    """The verdict on one runbook line: ``covered``, ``variant``, ``comment`` or ``drift``."""
+    """The verdict on one runbook line: ``covered``, ``variant``, ``comment``, ``manual`` (nothing of the
+    target's to look at: a sign-off item, never a pass) or ``drift``."""
 
     number: int
     text: str
@@ -237,8 +238,13 @@ class Linter:
                         continue
                     op = "glob" if _GLOB.search(word) else ("parent" if follow or head == "tail" else "exists")
                     out.append(("fs", op, self.on_target(word, cwd), f"{head} {word}"))
+            elif head.startswith("./scripts/steps/"):
+                out.append(("gate", "exec", head, head))  # the gate's own step scripts run beside the gate
             elif "/" in head and not head.startswith("/usr") and head not in _PY and not self._manage_args(argv):
-                out.append(("fs", "exec", self.on_target(head, cwd), head))
+                if not head.startswith(("/", "~")) and cwd is None and "." not in self.paths:
+                    out.append(("manual", "exec", head, head))
+                else:
+                    out.append(("fs", "exec", self.on_target(head, cwd), head))
             elif head == "git" and len(rest) >= 2 and rest[0] in ("checkout", "switch") and not self.bundled_git:
                 out.append(("ref", self.on_target(cwd or ".", None), rest[1], f"git {rest[0]} {rest[1]}"))
             manage = self._manage_args(argv)
@@ -274,7 +280,8 @@ class Linter:
         for line in lines:
             if line.kind == "command":
                 for kind, key, what, _ in self.facts_of(line):
-                    facts[kind].append([key, what])
+                    if kind in facts:
+                        facts[kind].append([key, what])
             imports |= set(self._imports(line))
             for argv in self.segments(line.text):
                 manage = self._manage_args(argv)
@@ -444,7 +451,7 @@ class Linter:
         """The report of one line (``prepare`` must have seen it)."""
         if line.kind == "comment":
             return LineReport(line.number, line.text, "comment", "")
-        problems, covered, variant = [], [], False
+        problems, covered, manual, variant = [], [], [], False
         for argv in self.segments(line.text):
             head = argv[0]
             manage = self._manage_args(argv)
@@ -472,7 +479,11 @@ class Linter:
                         detail = "1C healthcheck: ONEC-01 calls checkauth (ONEC_HEALTHCHECK_URL)"
             (covered if ok else problems).append(detail)
         for kind, key, what, label in self.facts_of(line):
-            ok, detail = self.check_fact(kind, key, what, label)
+            if kind == "manual":
+                manual.append(f"{label}: where the deployment's scripts live on the target is not configured "
+                              "(set RUNBOOK_PATHS=.=<deployment dir>): a manual sign-off item")
+                continue
+            ok, detail = self.check_script(what) if kind == "gate" else self.check_fact(kind, key, what, label)
             (covered if ok else problems).append(detail)
         for argv in self.segments(line.text):
             pitfall = grep_pitfall(argv)
@@ -483,6 +494,8 @@ class Linter:
                 problems.append(f"{spec.replace(':', ' has no ')}: the Python this line runs would fail to import")
         if problems:
             return LineReport(line.number, line.text, "drift", "; ".join(problems))
+        if manual:
+            return LineReport(line.number, line.text, "manual", "; ".join(manual))
         status = "variant" if variant and all(d.startswith("variant") or d.startswith("shell") for d in covered) \
             else "covered"
         detail = "; ".join(dict.fromkeys(covered))

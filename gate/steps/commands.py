@@ -45,7 +45,7 @@ def target_env(settings: Settings, run_dir: Path | None = None, extra: dict[str,
     env["MANAGE_CMD"] = manage_prefix(settings)
     if "PYTHONPATH" in from_file:  # the target's own module path (its settings module lives there)
         env["PYTHONPATH"] = from_file["PYTHONPATH"]
-    elif settings.backend_dir.resolve() == (REPO / "backend").resolve():
+    elif settings.is_bundled:
         env["PYTHONPATH"] = str(REPO)  # the bundled backend
     else:
         env.pop("PYTHONPATH", None)  # never the gate's own module path
