@@ -103,7 +103,9 @@ class Settings(BaseSettings):
     deployed_version_cmd: str = Field("", description="prints the deployed release (default: git describe)")
     pip_check_cmd: str = Field("", description="requirements check in the target's env (default: uv/pip check)")
     import_reads_copy: bool = Field(False, description="hand the importer a copy of the 1C package")
-    import_args: str = Field("--full", description="arguments of import_products_from_1c")
+    import_args: str = Field("--full", description="arguments of import_products_from_1c (empty: none)")
+    flush_dry_run_args: str = Field("--dry-run --format json", description="arguments of flush_products' dry run")
+    flush_args: str = Field("--confirm --skip-interactive --format json", description="arguments of the flush")
     confirm: bool = Field(False, description="CONFIRM=yes: destructive steps may run unattended")
     expected_plan: list[str] = Field(
         default_factory=lambda: [
@@ -220,6 +222,13 @@ class Settings(BaseSettings):
                     and (self.backend_dir / marker).read_bytes() == (bundled / marker).read_bytes())
         except OSError:
             return False
+
+    @property
+    def onec_url(self) -> str:
+        """The 1C exchange URL ONE-01 calls and RUN-03 resolves: ``ONEC_HEALTHCHECK_URL``, else
+        ``ONEC_CHECKAUTH_URL``, else ``BASE_URL``+``API_PREFIX``/integration/1c/exchange/?…checkauth."""
+        return self.onec_healthcheck_url or self.onec_checkauth_url or self.api_url(
+            "/integration/1c/exchange/?type=catalog&mode=checkauth")
 
     def dsn(self) -> str:
         """The target DSN with its password: hand it to libpq, never print it."""
