@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     django_log: Path | None = Field(None, description="default LOG_DIR/django.log")
     import_log: Path | None = Field(None, description="default LOG_DIR/import_products.log")
     access_log_format: str = Field("gunicorn", description="gunicorn | nginx | combined | a regex with status, time")
+    django_log_format: str = Field("time-first", description="time-first | level-first | bracketed | a regex with "
+                                                             "level, time (gate.logs.parse.DJANGO_FORMATS)")
     monitor_interval_minutes: float = Field(15.0, gt=0)
     monitor_duration_hours: float = Field(24.0, gt=0)
     postflight_workers: int = Field(2, ge=0)
