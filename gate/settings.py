@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     api_prefix: str = "/api"
     log_dir: Path | None = None
     protected_tables: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED))
+    volatile_columns: list[str] = Field(
+        default_factory=lambda: ["users.last_login"],
+        description="table.column left out of protected-table comparisons (a login updates it; "
+                    "rows still counted, other columns still hashed); none: compare every column")
     release_tag: str = "v13.4.0"
     previous_release_tag: str = "v13.3.0"
     release_commit: str | None = None
@@ -148,7 +152,7 @@ class Settings(BaseSettings):
         default_factory=lambda: ["sudo", "nginx", "supervisorctl"],
         description="runbook tools this target replaces by a setting (none: check them all)")
 
-    _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
+    _protected = field_validator("protected_tables", "qa_gate_stories", "volatile_columns", mode="before")(_csv)
     runbook_paths: list[str] = Field(
         default_factory=list,
         description="runbook path=path on the target, comma-separated ('.' = where the runbook's commands start); "
@@ -208,6 +212,23 @@ class Settings(BaseSettings):
         p = urlsplit(self.database_url.get_secret_value())
         user = f"{p.username}@" if p.username else ""
         return f"postgresql://{user}{p.hostname or 'localhost'}:{p.port or 5432}{p.path}"
+
+    @property
+    def volatile_map(self) -> dict[str, list[str]]:
+        """``VOLATILE_COLUMNS`` as ``{table: [column, …]}`` (``none``: empty).
+
+        >>> Settings(volatile_columns="users.last_login,users.updated_at").volatile_map
+        {'users': ['last_login', 'updated_at']}
+        """
+        out: dict[str, list[str]] = {}
+        for item in self.volatile_columns:
+            if item.lower() == "none":
+                return {}
+            table, sep, column = item.rpartition(".")
+            if not sep or not table or not column:
+                raise SettingsError(f"VOLATILE_COLUMNS: expected table.column, got {item!r}")
+            out.setdefault(table, []).append(column)
+        return out
 
     @property
     def is_bundled(self) -> bool:
