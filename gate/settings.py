@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     api_prefix: str = "/api"
     log_dir: Path | None = None
     protected_tables: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED))
+    volatile_columns: list[str] = Field(
+        default_factory=lambda: ["users.last_login"],
+        description="table.column left out of protected-table comparisons (a login updates it; "
+                    "rows still counted, other columns still hashed); none: compare every column")
     release_tag: str = "v13.4.0"
     previous_release_tag: str = "v13.3.0"
     release_commit: str | None = None
@@ -116,7 +120,9 @@ class Settings(BaseSettings):
     deployed_version_cmd: str = Field("", description="prints the deployed release (default: git describe)")
     pip_check_cmd: str = Field("", description="requirements check in the target's env (default: uv/pip check)")
     import_reads_copy: bool = Field(False, description="hand the importer a copy of the 1C package")
-    import_args: str = Field("--full", description="arguments of import_products_from_1c")
+    import_args: str = Field("--full", description="arguments of import_products_from_1c (empty: none)")
+    flush_dry_run_args: str = Field("--dry-run --format json", description="arguments of flush_products' dry run")
+    flush_args: str = Field("--confirm --skip-interactive --format json", description="arguments of the flush")
     confirm: bool = Field(False, description="CONFIRM=yes: destructive steps may run unattended")
     guard_override: str | None = Field(None, description="a reason: destructive steps run past this run's NO-GO "
                                        "or an unfinished earlier step (recorded, shown on the sign-off)")
@@ -159,6 +165,8 @@ class Settings(BaseSettings):
     django_log: Path | None = Field(None, description="default LOG_DIR/django.log")
     import_log: Path | None = Field(None, description="default LOG_DIR/import_products.log")
     access_log_format: str = Field("gunicorn", description="gunicorn | nginx | combined | a regex with status, time")
+    django_log_format: str = Field("time-first", description="time-first | level-first | bracketed | a regex with "
+                                                             "level, time (gate.logs.parse.DJANGO_FORMATS)")
     monitor_interval_minutes: float = Field(15.0, gt=0)
     monitor_duration_hours: float = Field(24.0, gt=0)
     postflight_workers: int = Field(2, ge=0)
@@ -169,9 +177,14 @@ class Settings(BaseSettings):
         default_factory=lambda: ["sudo", "nginx", "supervisorctl"],
         description="runbook tools this target replaces by a setting (none: check them all)")
 
-    _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
+    _protected = field_validator("protected_tables", "qa_gate_stories", "volatile_columns", mode="before")(_csv)
+    runbook_paths: list[str] = Field(
+        default_factory=list,
+        description="runbook path=path on the target, comma-separated ('.' = where the runbook's commands start); "
+                    "default: the bundled backend's own places when BACKEND_DIR is the bundled one")
     _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", "api_price_fields",
                                     mode="before")(_csv)
+    _runbook_paths = field_validator("runbook_paths", mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod
@@ -233,6 +246,46 @@ class Settings(BaseSettings):
         p = urlsplit(self.database_url.get_secret_value())
         user = f"{p.username}@" if p.username else ""
         return f"postgresql://{user}{p.hostname or 'localhost'}:{p.port or 5432}{p.path}"
+
+    @property
+    def volatile_map(self) -> dict[str, list[str]]:
+        """``VOLATILE_COLUMNS`` as ``{table: [column, …]}`` (``none``: empty).
+
+        >>> Settings(volatile_columns="users.last_login,users.updated_at").volatile_map
+        {'users': ['last_login', 'updated_at']}
+        """
+        out: dict[str, list[str]] = {}
+        for item in self.volatile_columns:
+            if item.lower() == "none":
+                return {}
+            table, sep, column = item.rpartition(".")
+            if not sep or not table or not column:
+                raise SettingsError(f"VOLATILE_COLUMNS: expected table.column, got {item!r}")
+            out.setdefault(table, []).append(column)
+        return out
+
+    @property
+    def is_bundled(self) -> bool:
+        """The target is the bundled backend: ``BACKEND_DIR`` is this repository's ``backend/`` or a copy of
+        it (the rehearsal's faults alter copies). Only then may a check read the gate's own files (QA
+        gates, deployment scripts) as the target's.
+        """
+        bundled = REPO / "backend"
+        if self.backend_dir.resolve() == bundled.resolve():
+            return True
+        marker = "apps/products/services/legacy_seed.py"
+        try:
+            return ((self.backend_dir / "manage.py").read_bytes() == (bundled / "manage.py").read_bytes()
+                    and (self.backend_dir / marker).read_bytes() == (bundled / marker).read_bytes())
+        except OSError:
+            return False
+
+    @property
+    def onec_url(self) -> str:
+        """The 1C exchange URL ONE-01 calls and RUN-03 resolves: ``ONEC_HEALTHCHECK_URL``, else
+        ``ONEC_CHECKAUTH_URL``, else ``BASE_URL``+``API_PREFIX``/integration/1c/exchange/?…checkauth."""
+        return self.onec_healthcheck_url or self.onec_checkauth_url or self.api_url(
+            "/integration/1c/exchange/?type=catalog&mode=checkauth")
 
     def dsn(self) -> str:
         """The target DSN with its password: hand it to libpq, never print it."""

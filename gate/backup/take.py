@@ -130,7 +130,7 @@ def take_backup(
             row = conn.execute("SELECT pg_export_snapshot()").fetchone()
             snapshot_id = str(row[0]) if row else ""
             if not consistent:
-                pre = take_snapshot(conn, settings.target)
+                pre = take_snapshot(conn, settings.target, volatile=settings.volatile_map)
             if between is not None:
                 between()
             argv = [settings.tool("pg_dump"), "--no-password", "-f", str(path),
@@ -146,7 +146,8 @@ def take_backup(
             with stderr_path.open("w") as stderr:
                 proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
                 if consistent:
-                    pre = take_snapshot(conn, settings.target, pg_snapshot_id=snapshot_id)
+                    pre = take_snapshot(conn, settings.target, pg_snapshot_id=snapshot_id,
+                                        volatile=settings.volatile_map)
                 rc = proc.wait()
     pre.save(run.dir / PRE_SNAPSHOT)
     if rc != 0:

@@ -106,6 +106,32 @@ def table_stats(conn: psycopg.Connection[Any], tables: Iterable[TableName] | Non
     return {label: TableStats(int(count), str(digest)) for label, count, digest in conn.execute(query).fetchall()}
 
 
+def stable_stats(conn: psycopg.Connection[Any], volatile: dict[TableName, list[str]]) -> dict[TableName, TableStats]:
+    """Row count and content hash per table of ``volatile`` with those columns left out of the hash.
+
+    For protected-table comparisons that must not fail on columns any login updates
+    (``users.last_login``): the rows are still counted and every other column still hashed.
+    """
+    parts = []
+    for table, skip in sorted(volatile.items()):
+        schema, name = _split(table)
+        cols = [c for (c,) in conn.execute(
+            """SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped
+               ORDER BY a.attnum""", (schema, name)).fetchall() if c not in set(skip)]
+        if not cols:
+            continue
+        row = sql.SQL("ROW({})").format(sql.SQL(", ").join(sql.Identifier("t", c) for c in cols))
+        parts.append(sql.SQL("SELECT {label}::text, count(*), 'x:' || coalesce(sum(hashtextextended({row}::text, 0)), 0)::text "
+                             "FROM {schema}.{name} AS t").format(
+            label=sql.Literal(table), row=row, schema=sql.Identifier(schema), name=sql.Identifier(name)))
+    if not parts:
+        return {}
+    query = sql.SQL(" UNION ALL ").join(parts)
+    return {label: TableStats(int(count), str(digest)) for label, count, digest in conn.execute(query).fetchall()}
+
+
 def schema_fingerprint(conn: psycopg.Connection[Any]) -> dict[TableName, dict[str, dict[str, str]]]:
     """Per table its columns (type, nullability, default, identity), constraints and indexes."""
     schema: dict[TableName, dict[str, dict[str, str]]] = {

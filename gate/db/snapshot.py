@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 
 from gate.db import fingerprint as fp
+from gate.db.canonical import canonical_schema
 from gate.db.fingerprint import TableStats
 from gate.types import TableName
 
@@ -44,6 +45,8 @@ class Snapshot:
     server_version: int = 0
     taken_at: str = ""
     pg_snapshot_id: str | None = None
+    volatile: dict[TableName, list[str]] = field(default_factory=dict)
+    stable: dict[TableName, TableStats] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -52,7 +55,7 @@ class Snapshot:
 
     def _comparable(self) -> dict[str, Any]:
         return {
-            "schema": self.schema,
+            "schema": canonical_schema(self.schema),
             "migrations": list(self.migrations),
             "tables": {t: [s.rows, s.content_hash] for t, s in self.tables.items()},
         }
@@ -72,6 +75,8 @@ class Snapshot:
             self.server_version,
             self.taken_at,
             self.pg_snapshot_id,
+            {t: c for t, c in self.volatile.items() if t in keep},
+            {t: s for t, s in self.stable.items() if t in keep},
         )
 
     def diff(self, other: Snapshot, content_only: bool = False) -> list[str]:
@@ -85,6 +90,9 @@ class Snapshot:
             lines += [f"migration {m}: applied after, not before" for m in new]
         for table in sorted(set(self.tables) | set(other.tables)):
             a, b = self.tables.get(table), other.tables.get(table)
+            if content_only and table in self.stable and table in other.stable \
+                    and sorted(self.volatile.get(table, [])) == sorted(other.volatile.get(table, [])):
+                a, b = self.stable[table], other.stable[table]  # volatile columns declared: compared without them
             if a is None or b is None:
                 if content_only or (table in self.schema and table in other.schema):
                     lines.append(f"{table}: {'missing' if b is None else 'new'} table")
@@ -100,6 +108,7 @@ class Snapshot:
         """The snapshot as JSON text."""
         data = asdict(self)
         data["tables"] = {t: {"rows": s.rows, "content_hash": s.content_hash} for t, s in self.tables.items()}
+        data["stable"] = {t: {"rows": s.rows, "content_hash": s.content_hash} for t, s in self.stable.items()}
         data["fingerprint"] = self.fingerprint
         return json.dumps(data, indent=1, sort_keys=True)
 
@@ -109,6 +118,7 @@ class Snapshot:
         data = json.loads(text)
         data.pop("fingerprint", None)
         data["tables"] = {t: TableStats(v["rows"], v["content_hash"]) for t, v in data["tables"].items()}
+        data["stable"] = {t: TableStats(v["rows"], v["content_hash"]) for t, v in data.get("stable", {}).items()}
         data["migrations"] = tuple(data.get("migrations", ()))
         return cls(**data)
 
@@ -125,7 +135,9 @@ class Snapshot:
 
 
 def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema]) -> list[str]:
+    """Differences by meaning (``gate.db.canonical``), each shown as the definitions PostgreSQL printed."""
     lines = []
+    ca, cb = canonical_schema(a), canonical_schema(b)
     for table in sorted(set(a) | set(b)):
         if table not in b:
             lines.append(f"{table}: missing table")
@@ -140,7 +152,7 @@ def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema
                     lines.append(f"{table}.{name}: {label} missing")
                 elif name not in x:
                     lines.append(f"{table}.{name}: new {label}")
-                elif x[name] != y[name]:
+                elif ca[table][kind][name] != cb[table][kind][name]:
                     lines.append(f"{table}.{name}: {label} {x[name]} → {y[name]}")
     return lines
 
@@ -150,13 +162,21 @@ def take_snapshot(
     database: str,
     tables: Iterable[TableName] | None = None,
     pg_snapshot_id: str | None = None,
+    volatile: dict[TableName, list[str]] | None = None,
 ) -> Snapshot:
-    """Snapshot what ``conn`` sees now (run it inside one transaction for a consistent view)."""
+    """Snapshot what ``conn`` sees now (run it inside one transaction for a consistent view).
+
+    ``volatile``: per table the columns content-only comparisons leave out (``VOLATILE_COLUMNS``);
+    their tables also get a hash without those columns (``stable``); ``tables`` stays the full hash.
+    """
     schema = fp.schema_fingerprint(conn)
     names = list(tables) if tables is not None else list(schema)
     if tables is not None:
         schema = {t: s for t, s in schema.items() if t in set(names)}
         names = [t for t in names if t in schema]
+    declared = {t: [c for c in cols if c in schema[t]["columns"]] for t, cols in (volatile or {}).items()
+                if t in names and t in schema}
+    declared = {t: cols for t, cols in declared.items() if cols}
     return Snapshot(
         database=database,
         schema=schema,
@@ -165,6 +185,8 @@ def take_snapshot(
         server_version=int(conn.info.server_version),
         taken_at=datetime.now(UTC).isoformat(),
         pg_snapshot_id=pg_snapshot_id,
+        volatile=dict(declared),
+        stable=fp.stable_stats(conn, declared),
     )
 
 

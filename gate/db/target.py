@@ -119,9 +119,10 @@ class TargetDb:
         """Row counts and content hashes."""
         return fp.table_stats(self.conn, tables)
 
-    def snapshot(self, tables: Iterable[TableName] | None = None) -> Snapshot:
-        """A consistent snapshot (own REPEATABLE READ read-only transaction)."""
+    def snapshot(self, tables: Iterable[TableName] | None = None,
+                 volatile: dict[TableName, list[str]] | None = None) -> Snapshot:
+        """A consistent snapshot (own REPEATABLE READ read-only transaction); ``volatile``: see ``take_snapshot``."""
         with connect_readonly(self._dsn, autocommit=False) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with conn.transaction():
-                return take_snapshot(conn, self.label, tables)
+                return take_snapshot(conn, self.label, tables, volatile=volatile)

@@ -32,7 +32,13 @@ FORMATS: dict[str, str] = {
     "combined": _COMMON,
 }
 ACCESS_TIME = "%d/%b/%Y:%H:%M:%S %z"
-_DJANGO = re.compile(r"^(?P<time>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)\s+(?P<level>[A-Z]+)\s")
+_TIME = r"(?P<time>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)"
+DJANGO_FORMATS: dict[str, str] = {
+    "time-first": r"^" + _TIME + r"\s+(?P<level>[A-Z]+)\s",  # %(asctime)s %(levelname)s … (the bundled backend)
+    "level-first": r"^(?P<level>[A-Z]+)\s+" + _TIME + r"\s",  # %(levelname)s %(asctime)s … (Django's "verbose")
+    "bracketed": r"^\[" + _TIME + r"\]\s+(?P<level>[A-Z]+)\s",  # [%(asctime)s] %(levelname)s …
+}
+"""``DJANGO_LOG_FORMAT`` presets; any other value is a regex with ``level`` and ``time`` groups."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +87,34 @@ def access_entries(path: Path, fmt: str = "gunicorn", since: datetime | None = N
     return out
 
 
-def django_errors(path: Path, since: datetime | None = None) -> list[str]:
-    """ERROR/CRITICAL lines of a django.log at or after ``since`` (naive times are local time)."""
+def django_pattern(fmt: str = "time-first") -> re.Pattern[str]:
+    """The compiled ``DJANGO_LOG_FORMAT`` (a preset name or a regex with ``level`` and ``time`` groups).
+
+    >>> bool(django_pattern("level-first").match("ERROR 2026-12-04 20:14:04,138 views boom"))
+    True
+    >>> django_pattern("(?P<level>x")
+    Traceback (most recent call last):
+    ValueError: DJANGO_LOG_FORMAT: not a preset (time-first, level-first, bracketed) nor a valid regex: missing ), unterminated subpattern at position 0
+    """
+    try:
+        pattern = re.compile(DJANGO_FORMATS.get(fmt, fmt))
+    except re.error as exc:
+        raise ValueError(f"DJANGO_LOG_FORMAT: not a preset ({', '.join(DJANGO_FORMATS)}) nor a valid regex: {exc}") \
+            from None
+    if not {"level", "time"} <= set(pattern.groupindex):
+        raise ValueError(f"DJANGO_LOG_FORMAT: the regex needs (?P<level>…) and (?P<time>…) groups: {fmt!r}")
+    return pattern
+
+
+def django_errors(path: Path, since: datetime | None = None, fmt: str = "time-first") -> list[str]:
+    """ERROR/CRITICAL lines of a django.log at or after ``since`` (naive times are local time).
+
+    ``fmt``: ``DJANGO_LOG_FORMAT`` (``time-first``, ``level-first``, ``bracketed`` or a regex).
+    """
+    pattern = django_pattern(fmt)
     out = []
     for line in _lines(path):
-        match = _DJANGO.match(line)
+        match = pattern.match(line)
         if not match or match["level"] not in ("ERROR", "CRITICAL"):
             continue
         if since is not None:

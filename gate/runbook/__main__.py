@@ -22,7 +22,7 @@ from rich.text import Text
 from gate.runbook.lint import Linter
 from gate.settings import SettingsError, load_settings
 
-STYLE = {"covered": "green", "variant": "cyan", "comment": "dim", "drift": "bold red"}
+STYLE = {"covered": "green", "variant": "cyan", "comment": "dim", "drift": "bold red", "manual": "yellow"}
 
 
 def main(argv: list[str] | None = None) -> int:

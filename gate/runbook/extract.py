@@ -28,6 +28,7 @@ class ShellLine:
     kind: str
     end: int = 0
     heredoc: tuple[str, ...] = field(default=())
+    block: int = 0
 
 
 def _balanced(text: str) -> bool:
@@ -42,12 +43,13 @@ def extract_lines(markdown: str) -> list[ShellLine]:
     """Every line inside shell code blocks: commands (joined), comments, heredoc bodies."""
     lines = markdown.splitlines()
     out: list[ShellLine] = []
-    i, in_block = 0, False
+    i, in_block, block = 0, False, 0
     while i < len(lines):
         raw = lines[i]
         fence = _FENCE.match(raw)
         if fence:
             in_block = (not in_block) and fence.group(1).lower() in _SHELL_LANGS
+            block += in_block
             i += 1
             continue
         if not in_block:
@@ -58,7 +60,7 @@ def extract_lines(markdown: str) -> list[ShellLine]:
             i += 1
             continue
         if stripped.startswith("#"):
-            out.append(ShellLine(i + 1, stripped, "comment", i + 1))
+            out.append(ShellLine(i + 1, stripped, "comment", i + 1, block=block))
             i += 1
             continue
         start, text = i, stripped
@@ -73,7 +75,7 @@ def extract_lines(markdown: str) -> list[ShellLine]:
                 body.append(lines[i])
             if i + 1 < len(lines) and lines[i + 1].strip() == heredoc.group(1):
                 i += 1
-        out.append(ShellLine(start + 1, text, "command", i + 1, tuple(body)))
+        out.append(ShellLine(start + 1, text, "command", i + 1, tuple(body), block))
         i += 1
     return out
 

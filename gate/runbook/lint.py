@@ -10,6 +10,14 @@ Per logical line, every command of its pipeline is classified and checked, nothi
   line's options (``tool --help``); ``pg_dump``/``pg_restore`` major ≥ the server's;
 - a ``curl`` URL: its path resolves with Django's URL resolver on the deployed release (so
   ``/api/v1/…`` against an ``/api/`` release is drift, found without HTTP);
+- paths on the target (``cd``, ``ls``, ``tail``, ``cat``/``head`` file arguments, scripts): checked by
+  the target's own Python (the ``manage.py shell`` process), relative to the line's ``cd``; the
+  runbook's placeholders (``/var/www/freesport``…) map to this target's places by ``RUNBOOK_PATHS``;
+- ``git checkout <ref>``: the ref exists in the target's repository; ``migrate <app> <name>``: the
+  migration exists in the release; Python in ``shell -c``/heredocs: every call of an imported
+  name binds to its signature and every attribute used on it exists (``inspect`` on the target);
+- shell pitfalls: a ``grep`` pattern that is a bracket expression (``grep "[ ]"`` matches every
+  line with a space);
 - a tool this target replaces by a setting (``sudo``/``nginx``/``supervisorctl``: the nginx and
   supervisor variants, ``RUNBOOK_VARIANT_TOOLS``) is reported as a variant, covered by that setting.
 
@@ -20,6 +28,7 @@ Per logical line, every command of its pipeline is classified and checked, nothi
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
@@ -32,7 +41,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gate.runbook.extract import ShellLine, extract_lines
-from gate.settings import REPO, Settings
+from gate.settings import REPO, Settings, SettingsError
 from gate.steps.commands import run_manage
 
 VARIANT_TOOLS: dict[str, str] = {
@@ -48,11 +57,109 @@ _REDIRECTS = {">", ">>", "<", "<<", "<<-", ">&", "&>", "<<<"}
 _SUBST = re.compile(r"\$\([^()]*\)")
 _IMPORT = re.compile(r"(?:^|[\s\"';])from\s+([\w.]+)\s+import\s+(\w+(?:\s*,\s*\w+)*)", re.M)
 _PY = {"python", "python3", ".venv/bin/python"}
+_GLOB = re.compile(r"[*?]")
+FILE_TOOLS = {"ls": "exists", "tail": "parent", "cat": "exists", "head": "exists"}
+"""Tools whose non-option arguments are paths on the target, and what must hold for a plain path."""
+
+
+def bundled_paths(settings: Settings) -> dict[str, str]:
+    """The runbook's placeholders on the bundled backend (used when ``RUNBOOK_PATHS`` is not set).
+
+    Only when ``BACKEND_DIR`` is the bundled backend: a foreign target never borrows the gate's files.
+    """
+    if not settings.is_bundled:
+        return {}
+    out = {".": str(REPO), "/var/www/freesport": str(REPO), "/path/to/1c/data": str(settings.onec_data_dir),
+           "/backups": str(settings.backup_dir)}
+    if settings.log_dir:
+        out["/var/log/freesport"] = str(settings.log_dir)
+    return out
+
+
+def path_map(settings: Settings) -> dict[str, str]:
+    """``RUNBOOK_PATHS`` as ``{runbook path: target path}`` (bundled defaults when unset)."""
+    if not settings.runbook_paths:
+        return bundled_paths(settings)
+    out = {}
+    for item in settings.runbook_paths:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise SettingsError(f"RUNBOOK_PATHS: expected 'runbook path=target path', got {item!r}")
+        out[key.strip().rstrip("/") or "/"] = value.strip()
+    return out
+
+
+def grep_pitfall(argv: list[str]) -> str:
+    """A ``grep`` pattern that is one bracket expression, meant literally (``grep "[ ]"``).
+
+    >>> grep_pitfall(["grep", "[ ]"])
+    "grep '[ ]': a regex bracket expression matching every line with ' ' (meant literally? use grep -F '[ ]')"
+    >>> grep_pitfall(["grep", "-F", "[ ]"]), grep_pitfall(["grep", "[0-9]+"])
+    ('', '')
+    """
+    if not argv or argv[0] not in ("grep", "egrep") or any(a in ("-F", "--fixed-strings") or
+                                                          (a.startswith("-") and not a.startswith("--")
+                                                           and "F" in a) for a in argv[1:]):
+        return ""
+    patterns = [a for a in argv[1:] if not a.startswith("-")][:1]
+    for pattern in patterns:
+        match = re.fullmatch(r"\[([^\]^\-]{1,2})\]", pattern)
+        if match:
+            return (f"grep {pattern!r}: a regex bracket expression matching every line with "
+                    f"{' or '.join(repr(c) for c in match.group(1))} (meant literally? use grep -F {pattern!r})")
+    return ""
+
+
+def python_calls(code: str) -> list[dict[str, object]]:
+    r"""Calls of imported names in a line's Python: ``Name(args)`` and ``var.attr(args)`` where ``var = Name(…)``.
+
+    >>> [c["name"] + "." + str(c["attr"]) for c in python_calls("from m import P\np = P('x')\np.check()")]
+    ['P.None', 'P.check']
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    imported: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{node.module}:{alias.name}"
+    instances: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                and node.value.func.id in imported):
+            instances[node.targets[0].id] = node.value.func.id
+    calls: list[dict[str, object]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args) \
+                or any(k.arg is None for k in node.keywords):
+            continue
+        args, kwargs = len(node.args), sorted(k.arg for k in node.keywords if k.arg)
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in imported:
+            module, name = imported[func.id].split(":")
+            calls.append({"module": module, "name": name, "attr": None, "args": args, "kwargs": kwargs,
+                          "instance": False})
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+                and isinstance(func.value.func, ast.Name) and func.value.func.id in imported:
+            module, name = imported[func.value.func.id].split(":")
+            calls.append({"module": module, "name": name, "attr": func.attr, "args": args, "kwargs": kwargs,
+                          "instance": True})
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            base = func.value.id
+            if base in imported or base in instances:
+                module, name = imported[instances.get(base, base)].split(":")
+                calls.append({"module": module, "name": name, "attr": func.attr, "args": args, "kwargs": kwargs,
+                              "instance": base in instances})
+    return calls
 
 
 @dataclass(frozen=True, slots=True)
 class LineReport:
-    """The verdict on one runbook line: ``covered``, ``variant``, ``comment`` or ``drift``."""
+    """The verdict on one runbook line: ``covered``, ``variant``, ``comment``, ``manual`` (nothing of the
+    target's to look at: a sign-off item, never a pass) or ``drift``."""
 
     number: int
     text: str
@@ -74,13 +181,18 @@ class Linter:
     scripts_root: Path = REPO
     _target: dict[str, object] | None = None
     _tools: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    _cwd: dict[int, str | None] = field(default_factory=dict)
 
     # the target's facts, in one manage.py process ------------------------------------------
     def introspect(self, commands: Iterable[str], paths: Iterable[str],
-                   imports: Iterable[str] = ()) -> dict[str, object]:
-        """Option strings of ``commands``, url names of ``paths``, and whether ``mod:name`` imports exist."""
+                   imports: Iterable[str] = (), facts: dict[str, object] | None = None) -> dict[str, object]:
+        """Option strings of ``commands``, url names of ``paths``, whether ``mod:name`` imports exist,
+        and the target-side ``facts`` (files, git refs, migrations, Python calls)."""
+        facts = facts or {}
         code = _INTROSPECT.replace("__COMMANDS__", repr(sorted(set(commands)))).replace(
-            "__PATHS__", repr(sorted(set(paths)))).replace("__IMPORTS__", repr(sorted(set(imports))))
+            "__PATHS__", repr(sorted(set(paths)))).replace("__IMPORTS__", repr(sorted(set(imports)))).replace(
+            "__FACTS__", repr(json.dumps(facts)))
         proc = run_manage(self.settings, "shell", "-c", code, timeout=180)
         for line in proc.stdout.splitlines():
             if line.startswith("GATE-JSON:"):
@@ -91,11 +203,85 @@ class Linter:
     def __post_init__(self) -> None:
         wanted = [t for t in self.settings.runbook_variant_tools if t.lower() != "none"]
         self.variant_tools = {t: VARIANT_TOOLS.get(t, "a setting of this target") for t in wanted}
+        self.paths = path_map(self.settings)
+
+    # the target's files, refs, migrations and Python -----------------------------------------
+    def on_target(self, path: str, cwd: str | None) -> str:
+        """A runbook path as the target sees it: placeholders mapped, relative ones under the line's ``cd``."""
+        for key in sorted(self.paths, key=len, reverse=True):
+            if key != "." and (path == key or path.startswith(key + "/")):
+                path = self.paths[key] + path[len(key):]
+                break
+        if not path.startswith("/") and not path.startswith("~"):
+            base = cwd or self.paths.get(".")
+            if base:
+                path = base.rstrip("/") + "/" + path.removeprefix("./")
+        return path
+
+    @property
+    def bundled_git(self) -> bool:
+        """The bundled backend holds both releases in one tree: ``git checkout`` is its DEPLOY_CMD's job."""
+        return bool(bundled_paths(self.settings)) and not self.settings.deploy_cmd
+
+    def facts_of(self, line: ShellLine) -> list[tuple[str, str, str, str]]:
+        """``(kind, key, what, label)`` of every target fact ``line`` relies on (key: the target's question)."""
+        cwd = self._cwd.get(line.number)
+        out: list[tuple[str, str, str, str]] = []
+        for argv in self.segments(line.text):
+            head, rest = argv[0], [a for a in argv[1:] if not a.startswith("-")]
+            if head == "cd" and rest:
+                out.append(("fs", "dir", self.on_target(rest[0], cwd), f"cd {rest[0]}"))
+            elif head in FILE_TOOLS:
+                follow = head == "tail" and any(a in ("-f", "-F", "--follow") for a in argv[1:])
+                for word in rest:
+                    if head in ("tail", "head") and re.fullmatch(r"\d+", word):
+                        continue
+                    op = "glob" if _GLOB.search(word) else ("parent" if follow or head == "tail" else "exists")
+                    out.append(("fs", op, self.on_target(word, cwd), f"{head} {word}"))
+            elif head.startswith("./scripts/steps/"):
+                out.append(("gate", "exec", head, head))  # the gate's own step scripts run beside the gate
+            elif "/" in head and not head.startswith("/usr") and head not in _PY and not self._manage_args(argv):
+                if not head.startswith(("/", "~")) and cwd is None and "." not in self.paths:
+                    out.append(("manual", "exec", head, head))
+                else:
+                    out.append(("fs", "exec", self.on_target(head, cwd), head))
+            elif head == "git" and len(rest) >= 2 and rest[0] in ("checkout", "switch") and not self.bundled_git:
+                out.append(("ref", self.on_target(cwd or ".", None), rest[1], f"git {rest[0]} {rest[1]}"))
+            manage = self._manage_args(argv)
+            if manage and manage[0] == "migrate":
+                names = [a for a in manage[1:] if not a.startswith("-")]
+                if len(names) == 2 and names[1] != "zero":
+                    out.append(("migration", names[0], names[1], f"migrate {names[0]} {names[1]}"))
+        code = "\n".join(line.heredoc) if line.heredoc else ""
+        if not code:
+            match = re.search(r"""shell\s+(?:-c|--command)\s+(["'])(.*)\1""", line.text, re.S)
+            code = match.group(2) if match else ""
+        for call in python_calls(code):
+            label = f"{call['name']}{'.' + str(call['attr']) if call['attr'] else ''}()"
+            out.append(("call", json.dumps(call, sort_keys=True), "", label))
+        return out
+
+    def _track_cwd(self, lines: list[ShellLine]) -> None:
+        cwd: str | None = None
+        block = -1
+        for line in lines:
+            if line.block != block:
+                block, cwd = line.block, None
+            self._cwd[line.number] = cwd
+            for argv in self.segments(line.text) if line.kind == "command" else []:
+                if argv[0] == "cd" and len(argv) > 1:
+                    cwd = self.on_target(argv[1], cwd)
 
     def prepare(self, lines: list[ShellLine]) -> None:
         """Collect every manage.py command and URL path of ``lines`` and introspect them at once."""
         commands, paths, imports = set(), set(), set()
+        self._track_cwd(lines)
+        facts: dict[str, list[list[str]]] = {"fs": [], "ref": [], "migration": [], "call": []}
         for line in lines:
+            if line.kind == "command":
+                for kind, key, what, _ in self.facts_of(line):
+                    if kind in facts:
+                        facts[kind].append([key, what])
             imports |= set(self._imports(line))
             for argv in self.segments(line.text):
                 manage = self._manage_args(argv)
@@ -105,7 +291,20 @@ class Linter:
                     path = self._url_path(argv)
                     if path:
                         paths.add(path)
-        self._target = self.introspect(commands, paths, imports)
+        self._target = self.introspect(commands, paths, imports, facts)
+
+    def check_fact(self, kind: str, key: str, what: str, label: str) -> tuple[bool, str]:
+        """A file, git ref, migration or Python call of the line, as the target answered."""
+        answer = (self._target or {}).get("facts", {}).get(kind, {}).get(f"{key}\x00{what}")  # type: ignore[union-attr]
+        if kind == "fs":
+            place = {"dir": "no such directory", "glob": "nothing matches", "exists": "no such file",
+                     "parent": "no such directory for it", "exec": "no such executable script"}[key]
+            return (True, f"{label} (on the target: {what})") if answer == "" else (False, f"{label}: {place} on the target ({what})" + (f": {answer}" if answer and answer != "missing" else ""))
+        if kind == "ref":
+            return (True, label) if answer == "" else (False, f"{label}: no such git ref in {key} on the target ({answer})")
+        if kind == "migration":
+            return (True, label) if answer == "" else (False, f"{label}: no such migration in the release ({answer})")
+        return (True, label) if answer == "" else (False, f"{label}: {answer}")
 
     # parsing --------------------------------------------------------------------------------
     @staticmethod
@@ -252,16 +451,19 @@ class Linter:
         """The report of one line (``prepare`` must have seen it)."""
         if line.kind == "comment":
             return LineReport(line.number, line.text, "comment", "")
-        problems, covered, variant = [], [], False
+        problems, covered, manual, variant = [], [], [], False
         for argv in self.segments(line.text):
             head = argv[0]
             manage = self._manage_args(argv)
             if manage is not None:
                 ok, detail = self.check_manage(manage)
+            elif head == "git" and self.bundled_git:
+                ok, detail = True, "variant: the bundled backend holds both releases (DEPLOY_CMD: verify only)"
+                variant = True
             elif head in SHELL_BUILTINS:
                 ok, detail = True, f"shell {head}"
             elif "/" in head and not head.startswith("/usr") and head not in _PY:
-                ok, detail = self.check_script(head)
+                continue  # a script: looked up on the target (facts_of)
             elif head in _PY:
                 ok, detail = True, "python"
             else:
@@ -276,11 +478,24 @@ class Linter:
                                   or self.settings.base_url)
                         detail = "1C healthcheck: ONEC-01 calls checkauth (ONEC_HEALTHCHECK_URL)"
             (covered if ok else problems).append(detail)
+        for kind, key, what, label in self.facts_of(line):
+            if kind == "manual":
+                manual.append(f"{label}: where the deployment's scripts live on the target is not configured "
+                              "(set RUNBOOK_PATHS=.=<deployment dir>): a manual sign-off item")
+                continue
+            ok, detail = self.check_script(what) if kind == "gate" else self.check_fact(kind, key, what, label)
+            (covered if ok else problems).append(detail)
+        for argv in self.segments(line.text):
+            pitfall = grep_pitfall(argv)
+            if pitfall:
+                problems.append(pitfall)
         for spec in self._imports(line):
             if not (self._target or {}).get("imports", {}).get(spec):  # type: ignore[union-attr]
                 problems.append(f"{spec.replace(':', ' has no ')}: the Python this line runs would fail to import")
         if problems:
             return LineReport(line.number, line.text, "drift", "; ".join(problems))
+        if manual:
+            return LineReport(line.number, line.text, "manual", "; ".join(manual))
         status = "variant" if variant and all(d.startswith("variant") or d.startswith("shell") for d in covered) \
             else "covered"
         detail = "; ".join(dict.fromkeys(covered))
@@ -328,5 +543,64 @@ for spec in __IMPORTS__:
         out["imports"][spec] = hasattr(importlib.import_module(module), attr)
     except Exception:
         out["imports"][spec] = False
+import glob, inspect, os, subprocess
+facts = json.loads(__FACTS__)
+out["facts"] = {"fs": {}, "ref": {}, "migration": {}, "call": {}}
+for op, path in facts.get("fs", []):
+    p = os.path.expanduser(path)
+    if op == "dir":
+        ok = os.path.isdir(p)
+    elif op == "glob":
+        ok = bool(glob.glob(p))
+    elif op == "exists":
+        ok = os.path.exists(p)
+    elif op == "parent":
+        ok = os.path.isdir(os.path.dirname(os.path.abspath(p)))
+    else:
+        ok = os.path.isfile(p) and os.access(p, os.X_OK)
+        if not ok and os.path.isfile(p):
+            out["facts"]["fs"][op + "\x00" + path] = "not executable"
+            continue
+    out["facts"]["fs"][op + "\x00" + path] = "" if ok else "missing"
+for repo, ref in facts.get("ref", []):
+    try:
+        proc = subprocess.run(["git", "-C", repo, "rev-parse", "--verify", "--quiet", ref + "^{commit}"],
+                              capture_output=True, text=True, timeout=30)
+        answer = "" if proc.returncode == 0 else ("no such directory" if not os.path.isdir(repo) else
+                                                  "not a git repository" if "not a git" in proc.stderr else "unknown ref")
+    except (OSError, subprocess.SubprocessError) as exc:
+        answer = f"git: {exc}"
+    out["facts"]["ref"][repo + "\x00" + ref] = answer
+if facts.get("migration"):
+    from django.db.migrations.loader import MigrationLoader
+    disk = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    for app, name in facts["migration"]:
+        names = sorted(n for a, n in disk if a == app)
+        hits = [n for n in names if n == name or n.startswith(name)]
+        out["facts"]["migration"][app + "\x00" + name] = "" if len(hits) == 1 or name in hits else (
+            f"{app} has {', '.join(names) or 'no migrations'}")
+for key, _ in facts.get("call", []):
+    spec = json.loads(key)
+    try:
+        obj = getattr(importlib.import_module(spec["module"]), spec["name"])
+    except Exception as exc:
+        out["facts"]["call"][key + "\x00"] = f"cannot import {spec['name']} from {spec['module']}: {exc}"
+        continue
+    what = obj
+    label = spec["name"]
+    if spec["attr"]:
+        if not hasattr(obj, spec["attr"]):
+            out["facts"]["call"][key + "\x00"] = f"{spec['name']} has no attribute {spec['attr']!r}"
+            continue
+        what, label = getattr(obj, spec["attr"]), spec["name"] + "." + spec["attr"]
+    args = [None] * (spec["args"] + (1 if spec["attr"] and spec["instance"] and inspect.isfunction(what) else 0))
+    try:
+        inspect.signature(what).bind(*args, **{k: None for k in spec["kwargs"]})
+        answer = ""
+    except TypeError as exc:
+        answer = f"{label}{inspect.signature(what)}: {exc}"
+    except ValueError:
+        answer = ""
+    out["facts"]["call"][key + "\x00"] = answer
 print("GATE-JSON:" + json.dumps(out))
 '''

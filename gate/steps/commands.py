@@ -1,7 +1,8 @@
 """How the gate runs the target's commands: every command is a setting, split like a shell would.
 
 The environment a command gets is the process environment over every ``KEY=value`` of
-``ENV_FILE`` (so the bundled backend's ``SECRET_KEY``, ``LOG_DIR``… reach ``manage.py``), plus
+``ENV_FILE`` (whose ``PYTHONPATH`` wins: a foreign target's settings module is found through its
+own path, never the gate's) (so the bundled backend's ``SECRET_KEY``, ``LOG_DIR``… reach ``manage.py``), plus
 the gate's settings the step scripts read (``MANAGE_CMD`` resolved, ``RUN_DIR``…). Output is
 captured; passwords never reach argv (``MANAGE_CMD`` over ssh keeps its own environment).
 
@@ -39,9 +40,15 @@ def manage_line(settings: Settings, *args: str) -> str:
 
 def target_env(settings: Settings, run_dir: Path | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for step scripts and manage.py: env file < process env < resolved settings."""
-    env = {**env_file_values(), **os.environ}
+    from_file = env_file_values()
+    env = {**from_file, **os.environ}
     env["MANAGE_CMD"] = manage_prefix(settings)
-    env["PYTHONPATH"] = str(REPO)
+    if "PYTHONPATH" in from_file:  # the target's own module path (its settings module lives there)
+        env["PYTHONPATH"] = from_file["PYTHONPATH"]
+    elif settings.is_bundled:
+        env["PYTHONPATH"] = str(REPO)  # the bundled backend
+    else:
+        env.pop("PYTHONPATH", None)  # never the gate's own module path
     env.setdefault("DJANGO_SETTINGS_MODULE", settings.django_settings_module)
     env["BACKEND_DIR"] = str(settings.backend_dir)
     env["ONEC_DATA_DIR"] = str(settings.onec_data_dir)

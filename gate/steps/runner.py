@@ -184,6 +184,7 @@ class WindowRunner:
                  "IMPORT_READS_COPY": "yes" if self.settings.import_reads_copy else "",
                  "MIGRATE_ONE_BY_ONE": "yes" if self.settings.migrate_one_by_one else "",
                  "IMPORT_ARGS": self.settings.import_args,
+                 "FLUSH_DRY_RUN_ARGS": self.settings.flush_dry_run_args, "FLUSH_ARGS": self.settings.flush_args,
                  "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix,
                  "GATE_WINDOW_STEPS": ",".join(n for s in self.stages for n in (*s.pre_steps, s.name) if s.script)}
         for key in ("maintenance_on_cmd", "maintenance_off_cmd", "deploy_cmd", "app_stop_cmd", "app_start_cmd"):

@@ -12,5 +12,6 @@ if [[ "${IMPORT_READS_COPY:-}" == "yes" ]]; then
     cp -a "$src" "$data"
     say "importing from a copy: $data"
 fi
-read -r -a import_args <<<"${IMPORT_ARGS:---full}"
+# IMPORT_ARGS is a setting (default --full); empty means no arguments, never a fallback to --full
+read -r -a import_args <<<"${IMPORT_ARGS---full}"
 manage import_products_from_1c "${import_args[@]}" --data-dir "$data"

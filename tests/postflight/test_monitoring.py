@@ -15,7 +15,7 @@ def test_error_rate_and_response_time_from_logs(settings, log_paths, effective_s
         pytest.skip("no access log (LOG_DIR / ACCESS_LOG): monitoring cannot be read here")
     since = window_start(max(settings.monitor_interval_minutes, settings.error_window_minutes))
     access = access_entries(log_paths["access"], settings.access_log_format, since)
-    errors = django_errors(log_paths["django"], since) if log_paths["django"] else []
+    errors = django_errors(log_paths["django"], since, settings.django_log_format) if log_paths["django"] else []
     rate = error_rate(access, errors, since)
     check_message(rate.describe())
     problems = []

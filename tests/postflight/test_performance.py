@@ -34,7 +34,7 @@ def test_error_rate(latency_burst, settings, log_paths, journal, effective_sever
     off = journal.get("maintenance_off", {}).get("finished_at")
     since = window_start(settings.error_window_minutes, datetime.fromisoformat(off) if off else None)
     access = access_entries(log_paths["access"], settings.access_log_format, since) if log_paths["access"] else []
-    errors = django_errors(log_paths["django"], since) if log_paths["django"] else []
+    errors = django_errors(log_paths["django"], since, settings.django_log_format) if log_paths["django"] else []
     rate = error_rate(access, errors, since)
     pct = max(rate.pct, latency_burst.error_rate_pct)
     message = rate.describe() + f"; burst {latency_burst.error_rate_pct:.2f} %"

@@ -7,11 +7,16 @@ import pytest
 from gate.expect import no_findings
 from gate.preflight.ci import CiStatus
 from gate.preflight.qa import QaGates
+from gate.settings import REPO
 
 
 @pytest.mark.check("PRE-01", severity="critical")
 def test_stories_have_qa_gate_pass(settings, check_message):
     """Stories 13.1, 13.2, 13.3 завершены и имеют gate PASS (QA gate files, path configurable)."""
+    if not settings.is_bundled and settings.qa_gates_dir.resolve().is_relative_to(REPO):
+        pytest.skip(f"no QA gate files of this target: QA_GATES_DIR is the gate's own {settings.qa_gates_dir}; "
+                    "set QA_GATES_DIR to the release's QA gate files, or confirm by hand that stories "
+                    f"{', '.join(settings.qa_gate_stories)} have gate PASS")
     gates = QaGates(settings.qa_gates_dir)
     no_findings(gates.failing(settings.qa_gate_stories), "QA gates")
     check_message(f"gate PASS: {', '.join(settings.qa_gate_stories)} ({settings.qa_gates_dir})")

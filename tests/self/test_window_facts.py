@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from gate.http.api import Burst, Sample, redact_url
 from gate.logs.parse import access_entries, django_errors, error_rate
 from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
@@ -162,3 +164,18 @@ def test_run_02_pg_dump_older_than_the_server_is_drift(tmp_path, monkeypatch):
     assert not ok and "older than the server (99)" in detail
     ok, detail = linter.check_tool("sha256sum", ["--no-such-option"])
     assert not ok and "unknown option" in detail
+
+
+def test_django_log_format_is_a_setting_with_a_level_first_preset(tmp_path):
+    """Issue 11 item 4: a level-first Django log (``ERROR 2026-12-04 20:14:04,138 …``) has its errors counted."""
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S,138")
+    log = tmp_path / "django.log"
+    log.write_text(f"INFO {stamp} views ok\nERROR {stamp} django.request boom\nERROR {stamp} views again\n")
+    assert django_errors(log) == []  # the default (time-first) pattern sees nothing: the false pass it was
+    assert len(django_errors(log, fmt="level-first")) == 2
+    since = datetime.now(UTC) + timedelta(minutes=5)
+    assert django_errors(log, since, "level-first") == []
+    custom = r"^(?P<level>[A-Z]+)\s+(?P<time>\S+ \S+)\s"
+    assert len(django_errors(log, fmt=custom)) == 2
+    with pytest.raises(ValueError, match="DJANGO_LOG_FORMAT"):
+        django_errors(log, fmt=r"^(?P<level>[A-Z]+)")

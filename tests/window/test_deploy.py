@@ -45,6 +45,9 @@ def test_every_script_and_tool_exists_with_a_fitting_version(window_report, chec
            if r.status == "drift" and "manage.py" not in r.detail and " → " not in r.detail
            and "does not resolve" not in r.detail]
     assert not bad, "; ".join(bad)
+    manual = [r.detail for r in window_report if r.status == "manual"]
+    if manual:
+        pytest.skip("; ".join(manual))
     check_message("scripts and tools present: " + ", ".join(
         sorted({r.detail.split(" (")[0] for r in window_report if r.status == "covered" and "manage.py" not in r.detail
                 and "/" not in r.detail.split(" ")[0]})))

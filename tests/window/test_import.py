@@ -30,7 +30,7 @@ def test_import_succeeded_and_wrote_rows(settings, target_db, journal, log_paths
 
         since = datetime.fromisoformat(step["started_at"])
     log = log_paths["import"]
-    errors = django_errors(log, since) if log else []
+    errors = django_errors(log, since, settings.django_log_format) if log else []
     written = sum(count(target_db, t) for t in settings.product_tables)
     offers = len({o for o in onec_package.offers | onec_package.deleted_offers})
     findings = import_findings(session, errors, written, len(onec_package.files), onec_package.goods_in_package,

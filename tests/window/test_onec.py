@@ -10,8 +10,7 @@ from gate.http.api import checkauth
 @pytest.mark.check("ONE-01", severity="critical")
 def test_onec_checkauth_answers_success(settings, check_message):
     """curl -f $ONEC_HEALTHCHECK_URL: checkauth with credentials answers success, without them it refuses."""
-    url = settings.onec_healthcheck_url or settings.onec_checkauth_url or settings.api_url(
-        "/integration/1c/exchange/?type=catalog&mode=checkauth")
+    url = settings.onec_url
     if not settings.onec_exchange_user or settings.onec_exchange_password is None:
         pytest.skip("ONEC_EXCHANGE_USER/ONEC_EXCHANGE_PASSWORD not set: checkauth cannot be verified")
     ok = checkauth(url, settings.onec_exchange_user, settings.onec_exchange_password.get_secret_value())
