@@ -169,9 +169,8 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
             with connect_readonly(disposable_dsn) as conn:
                 row = conn.execute("SELECT datname FROM pg_stat_activity WHERE application_name = %s", (tag,)).fetchone()
                 seen_here = bool(row) and row[0] == found.get("database")
-        proc.stdin.close()
         try:
-            _, err = proc.communicate(timeout=30)
+            _, err = proc.communicate("\n", timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             _, err = proc.communicate()
@@ -185,15 +184,16 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
                 int(port) if isinstance(port, int) else None, seen_here)
 
 
-def refusal(seen: Seen, expected: DbCoordinates, setting_spec: str) -> str:
+def refusal(seen: Seen, expected: DbCoordinates, handoff_names: tuple[str, ...]) -> str:
     """Why the code is not (provably) on the disposable database; empty when it is.
 
-    >>> refusal(Seen({"NAME": "shop"}, "shop", 5432, False), DbCoordinates("127.0.0.1", 6000, "freesport_x", "u"), "db_parts")
+    >>> refusal(Seen({"NAME": "shop"}, "shop", 5432, False), DbCoordinates("127.0.0.1", 6000, "freesport_x", "u"),
+    ...         ("DB_NAME", "DB_HOST"))
     "the code is connected to database 'shop' on port 5432 (its settings: NAME=shop), not the disposable \
-freesport_x on port 6000, and the disposable server does not see its connection; REHEARSAL_DB_ENV='db_parts' \
-does not hand the disposable database to the code"
+freesport_x on port 6000, and the disposable server does not see its connection; REHEARSAL_DB_ENV (DB_NAME, \
+DB_HOST) does not hand the disposable database to the code"
     """
-    hint = (f"REHEARSAL_DB_ENV={setting_spec!r} does not hand the disposable database to the code")
+    hint = f"REHEARSAL_DB_ENV ({', '.join(handoff_names)}) does not hand the disposable database to the code"
     if seen.error:
         return f"the code did not say which database it uses ({seen.error}); {hint}"
     if seen.database == expected.name and seen.port == expected.port and seen.in_pg_stat_activity:

@@ -365,7 +365,7 @@ class Rehearsal:
         """Ask the code which database it is on and PostgreSQL who is connected where; refuse unless disposable."""
         expected = DbCoordinates.from_url(self.dsn)
         seen = codelib.probe(self.gate_env["MANAGE_CMD"], self.backend_dir, self._child_env(), self.dsn)
-        reason = codelib.refusal(seen, expected, self.setting("REHEARSAL_DB_ENV", "database_url"))
+        reason = codelib.refusal(seen, expected, self.handoff_names)
         self.record["isolation"] = {"database": seen.database, "port": seen.port,
                                     "in_pg_stat_activity": seen.in_pg_stat_activity, "refused": reason}
         if reason:
@@ -619,6 +619,9 @@ class Rehearsal:
             self.teardown()
         verdict = self.verdict()
         self.record["verdict"] = verdict
+        if self.record.get("isolation", {}).get("refused"):
+            self._save()  # refused before anything ran: no window, no notification, no report to build
+            return self.finish(None, report_ok=False)
         self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
                               release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
                               rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
