@@ -65,6 +65,27 @@ class RehearsalError(RuntimeError):
     """The rehearsal could not be set up (not a verdict: the window never started)."""
 
 
+def rehearsal_environ(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The rehearsal's settings: ``REHEARSAL_ENV_FILE`` (``KEY=value`` lines) under the process environment.
+
+    The operator's file for a staging host: docs/staging-rehearsal.md.
+
+    >>> rehearsal_environ({"API_PREFIX": "/api/v1"})
+    {'API_PREFIX': '/api/v1'}
+    """
+    from gate.settings import read_env_file
+
+    env = dict(os.environ if environ is None else environ)
+    path = env.get("REHEARSAL_ENV_FILE")
+    if not path:
+        return env
+    if not Path(path).is_file():
+        raise RehearsalError(f"REHEARSAL_ENV_FILE={path}: no such file")
+    from_file = {k: v for k, (v, _) in read_env_file(Path(path)).items()}
+    # an empty process value (a workflow's unset variable) does not hide the file's
+    return {**from_file, **{k: v for k, v in env.items() if v != "" or k not in from_file}}
+
+
 def sample_parameters() -> dict[str, int]:
     """N, K and seed of the committed 1C sample, read from the command its README documents.
 
