@@ -137,3 +137,36 @@ def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp
     assert not drifted.run.destructive_started()
     assert counters(staging.dsn) == before, "nothing ran against the source database"
     assert before_rows.diff(snapshot_of(staging.dsn, "after")) == []
+
+
+def test_the_codes_environment_is_its_own(tmp_path):
+    """No deployment DB_*, no gate repo on PYTHONPATH; a trial copy re-rendered in the code's own terms."""
+    from gate.bundled import env_lines, write_private
+    from gate.db.handoff import Handoff
+    from gate.rehearsal.code import CodeEnvError, launch_env, parse_code_env
+
+    code_env = tmp_path / "code.env"
+    write_private(code_env, env_lines({"GATE_REHEARSAL_DB_ENV": "db_parts", "DB_NAME": "freesport_x",
+                                       "DB_HOST": "127.0.0.1", "DB_PORT": "6000", "DB_USER": "u", "DB_PASSWORD": "p",
+                                       "PYTHONPATH": str(CONF)}))
+    staging_host = {"DB_NAME": "staging", "DB_HOST": "db.staging", "DATABASE_URL": "postgresql://s@staging/s",
+                    "PGHOST": "staging", "PYTHONPATH": str(HERE.parents[1]), "HOME": "/home/x"}
+    env = launch_env(staging_host, code_env)
+    assert env["DB_NAME"] == "freesport_x" and env["DB_HOST"] == "127.0.0.1" and env["PYTHONPATH"] == str(CONF)
+    assert "DATABASE_URL" not in env and "PGHOST" not in env and env["HOME"] == "/home/x"
+    assert "GATE_REHEARSAL_DB_ENV" not in env
+    trial = launch_env({**staging_host, "REHEARSAL_DATABASE_URL": "postgresql://u:p@127.0.0.1:6000/mig05_trial_1"},
+                       code_env)
+    assert trial["DB_NAME"] == "mig05_trial_1" and "REHEARSAL_DATABASE_URL" not in trial
+    with pytest.raises(CodeEnvError, match="REHEARSAL_DB_ENV"):
+        parse_code_env("DB_HOST=db.staging", {}, Handoff.parse("db_parts"))
+
+
+def test_a_settings_module_without_wsgi_names_the_setting(tmp_path):
+    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError
+
+    rehearsal = Rehearsal(environ={})
+    rehearsal.backend_dir = SHOP
+    with pytest.raises(RehearsalError, match="REHEARSAL_WSGI_APP"):
+        rehearsal.wsgi_app("shopconf")
+    assert Rehearsal(environ={"REHEARSAL_WSGI_APP": "shopapi:application"}).wsgi_app("shopconf") == "shopapi:application"
