@@ -271,7 +271,9 @@ def render_markdown(run: Run) -> str:
     lines = [
         "# FreeSport v13.3 → v13.4 migration — sign-off",
         "",
-        f"Run `{_md(run.run_id)}`" + (f" · rehearsal of {_md(run.rehearsal_of)}" if run.rehearsal_of else
+        f"Run `{_md(run.run_id)}`" + (f" · rehearsal of {_md(run.rehearsal_of)}" + "".join(
+            f" · not applicable in a rehearsal: {_md(i.split(':', 1)[0])}" for i in run.not_applicable)
+            if run.rehearsal_of else
                                       f" · target `{_md(run.target)}`" if run.target else "")
         + f" · started {_fmt_time(run.started_at)} · finished {_fmt_time(run.finished_at)}",
         "",
