@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gate import checks
+from gate.preflight.rehearsal import NOT_APPLICABLE
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult, Decision, decide
 
@@ -222,8 +223,10 @@ def write_summary(
         "manual_items": [
             {"id": r["id"], "reason": r["message"], "runbook_line": r.get("runbook_line", "")}
             for r in ordered
-            if r["outcome"] == Outcome.SKIPPED.value
+            if r["outcome"] == Outcome.SKIPPED.value and NOT_APPLICABLE not in str(r.get("message") or "")
         ],
+        "not_applicable": [{"id": r["id"], "reason": r["message"]} for r in ordered
+                           if r["outcome"] == Outcome.SKIPPED.value and NOT_APPLICABLE in str(r.get("message") or "")],
     }
     for key, value in {**existing, **(extra or {})}.items():
         summary.setdefault(key, value)

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     disposable_pg: Literal["auto", "container", "local", "existing"] = "auto"
     disposable_pg_url: SecretStr | None = Field(None, description="superuser URL of the server DISPOSABLE_PG=existing uses")
     rehearsal_source_dump: Path | None = None
+    rehearsal_of: str | None = Field(None, description="set by the rehearsal itself: what this run rehearses "
+                                     "(PRE-03/04 are not applicable inside it; the sign-off names it)")
     # preflight sources
     qa_gates_dir: Path = REPO / "docs" / "qa" / "gates"
     qa_gate_stories: list[str] = Field(default_factory=lambda: ["13.1", "13.2", "13.3"])

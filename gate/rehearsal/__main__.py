@@ -123,14 +123,15 @@ def main(argv: list[str] | None = None) -> int:
         from gate.rehearsal.rollback import rehearse_latest_backup
 
         return rehearse_latest_backup(console)
-    from gate.rehearsal.orchestrator import Rehearsal
+    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
 
     try:
         fault = faults.get(args.fault) if args.fault else None
-    except KeyError as exc:
+        environ = rehearsal_environ()
+    except (KeyError, RehearsalError) as exc:
         console.print(str(exc), markup=False)
         return 2
-    rehearsal = Rehearsal(fault, console=console)
+    rehearsal = Rehearsal(fault, console=console, environ=environ)
     code = rehearsal.execute()
     if args.result is not None and fault is not None:
         args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))

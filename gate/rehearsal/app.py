@@ -38,8 +38,16 @@ def _pid(state: Path) -> int | None:
 
 
 def app_env(state: Path) -> dict[str, str]:
-    """The app's environment: this process's, over the values of ``state/app.env``."""
-    return {**os.environ, **{k: v for k, (v, _) in read_env_file(state / ENV_FILE).items()}}
+    """The app's environment: the code's own (``CODE_ENV_FILE``, gate/rehearsal/code.py), then ``state/app.env``.
+
+    Without ``CODE_ENV_FILE`` (an app env written by hand): this process's environment under ``app.env``.
+    """
+    app = {k: v for k, (v, _) in read_env_file(state / ENV_FILE).items()}
+    if app.get("CODE_ENV_FILE"):
+        from gate.rehearsal.code import launch_env
+
+        return {**launch_env(os.environ, Path(app["CODE_ENV_FILE"])), **app}
+    return {**os.environ, **app}
 
 
 def start(state: Path, timeout_s: float = 60.0) -> int:
@@ -54,7 +62,7 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
         backend = Path(env["BACKEND_DIR"])
         conf = backend / "gunicorn.conf.py"
         argv = [env.get("BACKEND_PYTHON") or sys.executable, "-m", "gunicorn"]
-        argv += ["-c", str(conf)] if conf.exists() else ["--bind", env["GUNICORN_BIND"], env["WSGI_APP"]]
+        argv += (["-c", str(conf)] if conf.exists() else []) + ["--bind", env["GUNICORN_BIND"], env["WSGI_APP"]]
         log.parent.mkdir(parents=True, exist_ok=True)
         start_offset = log.stat().st_size if log.exists() else 0
         with log.open("a") as err:

@@ -8,7 +8,12 @@ naming the disposable database) → rollback rehearsal (reverse-migration trial 
 gate.report``. The configured target is never touched: every variable naming a target is
 dropped from the environment the window gets and replaced by the disposable one's; settings
 naming *code* (``BACKEND_DIR``, ``MANAGE_CMD``, ``API_PREFIX``, ``DJANGO_SETTINGS_MODULE``,
-``PROTECTED_TABLES``…) pass through, so the rehearsal rehearses that code.
+``PROTECTED_TABLES``…) pass through, so the rehearsal rehearses that code. Any target setting can
+be given a rehearsal value as ``REHEARSAL_<SETTING>`` (placeholders ``{base_url} {work} {log_dir}
+{onec_dir} {onec_user} {onec_password}``). The code itself runs only through
+:mod:`gate.rehearsal.code` (its own environment: the disposable database handed over by
+``REHEARSAL_DB_ENV``, ``REHEARSAL_PYTHONPATH``, never the deployment's ``DB_*``), and the
+``isolation`` phase proves, before anything runs, that it reaches the disposable database only.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import Any
 from rich.console import Console
 
 from gate.bundled import env_lines, free_port, write_private
+from gate.db.handoff import DbCoordinates, Handoff, HandoffError
+from gate.rehearsal import code as codelib
 from gate.rehearsal import faults as faultlib
 from gate.rehearsal.faults import Fault
 from gate.run import Run, StepRecord, new_run_id, now_utc
@@ -48,10 +55,35 @@ TARGET_KEYS = (
     "DEPLOYED_VERSION_CMD", "CI_REPO", "CI_TOKEN", "NOTIFY_RECORD",
 )
 """Variables that name a target or a run: never inherited by the rehearsal's window."""
+NOT_OVERRIDABLE = frozenset({"DATABASE_URL", "BASE_URL", "DISPOSABLE_PG", "DISPOSABLE_PG_URL", "RUN_DIR", "RUN_ID",
+                             "ENV_FILE", "CONFIRM", "WINDOW_OPEN", "WINDOW_NOW", "RUNS_ROOT", "BACKEND_DIR",
+                             "DJANGO_SETTINGS_MODULE"})
+"""Settings a ``REHEARSAL_<SETTING>`` cannot replace: the rehearsal owns them (or they have their own setting)."""
 
 
 class RehearsalError(RuntimeError):
     """The rehearsal could not be set up (not a verdict: the window never started)."""
+
+
+def rehearsal_environ(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The rehearsal's settings: ``REHEARSAL_ENV_FILE`` (``KEY=value`` lines) under the process environment.
+
+    The operator's file for a staging host: docs/staging-rehearsal.md.
+
+    >>> rehearsal_environ({"API_PREFIX": "/api/v1"})
+    {'API_PREFIX': '/api/v1'}
+    """
+    from gate.settings import read_env_file
+
+    env = dict(os.environ if environ is None else environ)
+    path = env.get("REHEARSAL_ENV_FILE")
+    if not path:
+        return env
+    if not Path(path).is_file():
+        raise RehearsalError(f"REHEARSAL_ENV_FILE={path}: no such file")
+    from_file = {k: v for k, (v, _) in read_env_file(Path(path)).items()}
+    # an empty process value (a workflow's unset variable) does not hide the file's
+    return {**from_file, **{k: v for k, v in env.items() if v != "" or k not in from_file}}
 
 
 def sample_parameters() -> dict[str, int]:
@@ -105,6 +137,7 @@ class Rehearsal:
     stop_after: str | None = None
     """Stop the window after this step (the rollback rehearsal stops after ``import``)."""
     label: str = ""
+    handoff_names: tuple[str, ...] = ()
 
     # -- progress ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -165,10 +198,11 @@ class Rehearsal:
 
     def _child_env(self) -> dict[str, str]:
         """The environment of every child: ours minus target variables, plus the rehearsal's env file."""
-        env = {k: v for k, v in self.environ.items() if k not in TARGET_KEYS}
+        env = {k: v for k, v in self.environ.items() if k not in TARGET_KEYS and k not in codelib.DB_VARIABLES
+               and k not in self.handoff_names}
         env.update(self.gate_env)
         env["ENV_FILE"] = str(self.work / "rehearsal.env")
-        env["PYTHONPATH"] = str(REPO)
+        env["PYTHONPATH"] = str(REPO)  # the gate's own children only; the code gets code.env's (gate.rehearsal.code)
         if self.run is not None:
             env["RUN_DIR"], env["RUN_ID"] = str(self.run.dir), self.run.run_id
         return env
@@ -205,31 +239,42 @@ class Rehearsal:
         return extra
 
     def write_env(self, expected_extra: list[str]) -> None:
-        """``backend.env`` (the app's), ``manage.sh`` (the default MANAGE_CMD) and ``rehearsal.env`` (ENV_FILE)."""
+        """``code.env`` (the code's only environment), ``app/app.env``, ``manage.sh`` (MANAGE_CMD), ``rehearsal.env``."""
         assert self.run is not None
         log_dir = self.work / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
         onec = self.work / "onec"
         port = free_port()
-        exchange_password = secrets.token_urlsafe(16)
+        base_url = f"http://127.0.0.1:{port}"
+        onec_user = self.setting("REHEARSAL_ONEC_EXCHANGE_USER", "exchange")
+        onec_password = self.setting("REHEARSAL_ONEC_EXCHANGE_PASSWORD") or secrets.token_urlsafe(16)
+        values = {"work": str(self.work), "log_dir": str(log_dir), "onec_dir": str(onec), "onec_user": onec_user,
+                  "onec_password": onec_password, "base_url": base_url}
         settings_module = self.setting("DJANGO_SETTINGS_MODULE", "freesport.settings")
-        backend_env = {
-            "DJANGO_SETTINGS_MODULE": settings_module, "DATABASE_URL": self.dsn,
+        spec = self.setting("REHEARSAL_DB_ENV", "database_url")
+        try:
+            handoff = Handoff.parse(spec, "REHEARSAL_DB_ENV")
+            self.handoff_names = handoff.names
+            extra_env = codelib.parse_code_env(self.setting("REHEARSAL_CODE_ENV"), values, handoff)
+        except (HandoffError, codelib.CodeEnvError) as exc:
+            raise RehearsalError(str(exc)) from None
+        wsgi_app = self.wsgi_app(settings_module)
+        code_env = {
+            **handoff.env(DbCoordinates.from_url(self.dsn)), codelib.SPEC_KEY: spec,
+            "PYTHONPATH": self.setting("REHEARSAL_PYTHONPATH"), "DJANGO_SETTINGS_MODULE": settings_module,
             "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(onec), "ONEC_EXCHANGE_USER": "exchange",
-            "ONEC_EXCHANGE_PASSWORD": exchange_password, "MAINTENANCE_STATE_DIR": str(self.work),
+            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(onec), "ONEC_EXCHANGE_USER": onec_user,
+            "ONEC_EXCHANGE_PASSWORD": onec_password, "MAINTENANCE_STATE_DIR": str(self.work), **extra_env,
         }
         if self.fault and self.fault.wraps_manage:
-            backend_env["REHEARSAL_FAULT"] = self.fault.name
-        write_private(self.work / "backend.env", env_lines(backend_env))
-        base_url = f"http://127.0.0.1:{port}"
+            code_env["REHEARSAL_FAULT"] = self.fault.name
+        write_private(self.work / "code.env", env_lines(code_env))
         api_prefix = self.setting("API_PREFIX", "/api")
         app_env = {
-            **backend_env, "BACKEND_DIR": str(self.backend_dir),
-            "BACKEND_PYTHON": self.setting("REHEARSAL_BACKEND_PYTHON", PYTHON),
+            "CODE_ENV_FILE": str(self.work / "code.env"), "BACKEND_DIR": str(self.backend_dir),
+            "BACKEND_PYTHON": self.setting("REHEARSAL_BACKEND_PYTHON", PYTHON), "LOG_DIR": str(log_dir),
             "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": self.setting("REHEARSAL_WORKERS", "2"),
-            "WSGI_APP": settings_module.split(".")[0] + ".wsgi:application",
-            "APP_HEALTH_URL": f"{base_url}{api_prefix}/health/",
+            "WSGI_APP": wsgi_app, "APP_HEALTH_URL": f"{base_url}{api_prefix}/health/",
         }
         (self.work / "app").mkdir(exist_ok=True)
         write_private(self.work / "app" / "app.env", env_lines(app_env))
@@ -240,16 +285,17 @@ class Rehearsal:
         gate_env = {
             "DATABASE_URL": self.dsn, "BASE_URL": base_url, "API_PREFIX": api_prefix,
             "BACKEND_DIR": str(self.backend_dir), "DJANGO_SETTINGS_MODULE": settings_module,
-            "MANAGE_CMD": self.setting("MANAGE_CMD", str(manage_sh)), "LOG_DIR": str(log_dir),
+            "MANAGE_CMD": str(manage_sh), "LOG_DIR": str(log_dir),
             "ONEC_DATA_DIR": str(onec),
             "ONEC_HEALTHCHECK_URL": f"{base_url}{api_prefix}/integration/1c/exchange/?type=catalog&mode=checkauth",
-            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
+            "ONEC_EXCHANGE_USER": onec_user, "ONEC_EXCHANGE_PASSWORD": onec_password,
             "BACKUP_DIR": str(self.work / "backups"), "DISPOSABLE_PG": "existing",
             "DISPOSABLE_PG_URL": self.pg.get_connection_url(), "WINDOW_OPEN": "true", "CONFIRM": "yes",
             "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
             "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
             "GATE_LIVE": self.setting("GATE_LIVE", "1"),
-            "TRIAL_DB_ENV": self.setting("TRIAL_DB_ENV", "REHEARSAL_DATABASE_URL={url}"),  # manage.sh honours it
+            "TRIAL_DB_ENV": f"{codelib.OVERRIDE}={{url}}",  # manage.sh hands it over by REHEARSAL_DB_ENV
+            "TRIAL_MANAGE_CMD": "", "REHEARSAL_OF": self.rehearsed(),
         }
         if self.backend_dir != self.original_backend_dir:
             gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m gate.rehearsal.release"
@@ -258,6 +304,7 @@ class Rehearsal:
 
             base = [m for m in self.setting("EXPECTED_PLAN").split(",") if m.strip()] or Settings().expected_plan
             gate_env["EXPECTED_PLAN"] = ",".join([*base, *(e for e in expected_extra if e not in base)])
+        gate_env.update(self.overrides(values))
         if self.fault and self.fault.corrupts_dump:
             real_bin = Path(self.pg_bin_dir())
             gate_env["PG_BIN_DIR"] = str(faultlib.pg_bin_with_corrupting_dump(real_bin, self.work / "pgbin"))
@@ -274,27 +321,78 @@ class Rehearsal:
             gate_env.update(self.fault.env)
         self.gate_env = gate_env
         self.record["base_url"] = base_url
+        self.record["code"] = {"backend_dir": str(self.backend_dir), "manage": self.manage_prefix(),
+                               "settings_module": settings_module, "wsgi_app": wsgi_app,
+                               "pythonpath": self.setting("REHEARSAL_PYTHONPATH"), "db_env": list(handoff.names)}
         write_private(self.work / "rehearsal.env",
                       "# the rehearsal's settings (gate/rehearsal): a disposable target, never the configured one\n"
                       + env_lines(gate_env))
 
-    def _manage_script(self, name: str, backend: Path, wrapped: bool) -> Path:
-        """A ``manage.py`` line for ``backend`` with the rehearsal's environment (the default MANAGE_CMD)."""
-        path = self.work / name
+    def rehearsed(self) -> str:
+        """What this rehearsal rehearses, in words (the sign-off names it instead of a target)."""
+        dump = self.setting("REHEARSAL_SOURCE_DUMP")
+        state = f"the dump {dump}" if dump else "a seeded v13.3 catalog"
+        return f"the code in {self.backend_dir} on a disposable copy of {state}"
+
+    def overrides(self, values: dict[str, str]) -> dict[str, str]:
+        """``REHEARSAL_<SETTING>``: a target setting's value inside the rehearsal (placeholders filled)."""
+        from gate.settings import Settings
+
+        fields = {name.upper() for name in Settings.model_fields}
+        out: dict[str, str] = {}
+        for key, value in sorted(self.environ.items()):
+            name = key.removeprefix("REHEARSAL_")
+            if key.startswith("REHEARSAL_") and name in fields and name not in NOT_OVERRIDABLE:
+                try:
+                    out[name] = codelib.fill(value, values, key)
+                except codelib.CodeEnvError as exc:
+                    raise RehearsalError(str(exc)) from None
+        self.record["overrides"] = sorted(out)
+        return out
+
+    def wsgi_app(self, settings_module: str) -> str:
+        """``REHEARSAL_WSGI_APP``, else ``<package>.wsgi:application`` when that module is in BACKEND_DIR."""
+        given = self.setting("REHEARSAL_WSGI_APP")
+        if given:
+            return given
+        package = settings_module.split(".")[0]
+        if (self.backend_dir / package / "wsgi.py").is_file():
+            return f"{package}.wsgi:application"
+        raise RehearsalError(f"no {package}/wsgi.py in {self.backend_dir} (DJANGO_SETTINGS_MODULE={settings_module}): "
+                             "name the code's WSGI application in REHEARSAL_WSGI_APP (module:callable)")
+
+    def manage_prefix(self) -> str:
+        """The code's own manage.py line: ``REHEARSAL_MANAGE_CMD``/``MANAGE_CMD``, else ``python manage.py``."""
         python = self.setting("REHEARSAL_BACKEND_PYTHON", PYTHON)
-        real = f"{shlex.quote(python)} manage.py"
+        return self.setting("REHEARSAL_MANAGE_CMD") or self.setting("MANAGE_CMD") or f"{shlex.quote(python)} manage.py"
+
+    def _manage_script(self, name: str, backend: Path, wrapped: bool) -> Path:
+        """The rehearsal's MANAGE_CMD: the code's manage.py line, launched with the code's environment only."""
+        path = self.work / name
+        real = self.manage_prefix()
         if wrapped:
-            real = f"{shlex.quote(PYTHON)} -m gate.rehearsal.wrap -- {real}"
+            real = f"{shlex.quote(PYTHON)} {shlex.quote(str(Path(faultlib.__file__).with_name('wrap.py')))} -- {real}"
+        launcher = (f"{shlex.quote(PYTHON)} -m gate.rehearsal.code --env-file {shlex.quote(str(self.work / 'code.env'))}"
+                    f" --cwd {shlex.quote(str(backend))}")
         path.write_text(
-            "#!/usr/bin/env bash\n# manage.py of the rehearsal's backend with its environment (gate/rehearsal)\n"
-            "set -euo pipefail\n"
-            f"set -a; . {shlex.quote(str(self.work / 'backend.env'))}; set +a\n"
-            'if [[ -n "${REHEARSAL_DATABASE_URL:-}" ]]; then export DATABASE_URL="$REHEARSAL_DATABASE_URL"; fi\n'
-            f"export PYTHONPATH={shlex.quote(str(REPO))}\n"
-            f"cd {shlex.quote(str(backend))}\nexec {real} \"$@\"\n"
+            "#!/usr/bin/env bash\n# manage.py of the code under rehearsal, with the code's environment only "
+            "(gate/rehearsal/code.py)\nset -euo pipefail\n"
+            f"PYTHONPATH={shlex.quote(str(REPO))} exec {launcher} -- {shlex.quote(real)} \"$@\"\n"
         )
         path.chmod(0o700)
         return path
+
+    def prove_isolation(self) -> str:
+        """Ask the code which database it is on and PostgreSQL who is connected where; refuse unless disposable."""
+        expected = DbCoordinates.from_url(self.dsn)
+        seen = codelib.probe(self.gate_env["MANAGE_CMD"], self.backend_dir, self._child_env(), self.dsn)
+        reason = codelib.refusal(seen, expected, self.handoff_names)
+        self.record["isolation"] = {"database": seen.database, "port": seen.port,
+                                    "in_pg_stat_activity": seen.in_pg_stat_activity, "refused": reason}
+        if reason:
+            raise RehearsalError(f"refused before anything ran: {reason}")
+        return (f"the code (manage.py shell) is on {seen.database} port {seen.port}, the disposable database; "
+                "the disposable server's pg_stat_activity shows its connection")
 
     def prepare_onec(self) -> dict[str, int]:
         """The rehearsal's copy of the 1C package (a fault may damage the copy, never the source)."""
@@ -335,7 +433,7 @@ class Rehearsal:
                 env={**os.environ, **libpq_env(self.dsn)}, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise RehearsalError(f"REHEARSAL_SOURCE_DUMP does not restore: {proc.stderr.strip()[-800:]}")
-            return f"restored {Path(dump).name}"
+            return f"restored REHEARSAL_SOURCE_DUMP {dump} (pg_restore into the disposable database)"
         # Every app at its latest migration, then products back to the v13.3 schema: on an empty
         # database that is two commands, and the same state gate/local_target.py reaches app by app.
         self.manage("migrate", "--noinput", previous=True)
@@ -494,7 +592,12 @@ class Rehearsal:
             with self.phase("code") as p:
                 extra = self.prepare_code()
                 self.write_env(extra)
-                p.detail = str(self.backend_dir) + (f" (+{', '.join(extra)})" if extra else "")
+                code = self.record["code"]
+                p.detail = (f"{self.backend_dir}" + (f" (+{', '.join(extra)})" if extra else "")
+                            + f": {code['manage']}, settings {code['settings_module']}, WSGI {code['wsgi_app']}, "
+                            f"PYTHONPATH {code['pythonpath'] or '(none)'}, database by {', '.join(code['db_env'])}")
+            with self.phase("isolation") as p:
+                p.detail = self.prove_isolation()
             with self.phase("1c-package") as p:
                 params = self.prepare_onec()
                 p.detail = self.record["onec_source"]
@@ -504,7 +607,10 @@ class Rehearsal:
                 self.record["pre_state"] = p.detail
             with self.phase("serve") as p:
                 self.app("start")
-                p.detail = self.record["base_url"]
+                given = self.setting("APP_START_CMD")
+                p.detail = (f"APP_START_CMD {given}" if given else
+                            f"gunicorn {self.record['code']['wsgi_app']} ({self.backend_dir})") + \
+                    f" at {self.record['base_url']}"
             self.notify("start")
             with self.phase("window") as p:
                 window_exit = self.window()
@@ -534,8 +640,12 @@ class Rehearsal:
             self.teardown()
         verdict = self.verdict()
         self.record["verdict"] = verdict
+        if self.record.get("isolation", {}).get("refused"):
+            self._save()  # refused before anything ran: no window, no notification, no report to build
+            return self.finish(None, report_ok=False)
         self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
-                              release_tag=self.setting("RELEASE_TAG", "v13.4.0"))
+                              release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
+                              rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
         if verdict != Verdict.GO.value:
             self.notify("verdict")
         self.notify("end")

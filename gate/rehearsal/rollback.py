@@ -44,9 +44,13 @@ def rehearse_latest_backup(console: Console) -> int:
     """Run the rollback rehearsal; exit 0 when RBK-01..03 passed."""
     import os
 
-    from gate.rehearsal.orchestrator import Rehearsal
+    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
 
-    environ = dict(os.environ)
+    try:
+        environ = rehearsal_environ(dict(os.environ))
+    except RehearsalError as exc:
+        console.print(str(exc), markup=False)
+        return 2
     dump = environ.get("ROLLBACK_REHEARSAL_DUMP", "")
     if not dump:
         backups = verified_backups(Path(environ.get("RUNS_ROOT") or REPO / "var" / "runs"))

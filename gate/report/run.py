@@ -121,6 +121,16 @@ class Run:
     def summary_path(self) -> Path:
         return self.run_dir / "summary.json"
 
+    @property
+    def rehearsal_of(self) -> str:
+        """What a rehearsal rehearsed (the code, the dump); empty for a run against a target."""
+        return str(self.raw.get("rehearsal_of") or "")
+
+    @property
+    def not_applicable(self) -> list[str]:
+        """Checks that do not apply to this run (PRE-03/04 inside a rehearsal), with the reason."""
+        return [f"{i.get('id')}: {i.get('reason')}" for i in self.raw.get("not_applicable") or [] if isinstance(i, dict)]
+
     def checks_by_phase(self) -> list[tuple[str, list[Check]]]:
         """Checks grouped by phase, phases in window order (unknown phases last, as met)."""
         groups: dict[str, list[Check]] = {}

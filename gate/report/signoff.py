@@ -53,9 +53,17 @@ def h(value: Any) -> str:
     return escape(clean(value), quote=True)
 
 
+def not_applicable(message: str | None) -> bool:
+    """A skip that is no sign-off item: PRE-03/04 inside a rehearsal (gate/preflight/rehearsal.py)."""
+    from gate.preflight.rehearsal import NOT_APPLICABLE
+
+    return bool(message) and NOT_APPLICABLE in str(message)
+
+
 def manual_items(run: Run) -> list[str]:
     """Skipped checks with their reasons, then the run's own manual items (no duplicates)."""
-    items = [f"{c.id} ({c.severity}): {clean(c.message) or 'skipped, no reason recorded'}" for c in run.checks if c.outcome == "skipped"]
+    items = [f"{c.id} ({c.severity}): {clean(c.message) or 'skipped, no reason recorded'}" for c in run.checks
+             if c.outcome == "skipped" and not not_applicable(c.message)]
     seen = {i.split(" ", 1)[0] for i in items}
     items += [clean(i) for i in run.manual_items if i.split(":", 1)[0].split(" ", 1)[0] not in seen]
     return items
@@ -223,6 +231,10 @@ def render_html(run: Run, report_href: str | None = None) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(_counts(run).items())) or "no checks"
     report = f' · <a href="{h(report_href)}">Allure report</a>' if report_href else ""
     target = f" · target <code>{h(run.target)}</code>" if run.target else ""
+    if run.rehearsal_of:
+        target = f" · rehearsal of {h(run.rehearsal_of)} (no target: nothing outside the disposable server was touched)"
+        if run.not_applicable:
+            target += " · not applicable in a rehearsal: " + "; ".join(h(i.split(':', 1)[0]) for i in run.not_applicable)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -259,7 +271,10 @@ def render_markdown(run: Run) -> str:
     lines = [
         "# FreeSport v13.3 → v13.4 migration — sign-off",
         "",
-        f"Run `{_md(run.run_id)}`" + (f" · target `{_md(run.target)}`" if run.target else "")
+        f"Run `{_md(run.run_id)}`" + (f" · rehearsal of {_md(run.rehearsal_of)}" + "".join(
+            f" · not applicable in a rehearsal: {_md(i.split(':', 1)[0])}" for i in run.not_applicable)
+            if run.rehearsal_of else
+                                      f" · target `{_md(run.target)}`" if run.target else "")
         + f" · started {_fmt_time(run.started_at)} · finished {_fmt_time(run.finished_at)}",
         "",
         f"## Verdict: **{_md(run.verdict)}**",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gate.expect import no_findings
-from gate.preflight.rehearsal import RehearsalRecord
+from gate.preflight.rehearsal import NOT_APPLICABLE, RehearsalRecord
 
 
 @pytest.fixture
 def rehearsal(settings):
+    if settings.rehearsal_of:
+        pytest.skip(f"{NOT_APPLICABLE}: this run is the staging rehearsal itself ({settings.rehearsal_of})")
     if settings.rehearsal_summary is None:
         pytest.skip(
             "REHEARSAL_SUMMARY not set: attach the staging rehearsal's summary.json or confirm "

@@ -55,6 +55,9 @@ _OWNERS: dict[str, tuple[str, ...]] = {
                 "MAINTENANCE_RETRY_AFTER", "API_PAGE_SIZE", "STATIC_ROOT", "DB_CONN_MAX_AGE", "GUNICORN_BIND",
                 "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_LOG_LEVEL",
                 "SERVE_DIR", "SERVE_PORT"),
+    # .github/workflows/nightly-rehearsal.yml: repository variables (vars.*) of the staging runner
+    "nightly workflow": ("SHARED_REPOSITORY", "STAGING_BACKEND_DIR", "STAGING_DUMP_CMD", "STAGING_MANAGE_CMD",
+                         "STAGING_ONEC_DIR"),
     # Makefile variables passed on as options (make migrate FROM=… TO=… REPEAT=yes, make fault-matrix ONLY=…)
     "Makefile": ("FROM", "TO", "REPEAT", "ONLY"),
 }

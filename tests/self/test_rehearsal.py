@@ -68,7 +68,7 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
     assert before.diff(snapshot_of(dsn, "production")) == []
     assert "127.0.0.1:9" not in summary["target"] and "production_stand_in" not in json.dumps(summary)
     work = next((tmp_path / "work").iterdir())
-    values = {k: v for k, (v, _) in read_env_file(work / "backend.env").items()}
+    values = {k: v for k, (v, _) in read_env_file(work / "code.env").items()}
     secrets = [values["SECRET_KEY"], values["ONEC_EXCHANGE_PASSWORD"], urlsplit(values["DATABASE_URL"]).password]
     assert all(secrets)
     for path in run.rglob("*"):
@@ -93,7 +93,7 @@ def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed):
     summary = json.loads((run / "summary.json").read_text())
     steps = {s["name"] for s in summary["steps"]}
     assert {"backup", "migrate", "flush", "import", "rollback"} <= steps and "smoke" not in steps
-    assert summary["rehearsal"]["pre_state"] == f"restored {backups[0][1].name}"
+    assert summary["rehearsal"]["pre_state"] == f"restored REHEARSAL_SOURCE_DUMP {backups[0][1]} (pg_restore into the disposable database)"
     assert before.diff(snapshot_of(dsn, "production")) == []
 
 
@@ -143,5 +143,5 @@ def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(rehearsed
     assert proc.returncode == 0 and summary["verdict"] == "GO", proc.stdout[-4000:]
     rows = {r["id"]: r for r in summary["checks"]}
     assert f"git describe in {release}" in rows["DEP-01"]["message"]
-    assert summary["rehearsal"]["pre_state"] == f"restored {dump.name}"
+    assert summary["rehearsal"]["pre_state"].startswith(f"restored REHEARSAL_SOURCE_DUMP {dump}")
     assert all(rows[i]["outcome"] == "passed" for i in ("RBK-01", "RBK-02", "RBK-03"))
