@@ -67,7 +67,8 @@ def _run_step(script: str, tmp_path: Path, **env: str) -> str:
     fake.write_text(FAKE_MANAGE)
     fake.chmod(0o755)
     base = {"PATH": os.environ["PATH"], "RUN_DIR": str(tmp_path), "MANAGE_CMD": str(fake),
-            "BACKEND_DIR": str(tmp_path), "ONEC_DATA_DIR": "/srv/1c"}
+            "BACKEND_DIR": str(tmp_path), "ONEC_DATA_DIR": "/srv/1c",
+            "GATE_WINDOW_STEPS": script.removesuffix(".sh")}  # a window of this one step: no earlier step to wait for
     proc = subprocess.run(["bash", str(REPO / "scripts" / "steps" / script)], env={**base, **env},
                           capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 0, proc.stderr
