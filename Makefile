@@ -96,8 +96,8 @@ rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal:
 	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
 	$(PY) -m gate.rehearsal rollback
-fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict (ONLY=a,b)
-	$(PY) -m gate.rehearsal matrix $(if $(ONLY),--only $(ONLY))
+fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict, JOBS at once (default 4) on their own servers (ONLY=a,b)
+	$(PY) -m gate.rehearsal matrix $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: serve
 serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)

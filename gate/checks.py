@@ -62,6 +62,10 @@ _TABLE: tuple[Check, ...] = (
     Check("MIG-03", P.MIGRATE, H,
           "the SQL of every pending migration is captured and linted (locks, rewrites, NOT NULL without "
           "default, non-concurrent index), waivers recorded"),
+    Check("MIG-05", P.MIGRATE, C,
+          "trial migration before the point of no return: the pending migrations, run with the release's code on a "
+          "restored copy of this run's verified backup, leave the protected tables unchanged; its duration fits "
+          "the migrate budget"),
     Check("MIG-04", P.MIGRATE, C,
           "protected tables unchanged by `migrate` itself (fingerprints right before and right after)"),
     Check("MIG-02", P.MIGRATE, C, "after migrate: no pending migrations"),
@@ -69,7 +73,9 @@ _TABLE: tuple[Check, ...] = (
     Check("ONE-02", P.PRE_IMPORT, C, "1C XML files present (goods, offers, prices, rests, groups)"),
     Check("ONE-03", P.PRE_IMPORT, C,
           "XML well-formed, complete (not truncated), supported CommerceML version, no DTD/entities"),
-    Check("ONE-04", P.PRE_IMPORT, H, "XML consistent: unique ids, offers resolve to goods, price types resolve"),
+    Check("ONE-04", P.PRE_IMPORT, H,
+          "XML consistent: unique ids, offers resolve to goods, every price refers to a declared type, and the "
+          "retail price type resolves through the price-type mapping"),
     Check("COL-01", P.PRE_IMPORT, L, "ColorMapping ≥ 20"),
     Check("FLS-01", P.FLUSH, C, "flush dry-run: what will be deleted, and no protected table is touched"),
     Check("FLS-02", P.FLUSH, C, "after flush: no products or variants left; protected tables unchanged"),
@@ -90,6 +96,11 @@ _TABLE: tuple[Check, ...] = (
     Check("PST-08", P.POSTFLIGHT, H, "response time: p95 < 500 ms; 500–1000 ms fails as low, above 1000 ms as high"),
     Check("PST-09", P.POSTFLIGHT, C, "error rate < 1 %; 1–5 % fails as high, above 5 % as critical"),
     Check("PST-10", P.POSTFLIGHT, C, "no pending migrations"),
+    Check("PST-11", P.POSTFLIGHT, C,
+          "prices equal the 1C package: per mapped price column, the count of active variants with a price and a "
+          "seeded sample of values, exactly; the retail column is never empty where the package has retail prices"),
+    Check("PST-12", P.POSTFLIGHT, H,
+          "stock equals the 1C package (rests, summed over warehouses): counts and a seeded sample, exactly"),
     Check("MNT-02", P.MAINTENANCE_OFF, C, "maintenance off: the API answers 200"),
     Check("RBK-01", P.ROLLBACK, C,
           "rollback restores the DB: schema and every table's fingerprint equal the pre-migration snapshot"),
@@ -127,6 +138,10 @@ STEP_BUDGETS_S: Final[dict[str, int]] = {
 
 ROLLBACK_BUDGET_S: Final[int] = 900
 DESTRUCTIVE_STEPS: Final[frozenset[str]] = frozenset({"migrate", "flush", "import"})
+DECIDED_BEFORE_MIGRATE: Final[frozenset[CheckId]] = frozenset(
+    {c.id for c in _TABLE if c.phase in (P.PREFLIGHT, P.BACKUP, P.MAINTENANCE_ON, P.DEPLOY)}
+    | {"MIG-01", "MIG-03", "MIG-05"})
+"""Checks that answer before the point of no return; after it, a failure among the later ones decides."""
 """Steps after whose start only the backup brings the old state back (the verdict turns from NO-GO)."""
 
 

@@ -29,8 +29,10 @@ from typing import Any
 
 from gate.bundled import (
     BACKEND,
+    COPY_URL_OVERRIDE,
     PYTHON,
     SAMPLE_DIR,
+    TRIAL_DB_ENV,
     env_lines,
     free_port,
     manage,
@@ -117,6 +119,7 @@ def serve() -> int:
         manage_sh.write_text(
             "#!/usr/bin/env bash\n# manage.py of the local target with its environment\nset -euo pipefail\n"
             f"set -a; . {shlex.quote(str(STATE_DIR / 'backend.env'))}; set +a\n"
+            + COPY_URL_OVERRIDE +
             f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n"
         )
         manage_sh.chmod(0o700)
@@ -140,7 +143,7 @@ def serve() -> int:
             "ONEC_HEALTHCHECK_URL": f"{base_url}/api/integration/1c/exchange/?type=catalog&mode=checkauth",
             "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
             "BACKUP_DIR": str(STATE_DIR / "backups"), "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG") or "auto",
-            "WINDOW_OPEN": "true", "LOCAL_TARGET_GUNICORN_PID": str(gunicorn.pid),
+            "WINDOW_OPEN": "true", "LOCAL_TARGET_GUNICORN_PID": str(gunicorn.pid), "TRIAL_DB_ENV": TRIAL_DB_ENV,
         }
         write_private(LOCAL_ENV, MARKER + "\n# a local target is a rehearsal: its deployment window is always open\n"
                       + env_lines(gate_env))

@@ -565,6 +565,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         settings = load_settings()
         target, release = settings.target, settings.release_tag
+        from gate.db.point_of_no_return import record_if_passed
+
+        record_if_passed(settings.dsn() if settings.database_url else None, run.dir)
     except SettingsError as exc:
         target, release = f"(settings error: {exc})", ""
     results = [*aggregate(state), completeness(state)]

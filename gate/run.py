@@ -33,6 +33,10 @@ JOURNAL = "journal.jsonl"
 RUN_INFO = "run.json"
 
 
+REFUSED_EXIT = 3
+"""A step refused by the guard (gate/steps/guard.py) exits 3 having run nothing."""
+
+
 def now_utc() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
@@ -135,8 +139,15 @@ class Run:
         """True once a destructive step (migrate, flush, import) has started in this run."""
         if os.environ.get("GATE_AFTER_DESTRUCTIVE", "").lower() in ("1", "yes", "true"):
             return True
-        names = {e.get("name") for e in self.journal()}
-        names |= {s.get("name") for s in self.read_summary().get("steps", [])}
+        if (self.dir / "point_of_no_return.json").exists():  # read from the target (gate/db/point_of_no_return.py)
+            return True
+        names: set[Any] = set()
+        for entry in self.journal():  # a step the guard refused (exit 3) ran nothing: it does not count
+            if entry.get("exit_code") == REFUSED_EXIT:
+                names.discard(entry.get("name"))
+            elif entry.get("event") != "note":
+                names.add(entry.get("name"))
+        names |= {s.get("name") for s in self.read_summary().get("steps", []) if s.get("exit_code") != REFUSED_EXIT}
         return bool(names & checks.DESTRUCTIVE_STEPS)
 
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     onec_healthcheck_url: str | None = None
     onec_exchange_user: str | None = None
     onec_exchange_password: SecretStr | None = None
+    price_types_file: Path = Field(REPO / "deploy" / "price-types.yml",
+                                   description="1C price type → price column; the importer reads the same file")
+    price_sample_size: int = Field(1000, ge=0, description="PST-11/12: variants whose values are compared (0: all)")
     # runs and backups
     run_id: str | None = None
     run_dir: Path | None = None
@@ -115,6 +118,8 @@ class Settings(BaseSettings):
     import_reads_copy: bool = Field(False, description="hand the importer a copy of the 1C package")
     import_args: str = Field("--full", description="arguments of import_products_from_1c")
     confirm: bool = Field(False, description="CONFIRM=yes: destructive steps may run unattended")
+    guard_override: str | None = Field(None, description="a reason: destructive steps run past this run's NO-GO "
+                                       "or an unfinished earlier step (recorded, shown on the sign-off)")
     expected_plan: list[str] = Field(
         default_factory=lambda: [
             "products.0002_colormapping_productvariant",
@@ -127,12 +132,22 @@ class Settings(BaseSettings):
     migrate_lock_timeout: str = "5s"
     migrate_statement_timeout: str = "15min"
     migrate_one_by_one: bool = Field(False, description="rehearsal: each migration alone, duration + DB size recorded")
+    # MIG-05, the trial migration on a restored copy (gate/migrations/trial.py, docs/deployment.md)
+    trial_db_env: str = Field("database_url", description="how the release's settings find their database: "
+                              "presets database_url | db_parts | postgres_parts | libpq, or NAME={url} items")
+    trial_manage_cmd: str = Field("", description="manage.py for the trial (template over {host} {port} {name} "
+                                  "{user}; default MANAGE_CMD)")
+    trial_db_host: str | None = Field(None, description="the host the release's code reaches the copy by "
+                                      "(default: the disposable server's)")
+    trial_one_by_one: bool = Field(True, description="MIG-05: each pending migration alone on the copy")
     product_tables: list[str] = Field(default_factory=lambda: ["products", "product_variants"])
     color_table: str = "color_mappings"
     category_table: str = "categories"
     min_colors: int = 20
     api_sample_size: int = Field(10, ge=1)
     api_sample_seed: int = 13
+    api_price_fields: list[str] = Field(default_factory=lambda: ["price", "retail_price", "current_price"],
+                                        description="PST-05: where the API shows a variant's price (first non-empty)")
     burst_requests: int = Field(120, ge=1)
     burst_concurrency: int = Field(4, ge=1)
     latency_p95_ms: float = 500.0
@@ -155,7 +170,8 @@ class Settings(BaseSettings):
         description="runbook tools this target replaces by a setting (none: check them all)")
 
     _protected = field_validator("protected_tables", "qa_gate_stories", mode="before")(_csv)
-    _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", mode="before")(_csv)
+    _window_lists = field_validator("expected_plan", "product_tables", "runbook_variant_tools", "api_price_fields",
+                                    mode="before")(_csv)
 
     @field_validator("window_start", "window_end")
     @classmethod
@@ -183,6 +199,14 @@ class Settings(BaseSettings):
         parts = urlsplit(value.get_secret_value())
         if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
             raise ValueError("expected postgresql://user:password@host:port/dbname")
+        return value
+
+    @field_validator("trial_db_env")
+    @classmethod
+    def _handoff(cls, value: str) -> str:
+        from gate.db.handoff import Handoff
+
+        Handoff.parse(value)
         return value
 
     @field_validator("api_prefix")

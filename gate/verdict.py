@@ -59,6 +59,8 @@ class Decision:
 
 MATRIX_ROWS: dict[tuple[str, Severity], str] = {
     ("MIG", Severity.CRITICAL): "Django migration failed (critical) → immediate rollback",
+    ("MIG-05", Severity.CRITICAL): "the release's migrations, tried on the backup's copy, change protected rows, "
+                                   "fail or overrun the migrate budget (critical) → NO-GO before migrate",
     ("IMP", Severity.CRITICAL): "1C import failed (critical) → rollback + investigation",
     ("PST-08", Severity.HIGH): "response time > 1000 ms (high) → monitor 1 h, then decide",
     ("PST-08", Severity.LOW): "response time 500–1000 ms (low) → hotfix",
@@ -107,13 +109,21 @@ def decide(results: Iterable[CheckResult], first_destructive_step_started: bool)
         return Decision(Verdict.GO, None, "every check passed")
     worst = failed[0]
     if not first_destructive_step_started:
-        first = min(failed, key=lambda r: _order(r.id))
+        by_order = sorted(failed, key=lambda r: _order(r.id))
+        first = by_order[0]
+        also = [r.id for r in by_order[1:]]
         return Decision(
             Verdict.NO_GO,
             first.id,
-            f"{first.id} failed before the first destructive step (migrate) → NO-GO: nothing changed, do not start",
+            f"{first.id} failed before the first destructive step (migrate)"
+            + (f" (also failed: {', '.join(also)})" if also else "")
+            + " → NO-GO: nothing changed, do not start",
         )
-    return Decision(VERDICT_BY_SEVERITY[worst.severity], worst.id, matrix_row(worst))
+    # after the point of no return the check that decided the post-destructive verdict is named, not an
+    # earlier failure someone ran past (a forced window): same severity, a later check first
+    later = [r for r in failed if r.severity is worst.severity and r.id not in checks.DECIDED_BEFORE_MIGRATE]
+    deciding = later[0] if later else worst
+    return Decision(VERDICT_BY_SEVERITY[worst.severity], deciding.id, matrix_row(deciding))
 
 
 def tiered_severity(value: float, tiers: Iterable[tuple[float, Severity]]) -> Severity | None:

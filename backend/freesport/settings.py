@@ -23,6 +23,8 @@ AUTH_USER_MODEL = "users.User"
 LOG_DIR = env_dir("LOG_DIR", BASE_DIR / "var" / "log")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 ONEC_DATA_DIR = env_dir("ONEC_DATA_DIR", BASE_DIR / "sample_data" / "commerceml", create=False)
+# 1C price type name → price column: one file shared with the migration gate (deploy/price-types.yml)
+PRICE_TYPES_FILE = Path(env_str("PRICE_TYPES_FILE", str(BASE_DIR.parent / "deploy" / "price-types.yml"))).expanduser().resolve()
 ONEC_EXCHANGE_USER = env_str("ONEC_EXCHANGE_USER", "")
 ONEC_EXCHANGE_PASSWORD = env_str("ONEC_EXCHANGE_PASSWORD", "")
 ONEC_EXCHANGE_COOKIE_NAME = "freesport_1c_exchange"

@@ -181,7 +181,8 @@ def xml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
 
 
-def _refuse_hostile(path: Path) -> None:
+def refuse_hostile(path: Path) -> None:
+    """Raise ``HostileXml`` when the file declares a DTD or entities (read before any parser sees it)."""
     with path.open("rb") as fh:
         head = fh.read(_HEAD_BYTES)
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
@@ -216,7 +217,7 @@ def _head_facts(path: Path, info: XmlFile) -> None:
 def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
     info = XmlFile(rel, path.stat().st_size)
     try:
-        _refuse_hostile(path)
+        refuse_hostile(path)
     except HostileXml as exc:
         info.error = str(exc)
         return info

@@ -1,7 +1,7 @@
 """``python -m gate.rehearsal``: the nightly rehearsal, its fault matrix and the rollback rehearsal.
 
     python -m gate.rehearsal [--fault NAME]          # make rehearsal [FAULT=NAME]
-    python -m gate.rehearsal matrix [--only A,B]     # make fault-matrix
+    python -m gate.rehearsal matrix [--only A,B] [--jobs N]   # make fault-matrix (N faults at once)
     python -m gate.rehearsal rollback                # make rollback-rehearsal
     python -m gate.rehearsal faults                  # the faults and their verdicts
 
@@ -13,33 +13,85 @@ the verdict the Rollback Decision Matrix demands (and was caught where it must b
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from gate.rehearsal import faults
+from gate.run import new_run_id
+from gate.settings import REPO
 
 
-def run_matrix(names: list[str], console: Console) -> int:
-    """Every fault of ``names``, one rehearsal each; a table of fault → expected → got."""
-    from gate.rehearsal.orchestrator import Rehearsal
+def _row(rehearsal: object, name: str, code: int) -> dict[str, object]:
+    """One line of the matrix: fault, expected, verdict, seconds, ok, problems, run directory."""
+    record = getattr(rehearsal, "record", {})
+    matrix = record.get("matrix", {})
+    run = getattr(rehearsal, "run", None)
+    return {"fault": name, "expected": faults.get(name).expected.value, "verdict": record.get("verdict", "?"),
+            "seconds": round(sum(p.duration_s for p in getattr(rehearsal, "phases", [])), 1), "ok": code == 0,
+            "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else ""}
 
-    rows = []
-    for name in names:
-        rehearsal = Rehearsal(faults.get(name), console=console)
-        code = rehearsal.execute()
-        matrix = rehearsal.record.get("matrix", {})
-        rows.append((name, faults.get(name).expected.value, rehearsal.record.get("verdict", "?"),
-                     sum(p.duration_s for p in rehearsal.phases), code == 0, "; ".join(matrix.get("problems", []))))
-    table = Table(title="fault matrix")
+
+def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[dict[str, object]]:
+    """Each fault in its own ``python -m gate.rehearsal --fault`` (own disposable server), ``jobs`` at a time."""
+    logs = Path(os.environ.get("REHEARSAL_WORK_DIR") or REPO / "var" / "rehearsal") / f"matrix-{new_run_id()}"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GATE_LIVE": "0"}
+    pending, running, rows = list(names), {}, {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = pending.pop(0)
+            log = (logs / f"{name}.log").open("w")
+            proc = subprocess.Popen([sys.executable, "-m", "gate.rehearsal", "--fault", name,
+                                     "--result", str(logs / f"{name}.json")],
+                                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            running[name] = (proc, log, time.monotonic())
+            console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
+        for name, (proc, log, started) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            log.close()
+            del running[name]
+            try:
+                rows[name] = json.loads((logs / f"{name}.json").read_text())
+            except (OSError, ValueError):
+                rows[name] = {"fault": name, "expected": faults.get(name).expected.value, "verdict": "?",
+                              "seconds": round(time.monotonic() - started, 1), "ok": False,
+                              "problems": [f"the rehearsal exited {proc.returncode} without a result; "
+                                           f"see {logs / (name + '.log')}"], "run_dir": ""}
+            console.print(f"  {name}: {rows[name]['verdict']} in {rows[name]['seconds']} s "
+                          f"({'as the matrix demands' if rows[name]['ok'] else 'NOT as the matrix demands'})",
+                          highlight=False, markup=False)
+        time.sleep(0.5)
+    return [rows[name] for name in names]
+
+
+def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
+    """Every fault of ``names`` (``jobs`` at a time, each on its own server); a table of fault → expected → got."""
+    started = time.monotonic()
+    if jobs > 1 and len(names) > 1:
+        rows = _rehearse_in_children(names, jobs, console)
+    else:
+        from gate.rehearsal.orchestrator import Rehearsal
+
+        rows = []
+        for name in names:
+            rehearsal = Rehearsal(faults.get(name), console=console)
+            rows.append(_row(rehearsal, name, rehearsal.execute()))
+    table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
     for column in ("fault", "expected", "verdict", "s", "ok", "problems"):
         table.add_column(column, overflow="fold")
-    for name, expected, got, seconds, ok, problems in rows:
-        table.add_row(name, expected, got, f"{seconds:.0f}", "[green]yes[/]" if ok else "[bold red]NO[/]", problems)
+    for row in rows:
+        table.add_row(str(row["fault"]), str(row["expected"]), str(row["verdict"]), f"{row['seconds']:.0f}",
+                      "[green]yes[/]" if row["ok"] else "[bold red]NO[/]", "; ".join(map(str, row["problems"])))
     console.print(table)
-    return 0 if all(r[4] for r in rows) else 1
+    return 0 if all(r["ok"] for r in rows) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,9 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", default="run", choices=("run", "matrix", "rollback", "faults"))
     parser.add_argument("--fault", default=os.environ.get("FAULT", ""), help="inject one fault (see `faults`)")
     parser.add_argument("--only", default="", help="matrix: only these faults (comma-separated)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS") or 4),
+                        help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
+    parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
+    parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
+        if args.json:
+            sys.stdout.write(json.dumps(list(faults.FAULTS)) + "\n")
+            return 0
         for fault in faults.FAULTS.values():
             console.print(f"{fault.name:<26} → {fault.expected.value:<8} caught by {', '.join(fault.caught_by):<14} "
                           f"{fault.what}", highlight=False, markup=False)
@@ -59,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [n.strip() for n in args.only.split(",") if n.strip()] or list(faults.FAULTS)
         for name in names:
             faults.get(name)
-        return run_matrix(names, console)
+        return run_matrix(names, console, max(1, args.jobs))
     if args.command == "rollback":
         from gate.rehearsal.rollback import rehearse_latest_backup
 
@@ -71,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         console.print(str(exc), markup=False)
         return 2
-    return Rehearsal(fault, console=console).execute()
+    rehearsal = Rehearsal(fault, console=console)
+    code = rehearsal.execute()
+    if args.result is not None and fault is not None:
+        args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))
+    return code
 
 
 if __name__ == "__main__":

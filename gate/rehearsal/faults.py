@@ -7,7 +7,10 @@ are injected through what a real failure would come through:
   (``migration-fails``, ``missing-colors``, ``cascade-into-orders``, ``migration-deletes-orders``);
 - the commands: the ``MANAGE_CMD`` wrapper ``gate.rehearsal.wrap`` (``import-fails``,
   ``protected-row-changed``), and a ``pg_dump`` wrapper in a private ``PG_BIN_DIR`` (``corrupt-backup``);
-- the inputs: a truncated file in the rehearsal's *copy* of the 1C package (``truncated-1c``);
+- the inputs: a truncated file in the rehearsal's *copy* of the 1C package (``truncated-1c``), its retail
+  price type renamed to a name the price-type mapping does not know (``retail-type-unmapped``);
+- the importer's output: the wrapper rewrites what a buggy import would leave (``prices-zeroed``: every
+  price 0.00; ``stock-lost``: a third of the stock rows 0);
 - the outside: a slow proxy in front of gunicorn (``slow-api``), 5xx lines appended to the
   logs once maintenance is off (``error-rate-3pct``, ``error-rate-8pct``).
 
@@ -45,6 +48,8 @@ class Fault:
     env: dict[str, str] = field(default_factory=dict)
     wraps_manage: bool = False
     truncates_onec: bool = False
+    onec_patch: Callable[[Path], str] | None = None
+    """Alters the rehearsal's copy of the 1C package; returns what it changed (recorded)."""
     corrupts_dump: bool = False
     proxy_delay_ms: float = 0.0
     error_pct: float = 0.0
@@ -77,18 +82,27 @@ def _products_last(backend: Path) -> str:
 
 
 def patch_migration_fails(backend: Path) -> list[str]:
-    """The release's last products migration raises after its schema changes (rolled back: atomic)."""
+    """The release's last products migration raises after its schema changes (rolled back: atomic).
+
+    It fails on the live database only, as a lock timeout under the shop's traffic would: MIG-05's
+    trial on the backup's copy (a database named ``mig05_trial_…``) passes, so this stays the
+    matrix's "migration failed → rollback" row rather than a NO-GO.
+    """
+    from gate.migrations.trial import TRIAL_DB_PREFIX
+
     _append(_migration(backend, "products", os.environ.get("REHEARSAL_FAULT_MIGRATION", "0004")), '''
         # --- rehearsal fault migration-fails (gate/rehearsal/faults.py): this copy only
         from django.db import migrations as _rehearsal_migrations
 
 
         def _rehearsal_fault(apps, schema_editor):
+            if schema_editor.connection.settings_dict["NAME"].startswith("__PREFIX__"):
+                return  # the trial copy (MIG-05): the failure is the live database's (a lock timeout under load)
             raise RuntimeError("rehearsal fault migration-fails: the release's migration breaks half-way")
 
 
         Migration.operations = [*Migration.operations, _rehearsal_migrations.RunPython(_rehearsal_fault)]
-    ''')
+    '''.replace("__PREFIX__", TRIAL_DB_PREFIX))
     return []
 
 
@@ -162,7 +176,8 @@ def patch_migration_deletes_orders(backend: Path) -> list[str]:
 
     Written with the ORM (``RunPython``), as such cleanups usually are: ``sqlmigrate`` shows no
     SQL for it, so MIG-03's linter cannot see it (a ``RunSQL`` DELETE is already refused there,
-    before anything changes); only MIG-04's fingerprints right before and after ``migrate`` can.
+    before anything changes); MIG-05's trial on the backup's copy sees it before ``migrate`` (NO-GO,
+    nothing changed), as MIG-04's fingerprints around the real ``migrate`` would after it.
     """
     orders_dir = sorted(backend.glob("**/orders/migrations"))[0]
     name = "0900_rehearsal_cleanup_test_orders"
@@ -204,8 +219,14 @@ FAULTS: Final[dict[str, Fault]] = {f.name: f for f in (
           backend_patch=patch_missing_colors),
     Fault("protected-row-changed", Verdict.ROLLBACK, "one order row changes during the window", ("PST-07",),
           wraps_manage=True),
-    Fault("migration-deletes-orders", Verdict.ROLLBACK, "a release migration deletes order rows", ("MIG-04",),
-          backend_patch=patch_migration_deletes_orders, flush_never_runs=True),
+    Fault("migration-deletes-orders", Verdict.NO_GO, "a release migration deletes order rows", ("MIG-05",),
+          backend_patch=patch_migration_deletes_orders, flush_never_runs=True, nothing_changes=True),
+    Fault("retail-type-unmapped", Verdict.NO_GO, "the 1C retail price type has a name the mapping does not know",
+          ("ONE-04",), onec_patch=lambda onec: rename_retail_type(onec), nothing_changes=True),
+    Fault("prices-zeroed", Verdict.ROLLBACK, "the import writes 0.00 for every price", ("PST-11",),
+          wraps_manage=True),
+    Fault("stock-lost", Verdict.MONITOR, "the import loses a third of the stock rows (0 instead of the rests)",
+          ("PST-12",), wraps_manage=True),
 )}
 
 TEST_SUBSET: Final[tuple[str, ...]] = ("corrupt-backup", "migration-fails", "error-rate-3pct", "missing-colors")
@@ -221,6 +242,37 @@ def get(name: str) -> Fault:
 
 
 # -- input faults --------------------------------------------------------------------------------------
+UNMAPPED_RETAIL_NAME: Final = "Цена для сайта (новая)"
+
+
+def rename_retail_type(onec_dir: Path, new_name: str = UNMAPPED_RETAIL_NAME) -> str:
+    """Rename every retail ``ТипЦены`` of the (copied) package to a name ``deploy/price-types.yml`` does not map."""
+    import re
+
+    from gate.onec.price_types import load_price_types
+    from gate.settings import REPO
+
+    mapping = load_price_types(REPO / "deploy" / "price-types.yml")
+    block = re.compile(r"(<ТипЦены>.*?<Наименование>)([^<]*)(</Наименование>)", re.S)
+    renamed: list[str] = []
+
+    def rename(match: re.Match[str]) -> str:
+        if "</ТипЦены>" in match.group(1) or mapping.column_for(match.group(2)) != mapping.retail_column:
+            return match.group(0)
+        renamed.append(match.group(2))
+        return match.group(1) + new_name + match.group(3)
+
+    for path in sorted(onec_dir.rglob("*.xml")):
+        text = path.read_text(encoding="utf-8-sig")
+        if "ТипЦены" in text:
+            changed = block.sub(rename, text)
+            if changed != text:
+                path.write_text("\ufeff" + changed, encoding="utf-8")
+    if not renamed:
+        raise ValueError(f"no retail price type in {onec_dir} to rename")
+    return f"retail price type {', '.join(sorted(set(renamed)))!r} renamed to {new_name!r}"
+
+
 def truncate_onec(onec_dir: Path) -> Path:
     """Cut the largest XML file of the (copied) 1C package to 60 % of its bytes, mid-element."""
     files = sorted(onec_dir.rglob("*.xml"), key=lambda p: p.stat().st_size)

@@ -249,6 +249,7 @@ class Rehearsal:
             "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
             "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
             "GATE_LIVE": self.setting("GATE_LIVE", "1"),
+            "TRIAL_DB_ENV": self.setting("TRIAL_DB_ENV", "REHEARSAL_DATABASE_URL={url}"),  # manage.sh honours it
         }
         if self.backend_dir != self.original_backend_dir:
             gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m gate.rehearsal.release"
@@ -319,6 +320,8 @@ class Rehearsal:
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
+        if self.fault and self.fault.onec_patch:
+            self.record["onec_patch"] = self.fault.onec_patch(onec)
         return {"products": products, "variants_per_product": variants, "seed": seed}
 
     def pre_migration_state(self, params: dict[str, int]) -> str:

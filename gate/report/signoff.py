@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
+from gate.report.prices import load_evidence, price_rows, summary_lines
 from gate.report.redact import redact
 from gate.report.run import Check, Decision, Run
 from gate.report.signoff_css import CSS
@@ -175,6 +176,29 @@ def _wayback_html(run: Run) -> str:
     return "".join(parts)
 
 
+def _prices_html(run: Run) -> str:
+    evidence = load_evidence(run.run_dir)
+    if not evidence:
+        return "<p>PST-11/12 did not run in this run: prices and stock were not compared with the 1C package.</p>"
+    rows = "".join(f'<tr><td>{h(w)}</td><td class="mono">{h(c)}</td><td>{p:,}</td><td>{d:,}</td>'
+                   f'<td class="{"" if s == "equal" else "warn"}">{h(s)}</td></tr>' for w, c, p, d, s in price_rows(evidence))
+    notes = "".join(f"<li>{h(line)}</li>" for line in summary_lines(evidence))
+    return ('<table class="details prices"><thead><tr><th></th><th>column</th><th>1C package</th><th>database</th>'
+            f"<th></th></tr></thead><tbody>{rows}</tbody></table><ul>{notes}</ul>")
+
+
+def _overrides_html(run: Run) -> str:
+    """The guard overrides of this run (gate/steps/guard.py): who ran a destructive step past a stop, and why."""
+    from gate.steps.guard import overrides
+
+    found = overrides(run.run_dir)
+    if not found:
+        return ""
+    lis = "".join(f"<li><b>{h(o.get('step'))}</b> run past: {h('; '.join(o.get('overridden', [])))} — "
+                  f"reason given: <q>{h(o.get('reason'))}</q> ({h(o.get('at'))})</li>" for o in found)
+    return f'<h2>Guard overrides</h2><p class="note">Destructive steps run although this run said stop.</p><ul>{lis}</ul>'
+
+
 def _manual_html(run: Run) -> str:
     items = manual_items(run)
     if not items:
@@ -211,11 +235,13 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 <div class="word">{h(verdict)}</div><div class="why"><b>Verdict: {h(verdict)}</b>{h(VERDICT_MEANING.get(verdict, "The run recorded no verdict."))}</div>
 </section>
 <h2>Why</h2>{_decision_html(run, decision)}
+{_overrides_html(run)}
 {_wayback_html(run)}
 <h2>Backup</h2>{_backup_html(run)}
 <h2>Step timeline</h2>
 <p class="note">Runbook budgets: window {h(human_duration(WINDOW_BUDGET_S))}, rollback {h(human_duration(ROLLBACK_BUDGET_S))}.</p>
 {timeline_svg(run.steps)}
+<h2>Prices and stock vs the 1C package</h2>{_prices_html(run)}
 <h2>Manual items</h2>{_manual_html(run)}
 <h2>Checks by phase</h2><p class="note">{h(counts)}</p>{_checks_html(run, decision.deciding_check)}
 <h2>Sign-off</h2><p class="note">We have read this page and agree with the verdict {h(verdict)}.</p>{_sign_html(verdict)}
@@ -272,6 +298,19 @@ def render_markdown(run: Run) -> str:
         )
     if not run.steps:
         lines.append("| (no window step was run) | | | | |")
+    lines += ["", "## Prices and stock vs the 1C package", ""]
+    evidence = load_evidence(run.run_dir)
+    if evidence:
+        lines += ["| | column | 1C package | database | |", "|---|---|---|---|---|"]
+        lines += [f"| {w} | {_md(c)} | {p} | {d} | {s} |" for w, c, p, d, s in price_rows(evidence)]
+        lines += [""] + [f"- {_md(line)}" for line in summary_lines(evidence)]
+    else:
+        lines.append("PST-11/12 did not run in this run.")
+    from gate.steps.guard import overrides
+
+    for o in overrides(run.run_dir):
+        lines += ["", f"**Guard override:** {_md(o.get('step'))} run past {_md('; '.join(o.get('overridden', [])))} "
+                      f"— reason: {_md(o.get('reason'))}"]
     lines += ["", "## Manual items", ""]
     lines += [f"- [ ] {_md(i)}" for i in manual_items(run)] or ["No manual item."]
     lines += ["", "## Checks by phase", ""]

@@ -30,6 +30,7 @@ ARTIFACTS: Final[tuple[tuple[str, str, str | None], ...]] = (
     ("mig04_before.json", "protected tables before migrate", "MIG-04"),
     ("onec_before.json", "1C package hashes before the import", "IMP-03"),
     ("onec_package.json", "1C package facts (expected counts)", "PST-01"),
+    ("prices_stock.json", "prices and stock: 1C package vs database", "PST-11"),
     ("flush_plan.json", "flush dry-run plan", "FLS-01"),
     ("flush_result.json", "flush result", "FLS-02"),
     ("monitor.jsonl", "monitoring", "MON-01"),

@@ -45,6 +45,7 @@ def target_env(settings: Settings, run_dir: Path | None = None, extra: dict[str,
     env.setdefault("DJANGO_SETTINGS_MODULE", settings.django_settings_module)
     env["BACKEND_DIR"] = str(settings.backend_dir)
     env["ONEC_DATA_DIR"] = str(settings.onec_data_dir)
+    env["PRICE_TYPES_FILE"] = str(settings.price_types_file.resolve())
     env["RELEASE_TAG"] = settings.release_tag
     env["PREVIOUS_RELEASE_TAG"] = settings.previous_release_tag
     if settings.log_dir:

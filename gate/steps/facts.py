@@ -96,11 +96,31 @@ def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return out
 
 
+DEFAULT_PRICE_FIELDS = ("price", "retail_price", "current_price")
+"""Where an API commonly shows a variant's price (``API_PRICE_FIELDS``; the first non-empty one counts)."""
+
+
+def api_price(variant: dict[str, Any], fields: tuple[str, ...] | list[str] = DEFAULT_PRICE_FIELDS) -> Any:
+    """The variant's price as the API names it: the first of ``fields`` with a value (``None``: no price).
+
+    >>> api_price({"sku": "S", "current_price": "9.90"}), api_price({"price": ""})
+    ('9.90', None)
+    """
+    for name in fields:
+        value = variant.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
 def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped_colors: set[str],
-                     priced: set[str] | None = None) -> list[str]:
+                     must_price: set[str] | None = None,
+                     price_fields: tuple[str, ...] | list[str] = DEFAULT_PRICE_FIELDS) -> list[str]:
     """PST-05: the detail answers 200 with non-empty variants, priced where 1C prices the offer, mapped colors with a hex.
 
-    ``priced``: the offer ids the 1C package gives a price (``None``: every variant must have one).
+    ``must_price``: the SKUs the database says 1C prices (the gate reads the variants' 1C ids in the
+    database, not in the API); ``None``: every variant must have a price. The price is read from
+    the API under ``price_fields`` (``API_PRICE_FIELDS``), never a field only one API has.
     """
     if status != 200 or body is None:
         return [f"{slug}: HTTP {status}"]
@@ -109,13 +129,31 @@ def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped
         return [f"{slug}: variants[] is empty"]
     out = []
     for v in variants:
-        must_price = priced is None or str(v.get("onec_id") or "") in priced
-        if must_price and v.get("price") in (None, "") and v.get("retail_price") in (None, ""):
-            out.append(f"{slug}: variant {v.get('sku')} has no price")
+        needs = must_price is None or str(v.get("sku") or "") in must_price
+        if needs and api_price(v, price_fields) is None:
+            out.append(f"{slug}: variant {v.get('sku')} has no price (none of {', '.join(price_fields)})")
         color = (v.get("color_name") or "").strip().lower()
         if color and color in mapped_colors and not HEX.match(str(v.get("color_hex") or "")):
             out.append(f"{slug}: variant {v.get('sku')} color {v.get('color_name')!r} is mapped but has no hex")
     return out
+
+
+def priced_skus(conn: Any, slug: str, priced_offers: set[str], variants: str = "product_variants",
+                products: str = "products") -> set[str] | None:
+    """The SKUs of ``slug``'s variants whose 1C id the package prices, read from the database (read-only).
+
+    ``None`` when the variants table has no ``onec_id`` column (then every variant must be priced).
+    """
+    from psycopg import sql
+
+    has = conn.execute("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'onec_id' "
+                       "AND NOT attisdropped", (variants,)).fetchone()
+    if not has:
+        return None
+    rows = conn.execute(sql.SQL("SELECT v.sku, v.onec_id FROM {} v JOIN {} p ON p.id = v.product_id "
+                                "WHERE p.slug = %s").format(sql.Identifier(variants), sql.Identifier(products)),
+                        (slug,)).fetchall()
+    return {str(sku) for sku, onec in rows if str(onec or "") in priced_offers}
 
 
 def read_json(path: Path) -> Any:

@@ -31,6 +31,25 @@ def onec_package(settings: Settings, run: Run) -> Any:
 
 
 @pytest.fixture(scope="session")
+def price_types(settings: Settings) -> Any:
+    """The price-type mapping (``PRICE_TYPES_FILE``), read by the gate's own reader."""
+    from gate.onec.price_types import PriceTypesError, load_price_types
+
+    try:
+        return load_price_types(settings.price_types_file)
+    except PriceTypesError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def onec_prices(settings: Settings, onec_package: Any) -> Any:
+    """Prices and stock of the 1C package per variant key (the gate's own streaming reader)."""
+    from gate.onec.prices import read_prices
+
+    return read_prices(settings.onec_data_dir)
+
+
+@pytest.fixture(scope="session")
 def api(settings: Settings) -> Any:
     """The target's public API over HTTP (``BASE_URL`` + ``API_PREFIX``)."""
     from gate.http import ApiClient

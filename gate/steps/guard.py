@@ -1,21 +1,38 @@
-"""The destructive-step guard: a flush needs an explicit confirmation AND this run's verified backup.
+"""The destructive-step guard: every destructive phase checks this run's state before it runs.
 
-Why both: ``CONFIRM=yes`` says a person meant it; BKP-01..04 passed in *this* run's
-``summary.json`` says the way back exists. A refusal changes nothing and names what is missing.
-``python -m gate.steps.guard flush [--confirm]`` exits 3 when refused (the step script calls it
-first, so running ``scripts/steps/flush.sh`` by hand is guarded too).
+``migrate``, ``flush`` and ``import`` (and the rollback script, which reads the same record)
+refuse — exit 3, nothing run — when this run's verdict already says stop (NO-GO before the point
+of no return, ROLLBACK after it) or an earlier step of the window has not completed in this run.
+The flush also needs an explicit confirmation AND this run's verified backup: ``CONFIRM=yes``
+says a person meant it; BKP-01..04 passed in *this* run's ``summary.json`` says the way back
+exists. A refusal changes nothing and names what is missing.
+
+An explicit override (``GUARD_OVERRIDE="<reason>"``, or ``--override``) lets a step run past the
+run-state refusals (never past a missing confirmation or an unverified backup); it is recorded
+with its reason and what it overrode in ``RUN_DIR/overrides.jsonl`` and in ``summary.json``
+``overrides[]``, which the sign-off page shows.
+
+``python -m gate.steps.guard <step> [--confirm] [--override REASON]`` exits 0 when the step may
+run, 3 when refused (the step scripts call it first, so running them by hand is guarded too).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from typing import Any
 
-from gate.run import Run
+from gate.run import REFUSED_EXIT, Run, now_utc
 from gate.settings import Settings, SettingsError, load_settings
-from gate.steps.plan import BKP_IDS
+from gate.steps.plan import BKP_IDS, STAGES
 
-REFUSED_EXIT = 3
+OVERRIDES = "overrides.jsonl"
+STOP_VERDICTS = ("NO-GO", "ROLLBACK")
+GUARDED = ("migrate", "flush", "import")
+WINDOW_STEPS_VAR = "GATE_WINDOW_STEPS"
+"""Set by the step runner for its scripts: the window's steps in order, comma-separated."""
 
 
 def backup_verified(run: Run) -> list[str]:
@@ -31,13 +48,64 @@ def backup_verified(run: Run) -> list[str]:
     return missing
 
 
-def refusal(settings: Settings, run: Run, confirm: bool) -> str | None:
-    """The reason a destructive step must not run now, ``None`` when it may."""
+def run_state(run: Run, step: str, window: list[str] | None = None) -> list[str]:
+    """Why this run's record says ``step`` must not run now: its verdict, earlier steps not completed.
+
+    ``window``: the window's steps in order (default: every stage of gate/steps/plan.py with a script).
+    """
+    summary = run.read_summary()
     reasons = []
-    if not (confirm or settings.confirm):
-        reasons.append("no confirmation: give CONFIRM=yes (or --confirm)")
-    reasons += backup_verified(run)
+    verdict = summary.get("verdict")
+    if verdict in STOP_VERDICTS:
+        failed = [f"{r['id']} ({r.get('message', '')[:100]})" for r in summary.get("checks", [])
+                  if r.get("outcome") == "failed"]
+        reasons.append(f"this run's verdict is already {verdict}: " + "; ".join(failed[:6]))
+    names = window if window is not None else [s.name for s in STAGES if s.script]
+    if step in names:
+        done = {s["name"] for s in run.steps() if s.get("exit_code") == 0}
+        reasons += [f"the earlier step {earlier} has not completed in run {run.run_id}"
+                    for earlier in names[:names.index(step)] if earlier not in done]
+    return reasons
+
+
+def refusal(settings: Settings, run: Run, confirm: bool, step: str = "flush", override: str | None = None,
+            window: list[str] | None = None) -> str | None:
+    """The reason ``step`` must not run now, ``None`` when it may (an override is recorded here)."""
+    reasons = []
+    if step == "flush":
+        if not (confirm or settings.confirm):
+            reasons.append("no confirmation: give CONFIRM=yes (or --confirm)")
+        reasons += backup_verified(run)
+    state = run_state(run, step, window)
+    if state and override and override.strip():
+        record_override(run, step, override.strip(), state)
+    else:
+        reasons += state
     return "; ".join(reasons) if reasons else None
+
+
+def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> dict[str, Any]:
+    """Append the override to ``overrides.jsonl`` and to ``summary.json`` ``overrides[]``."""
+    entry = {"step": step, "reason": reason, "overridden": overridden, "at": now_utc().isoformat()}
+    with (run.dir / OVERRIDES).open("a") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    summary = run.read_summary()
+    if summary:
+        summary["overrides"] = [*summary.get("overrides", []), entry]
+        tmp = run.summary_path.with_suffix(".override.tmp")
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        tmp.replace(run.summary_path)
+    return entry
+
+
+def overrides(run_dir: Any) -> list[dict[str, Any]]:
+    """The overrides recorded in a run directory (the sign-off page lists them)."""
+    from pathlib import Path
+
+    path = Path(run_dir) / OVERRIDES
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gate.steps.guard")
     parser.add_argument("step")
     parser.add_argument("--confirm", action="store_true")
+    parser.add_argument("--override", default=None, help="run past this run's state, recorded with this reason")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -52,11 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"guard: settings: {exc}\n")
         return 2
     run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
-    reason = refusal(settings, run, args.confirm)
+    override = args.override if args.override is not None else settings.guard_override
+    steps = os.environ.get(WINDOW_STEPS_VAR)  # the runner's own step list (it may run a shorter window)
+    window = [n for n in steps.split(",") if n] if steps else None
+    reason = refusal(settings, run, args.confirm, args.step, override, window)
     if reason:
         sys.stderr.write(f"{args.step} refused, nothing changed: {reason}\n")
         return REFUSED_EXIT
-    sys.stdout.write(f"{args.step}: confirmed, this run's backup passed BKP-01..04\n")
+    if override and overrides(run.dir) and overrides(run.dir)[-1]["step"] == args.step:
+        sys.stdout.write(f"{args.step}: OVERRIDE recorded ({override}); the sign-off page lists it\n")
+    extra = ", this run's backup passed BKP-01..04" if args.step == "flush" else ""
+    sys.stdout.write(f"{args.step}: allowed{extra}\n")
     return 0
 
 

@@ -20,7 +20,7 @@ SCRIPTS = REPO / "scripts" / "steps"
 PRE_IDS = tuple(c.id for c in checks.by_phase("preflight"))
 ONE_IDS = ("ONE-01", "ONE-02", "ONE-03", "ONE-04")
 BKP_IDS = ("BKP-01", "BKP-02", "BKP-03", "BKP-04")
-POSTFLIGHT_DB_IDS = ("PST-01", "PST-02", "PST-03", "PST-07", "PST-10")
+POSTFLIGHT_DB_IDS = ("PST-01", "PST-02", "PST-03", "PST-07", "PST-10", "PST-11", "PST-12")
 POSTFLIGHT_HTTP_IDS = ("PST-04", "PST-05", "PST-06", "PST-08", "PST-09")
 POSTFLIGHT_IDS = tuple(c.id for c in checks.by_phase("postflight"))
 
@@ -59,7 +59,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("backup", "backup", after=BKP_IDS),
     Stage("maintenance_on", "maintenance_on", after=("MNT-01",)),
     Stage("deploy", "deploy", after=("DEP-01", "RUN-01", "RUN-02", "RUN-03")),
-    Stage("migrate", "migrate", before=("MIG-01", "MIG-03"), after=("MIG-04", "MIG-02"), destructive=True,
+    Stage("migrate", "migrate", before=("MIG-01", "MIG-03", "MIG-05"), after=("MIG-04", "MIG-02"), destructive=True,
           hooks=("protected_before",)),
     Stage("pre_import", "pre_import", after=(*ONE_IDS, "COL-01")),
     Stage("flush", "flush", after=("FLS-02",), pre_steps=("flush_dry_run",), destructive=True),

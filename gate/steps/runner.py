@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +45,7 @@ STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
 TAIL_LINES = 30
 GATE_TEST_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
 PROTECTED_BEFORE = "mig04_before.json"
+ERROR_LINE = re.compile(r"Unknown command|unrecognized arguments|[Ee]rror\b|No such file|not found")
 ONEC_BEFORE = "onec_before.json"
 
 
@@ -125,6 +127,10 @@ class WindowRunner:
         return {s["name"]: s for s in self.run.steps() if s.get("exit_code") == 0}
 
     def _refresh_summary(self, results: list[CheckResult] | None = None) -> dict[str, Any]:
+        if self.settings.database_url is not None:
+            from gate.db.point_of_no_return import record_if_passed
+
+            record_if_passed(self.settings.dsn(), self.run.dir)
         extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate"}
         summary, _ = write_summary(self.run, results or [], self.settings.target, self.settings.release_tag, extra)
         return summary
@@ -178,7 +184,8 @@ class WindowRunner:
                  "IMPORT_READS_COPY": "yes" if self.settings.import_reads_copy else "",
                  "MIGRATE_ONE_BY_ONE": "yes" if self.settings.migrate_one_by_one else "",
                  "IMPORT_ARGS": self.settings.import_args,
-                 "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix}
+                 "BASE_URL": self.settings.base_url, "API_PREFIX": self.settings.api_prefix,
+                 "GATE_WINDOW_STEPS": ",".join(n for s in self.stages for n in (*s.pre_steps, s.name) if s.script)}
         for key in ("maintenance_on_cmd", "maintenance_off_cmd", "deploy_cmd", "app_stop_cmd", "app_start_cmd"):
             value = getattr(self.settings, key)
             if value:
@@ -245,6 +252,8 @@ class WindowRunner:
         if log.exists():
             lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
             last = lines[-1][:300] if lines else ""
+            cause = next((line for line in reversed(lines[:-1]) if ERROR_LINE.search(line)), "")
+            last = f"{cause[:200]} / {last}" if cause else last  # "Unknown command: 'x'" before "Type 'help'…"
         message = f"step {name} exited {code}" + (f": {last}" if last else "") + f" (log: steps/{name}.log)"
         self._refresh_summary([CheckResult(check_id, Outcome.FAILED, known.severity, message, 0.0,
                                            known.phase.value)])
@@ -287,6 +296,12 @@ class WindowRunner:
         row.detail = "; ".join(parts) or f"{len(ids)} passed"
         self._event(row)
         return not failed
+
+    @property
+    def stop_verdicts(self) -> frozenset[str]:
+        """Verdicts that stop the window: with ``GUARD_OVERRIDE`` (a reason, recorded by the guard) a NO-GO
+        does not, so a person can force the window past it; a ROLLBACK always does."""
+        return frozenset({Verdict.ROLLBACK.value}) if self.settings.guard_override else STOP_VERDICTS
 
     def verdict(self) -> str:
         """The verdict of the run so far."""
@@ -334,11 +349,11 @@ class WindowRunner:
             elif action.kind == "step":
                 assert action.script is not None
                 code = self.run_step(action.name, action.script)
-                if code != 0:
+                if code != 0:  # a refusal (exit 3) ran nothing: it fails the step's claim, not the point of no return
                     self.fail_step(action.name, code)
                     return False
             elif not self.run_checks(action.name, action.ids, action.xdist) and (
-                    action.hard or self.verdict() in STOP_VERDICTS):
+                    action.hard or self.verdict() in self.stop_verdicts):
                 return False
         return True
 
@@ -377,7 +392,7 @@ class WindowRunner:
             if start and self.checks_on:
                 previous = self.stages[all_names.index(start) - 1] if all_names.index(start) else None
                 if previous is not None and previous.after and not self.run_checks(
-                        f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in STOP_VERDICTS:
+                        f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in self.stop_verdicts:
                     return
             by_name = {x.name: x for x in self.stages}
             if stop_after in names:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 from gate.bundled import (
     BACKEND,
+    COPY_URL_OVERRIDE,
     PYTHON,
     SAMPLE_DIR,
+    TRIAL_DB_ENV,
     env_lines,
     free_port,
     manage,
@@ -74,6 +76,7 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
         manage_sh.write_text(
             "#!/usr/bin/env bash\nset -euo pipefail\n"
             f"set -a; . {shlex.quote(str(directory / 'backend.env'))}; set +a\n"
+            + COPY_URL_OVERRIDE +
             f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
         manage_sh.chmod(0o700)
         migrate_to_v13_3(env)
@@ -94,6 +97,7 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
                 "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": password,
                 "BACKUP_DIR": str(directory / "backups"), "RUNS_ROOT": str(directory / "runs"),
                 "DISPOSABLE_PG": pg_choice or os.environ.get("DISPOSABLE_PG") or "auto", "WINDOW_OPEN": "true",
+                "TRIAL_DB_ENV": TRIAL_DB_ENV,
             }
             env_file = directory / "target.env"
             write_private(env_file, env_lines(gate_env))

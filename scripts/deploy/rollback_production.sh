@@ -146,6 +146,33 @@ elif m.get("sha256") != digest:
 PY
 )"
 [[ -z "$why" ]] || refuse "$why"
+# This run's record (gate/steps/guard.py, same rule): after a NO-GO nothing changed, so a restore would only
+# throw away what the shop wrote since the backup; a backup whose BKP-01..04 did not pass is no way back.
+# ROLLBACK_OVERRIDE="<reason>" runs past it, recorded in RUN_DIR/overrides.jsonl (the sign-off lists it).
+why="$(python3 - "$RUN_DIR" "${ROLLBACK_OVERRIDE:-}" <<'PY'
+import datetime, json, os, sys
+run_dir, override = sys.argv[1], sys.argv[2].strip()
+try:
+    summary = json.load(open(os.path.join(run_dir, "summary.json")))
+except (OSError, ValueError):
+    summary = {}
+rows = {r.get("id"): r for r in summary.get("checks", [])}
+reasons = []
+if summary.get("verdict") == "NO-GO":
+    reasons.append(f"this run's verdict is NO-GO ({(summary.get('decision') or {}).get('deciding_check')}): "
+                   "nothing changed on the target, there is nothing to roll back")
+reasons += [f"{i} {rows[i].get('outcome')}: the backup is not verified" for i in ("BKP-01", "BKP-02", "BKP-03",
+            "BKP-04") if i in rows and rows[i].get("outcome") != "passed"]
+if reasons and override:
+    entry = {"step": "rollback", "reason": override, "overridden": reasons,
+             "at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+    with open(os.path.join(run_dir, "overrides.jsonl"), "a") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+elif reasons:
+    print("; ".join(reasons) + " (ROLLBACK_OVERRIDE=<reason> to run it anyway, recorded)")
+PY
+)"
+[[ -z "$why" ]] || refuse "$why"
 # A backup is a way back only when it was taken before this release's first destructive step.
 if ! state_why="$(gate_py -m gate.rollback.backup_state check "$RUN_DIR" 2>&1)"; then
     if [[ "${ROLLBACK_ACCEPT_BACKUP_STATE:-}" == yes ]]; then

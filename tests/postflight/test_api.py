@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.steps.facts import variant_findings
+from gate.steps.facts import priced_skus, variant_findings
 from gate.steps.fixtures import count
 
 
@@ -40,7 +40,8 @@ def test_sampled_product_details_have_variants(api, target_db, settings, onec_pa
     for slug in slugs:
         response = api.get(f"/products/{slug}/")
         body = response.json() if response.status_code == 200 else None
-        findings += variant_findings(slug, response.status_code, body, mapped, onec_package.priced_offers)
+        must_price = priced_skus(target_db.conn, slug, onec_package.priced_offers)
+        findings += variant_findings(slug, response.status_code, body, mapped, must_price, settings.api_price_fields)
     assert not findings, "; ".join(findings[:10])
     check_message(f"{len(slugs)} details sampled (seed {settings.api_sample_seed}, incl. the most variants)")
 

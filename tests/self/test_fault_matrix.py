@@ -1,9 +1,9 @@
 """The fault matrix: every fault maps to its Rollback Decision Matrix verdict, and a subset is rehearsed end to end.
 
-The full matrix (11 faults, ~25 min on 2 cores) is ``make fault-matrix``. ``make test`` rehearses
+The full matrix is ``make fault-matrix`` (JOBS faults at once, each on its own server). ``make test`` rehearses
 one fault per verdict other than GO (``faults.TEST_SUBSET``: corrupt-backup → NO-GO,
 migration-fails → ROLLBACK, error-rate-3pct → MONITOR, missing-colors → HOTFIX); GO is the plain
-rehearsal of tests/self/test_rehearsal.py. Each asserts the verdict, the check that must catch
+rehearsal of tests/self/test_rehearsal.py. The subset runs as one concurrent matrix; each test asserts the verdict, the check that must catch
 the fault, and what must not have happened (no flush, no order item lost, nothing changed).
 """
 
@@ -27,7 +27,8 @@ MATRIX = {
     "migration-fails": "ROLLBACK", "import-fails": "ROLLBACK", "truncated-1c": "NO-GO",
     "cascade-into-orders": "ROLLBACK", "corrupt-backup": "NO-GO", "slow-api": "MONITOR",
     "error-rate-3pct": "MONITOR", "error-rate-8pct": "ROLLBACK", "missing-colors": "HOTFIX",
-    "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "ROLLBACK",
+    "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "NO-GO",
+    "retail-type-unmapped": "NO-GO", "prices-zeroed": "ROLLBACK", "stock-lost": "MONITOR",
 }
 """The issue's fault → verdict table, written out independently of gate/rehearsal/faults.py."""
 
@@ -88,24 +89,34 @@ def test_a_code_fault_alters_only_a_copy_and_its_migrations_load(name, tmp_path)
         assert list(copy.glob(f"**/{app}/migrations/{file}.py"))
 
 
-def _rehearse(fault: str, tmp_path: Path) -> tuple[int, dict, dict]:
-    env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REHEARSAL_WORK_DIR": str(tmp_path / "work"),
+@pytest.fixture(scope="module")
+def subset_rehearsed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make fault-matrix`` for the subset, every fault at once (each on its own server): the runs root."""
+    base = tmp_path_factory.mktemp("matrix")
+    env = {**os.environ, "RUNS_ROOT": str(base / "runs"), "REHEARSAL_WORK_DIR": str(base / "work"),
            "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local")}
     for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
         env.pop(key, None)
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "--fault", fault], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=False, timeout=1200)
-    runs = sorted((tmp_path / "runs").glob(f"*-rehearsal-{fault}"))
-    assert runs, proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "matrix", "--only", ",".join(faults.TEST_SUBSET),
+                           "--jobs", str(len(faults.TEST_SUBSET))], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=False, timeout=1800)
+    (base / "matrix.log").write_text(proc.stdout + proc.stderr)
+    return base
+
+
+def _rehearse(fault: str, base: Path) -> tuple[int, dict, dict]:
+    runs = sorted((base / "runs").glob(f"*-rehearsal-{fault}"))
+    assert runs, (base / "matrix.log").read_text()[-3000:]
     record = json.loads((runs[-1] / "rehearsal.json").read_text())
     summary = json.loads((runs[-1] / "summary.json").read_text())
-    return proc.returncode, record, summary
+    row = json.loads(next((base / "work").glob(f"matrix-*/{fault}.json")).read_text())
+    return (0 if row["ok"] else 1), record, summary
 
 
 @pytest.mark.parametrize("name", faults.TEST_SUBSET)
-def test_rehearsed_fault_gives_its_matrix_verdict(name, tmp_path):
+def test_rehearsed_fault_gives_its_matrix_verdict(name, subset_rehearsed):
     fault = faults.get(name)
-    code, record, summary = _rehearse(name, tmp_path)
+    code, record, summary = _rehearse(name, subset_rehearsed)
     assert summary["verdict"] == fault.expected.value, record
     assert code == 0, record.get("matrix")
     failed = {r["id"] for r in summary["checks"] if r["outcome"] == "failed"}

@@ -86,7 +86,27 @@ def test_error_rate_tiers_of_pst_09(rate, severity):
 
 
 def test_registry_matches_the_spec_table():
-    assert len(checks.SPEC_IDS) == 45
+    assert len(checks.SPEC_IDS) == 48
+    assert checks.CHECKS["PST-11"].severity is C and checks.CHECKS["PST-12"].severity is H
+    assert checks.CHECKS["MIG-05"].severity is C and checks.CHECKS["MIG-05"].phase.value == "migrate"
     assert checks.CHECKS["PST-08"].severity is H and checks.CHECKS["PST-09"].severity is C
     assert [c.id for c in checks.by_phase("backup")] == ["BKP-01", "BKP-02", "BKP-03", "BKP-04"]
     assert all(c.line for c in checks.CHECKS.values())
+
+
+def test_a_no_go_names_every_failed_check_and_mig_05_has_its_matrix_row():
+    from gate.verdict import matrix_row
+
+    results = [CheckResult("MIG-05", Outcome.FAILED, C), CheckResult("MIG-03", Outcome.FAILED, H)]
+    decision = decide(results, False)
+    assert decision.verdict is Verdict.NO_GO and decision.deciding_check == "MIG-03"
+    assert "also failed: MIG-05" in decision.matrix_row
+    assert "NO-GO before migrate" in matrix_row(results[0])
+
+
+def test_after_the_point_of_no_return_the_post_destructive_failure_decides_not_the_one_run_past():
+    results = [CheckResult("BKP-04", Outcome.FAILED, C), CheckResult("MIG-05", Outcome.FAILED, C),
+               CheckResult("MIG-04", Outcome.FAILED, C)]
+    decision = decide(results, True)
+    assert decision.verdict is Verdict.ROLLBACK and decision.deciding_check == "MIG-04"
+    assert decide(results[:2], True).deciding_check == "BKP-04", "only earlier failures: the first of them"

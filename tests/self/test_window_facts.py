@@ -66,8 +66,8 @@ def test_pst_05_product_without_variants_500_and_unmapped_hex_fail():
     assert not variant_findings("d", 200, {"variants": [{**variant, "color_hex": "#000000"}]}, {"черный"})
     assert "no price" in variant_findings("e", 200, {"variants": [{"sku": "S", "price": None}]}, set())[0]
     unpriced = {"sku": "S", "onec_id": "p#v", "price": None}
-    assert not variant_findings("f", 200, {"variants": [unpriced]}, set(), priced=set())
-    assert "no price" in variant_findings("g", 200, {"variants": [unpriced]}, set(), priced={"p#v"})[0]
+    assert not variant_findings("f", 200, {"variants": [unpriced]}, set(), must_price=set())
+    assert "no price" in variant_findings("g", 200, {"variants": [unpriced]}, set(), must_price={"S"})[0]
 
 
 def test_pst_08_tiers_follow_the_matrix():

@@ -10,13 +10,49 @@ from gate.steps.facts import flush_plan_findings, read_json
 
 @pytest.mark.check("FLS-01", severity="critical")
 def test_flush_dry_run_deletes_only_product_tables(settings, run, check_message):
-    """flush_products --dry-run: what will be deleted, and no protected table is touched."""
-    plan = read_json(run.dir / "flush_plan.json")
-    assert plan is not None, "no flush_plan.json in the run: the dry run has not run"
-    attach_json(plan, "flush dry-run plan")
-    findings = flush_plan_findings(plan, settings.protected_tables, settings.product_tables)
-    assert not findings, "; ".join(findings)
-    check_message("would delete " + ", ".join(f"{t}={n}" for t, n in plan.get("deleted", {}).items()))
+    """flush_products --dry-run: what will be deleted, and no protected table is touched.
+
+    The gate's own evidence first: the closure of foreign keys into the product tables, read from
+    the catalog, with the rows each would delete, null or block on (gate/db/blast.py). The app's
+    dry run, whatever form it prints, is recorded beside it; when it is machine-readable its plan
+    is checked too (a relation only the app knows, without a database constraint).
+    """
+    import json
+
+    from gate.db.blast import as_json, blast_radius, findings
+    from gate.db.readonly import connect_readonly
+
+    assert settings.database_url is not None, "DATABASE_URL is not set: the flush's blast radius cannot be read"
+    with connect_readonly(settings.dsn()) as conn:
+        radius = blast_radius(conn, settings.product_tables)
+    (run.dir / "flush_blast_radius.json").write_text(json.dumps(as_json(radius), indent=1))
+    attach_text("\n".join(r.describe() for r in radius) or "no foreign key into the product tables",
+                "flush blast radius (database foreign keys)")
+    problems = findings(radius, settings.protected_tables)
+    app_output = app_dry_run(run.dir)
+    try:
+        plan = read_json(run.dir / "flush_plan.json")
+    except ValueError:  # the app printed text: recorded beside the gate's evidence, not parsed
+        plan = None
+    plan = plan if isinstance(plan, dict) else None
+    if plan is not None:
+        attach_json(plan, "flush dry-run plan (the app's)")
+        problems += flush_plan_findings(plan, settings.protected_tables, settings.product_tables)
+    elif app_output:
+        attach_text(app_output, "flush dry run (the app's output, text)")
+    assert not problems, "; ".join(problems)
+    reached = ", ".join(f"{r.table}={r.rows} ({r.action})" for r in radius if r.rows) or "no other table"
+    app = ("app's plan: " + ", ".join(f"{t}={n}" for t, n in plan.get("deleted", {}).items()) if plan is not None
+           else "app's dry run recorded as text" if app_output else "no app dry run recorded")
+    check_message(f"foreign keys into {', '.join(settings.product_tables)} reach {reached}; {app}")
+
+
+def app_dry_run(run_dir) -> str:
+    """What the app's dry run printed (``flush_plan.json`` when it wrote one, else the step's log)."""
+    for path in (run_dir / "flush_plan.json", run_dir / "steps" / "flush_dry_run.log"):
+        if path.exists() and path.read_text(errors="replace").strip():
+            return path.read_text(errors="replace")
+    return ""
 
 
 @pytest.mark.check("FLS-02", severity="critical")

@@ -48,6 +48,37 @@ def test_pending_migration_sql_captured_and_linted(settings, run, pending_before
                   if findings else f"{len(pending)} migration(s) captured, no finding")
 
 
+@pytest.mark.check("MIG-05", severity="critical")
+def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings, run, pending_before, backup,
+                                                                     disposable_pg, check_message):
+    """The pending migrations, run with the release's code on a restored copy of this run's verified backup:
+    no protected table changes (per migration), none fails, the total fits the migrate budget."""
+    from gate.migrations.trial import TrialRefused, run_trial, trial_json
+    from gate.steps.budgets import budgets_from
+    from gate.steps.guard import backup_verified
+
+    missing = backup_verified(run)  # BKP-01..03: the file is this run's, readable, intact; the copy is made here
+    unverified = [m for m in missing if not m.startswith("BKP-04")]
+    assert not unverified, "no verified backup in this run to try the migrations on: " + "; ".join(unverified)
+    if not pending_before:
+        check_message("no pending migration: nothing to try")
+        return
+    try:
+        trial = run_trial(settings, backup, disposable_pg, pending_before)
+    except TrialRefused as exc:
+        pytest.fail(f"trial migration refused: {exc}", pytrace=False)
+    out_dir = run.dir / "migrations"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "trial.json").write_text(trial_json(trial))
+    attach_file(out_dir / "trial.json", "MIG-05 trial migration on the backup's copy")
+    budget = budgets_from(settings.runbook).get("migrate")
+    findings = trial.findings(list(settings.protected_tables), budget)
+    assert not findings, "; ".join(findings)
+    check_message(f"{len(pending_before)} migration(s) tried on a copy of the backup in {trial.duration_s:.1f}s "
+                  f"(budget {budget}s, restore {trial.restore_s:.1f}s): protected tables unchanged"
+                  + (" (BKP-04 did not pass: the copy's fidelity is unproven)" if missing else ""))
+
+
 @pytest.mark.check("MIG-04", severity="critical")
 def test_protected_tables_unchanged_by_migrate(settings, run, target_db, check_message):
     """Protected tables fingerprinted right before and right after migrate: migrate itself changed none."""

@@ -38,11 +38,19 @@ def test_onec_xml_well_formed_complete_supported(onec_package, check_message):
 
 
 @pytest.mark.check("ONE-04", severity="high")
-def test_onec_xml_consistent(onec_package, check_message):
-    """Unique ids, offers resolve to goods, price types resolve."""
-    assert not onec_package.inconsistencies, "; ".join(onec_package.inconsistencies)
+def test_onec_xml_consistent(onec_package, onec_prices, price_types, check_message):
+    """Unique ids, offers resolve to goods, every price refers to a declared type, the retail type maps.
+
+    The retail price type must resolve through ``PRICE_TYPES_FILE``: else the import would leave
+    every retail price empty, and the window stops here, before anything changes.
+    """
+    problems = [*onec_package.inconsistencies, *onec_prices.mapping_problems(price_types)]
+    assert not problems, "; ".join(problems)
     c = onec_package.counts()
-    check_message(f"expected: {c['products']} products, {c['variants']} variants, {c['categories']} categories")
+    retail = [n for t, n in onec_prices.type_names.items()
+              if price_types.resolve(onec_prices.type_names).get(t) == price_types.retail_column]
+    check_message(f"expected: {c['products']} products, {c['variants']} variants, {c['categories']} categories; "
+                  f"retail price type {', '.join(repr(n) for n in retail) or '(no prices)'}")
 
 
 @pytest.mark.check("COL-01", severity="low")

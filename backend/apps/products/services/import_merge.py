@@ -228,10 +228,20 @@ def merge_default_variants(cur: Any, counts: MergeCounts) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM stg_final f WHERE f.product_id = p.id AND (f.is_active OR NOT p.is_active))
         """
     )
+    # a price or rest keyed by the bare product Ид (a product without characteristics) is its
+    # default variant's; kept when the package has none for it, as for offers
+    pr = "(SELECT DISTINCT ON (offer_id) * FROM stg_prices ORDER BY offer_id, seq DESC)"
+    rs = "(SELECT DISTINCT ON (offer_id) * FROM stg_rests ORDER BY offer_id, seq DESC)"
+    keep_price = ", ".join(f"{c} = CASE WHEN pr.offer_id IS NOT NULL THEN pr.{c} ELSE v.{c} END" for c in PRICE_COLS)
     cur.execute(
-        """
-        UPDATE product_variants v SET is_active = d.is_active, updated_at = now()
-        FROM stg_defaults d WHERE v.onec_id = d.onec_id AND v.product_id = d.product_id AND v.is_active <> d.is_active
+        f"""
+        UPDATE product_variants v SET is_active = d.is_active, {keep_price},
+               stock_quantity = coalesce(rs.quantity, v.stock_quantity), updated_at = now()
+        FROM stg_defaults d LEFT JOIN {pr} pr ON pr.offer_id = d.onec_id LEFT JOIN {rs} rs ON rs.offer_id = d.onec_id
+        WHERE v.onec_id = d.onec_id AND v.product_id = d.product_id
+          AND (v.is_active <> d.is_active OR (pr.offer_id IS NOT NULL
+               AND ({", ".join(f"v.{c}" for c in PRICE_COLS)}) IS DISTINCT FROM ({", ".join(f"pr.{c}" for c in PRICE_COLS)}))
+               OR (rs.quantity IS NOT NULL AND v.stock_quantity IS DISTINCT FROM rs.quantity))
         """
     )
     counts.variants_updated += cur.rowcount
@@ -244,10 +254,13 @@ def merge_default_variants(cur: Any, counts: MergeCounts) -> None:
                          AND x.id IS NULL AND f.onec_id IS NULL
                     THEN d.article
                     ELSE left(coalesce(d.article, '1C'), 91) || '-' || left(md5(d.onec_id), 8) END,
-               d.onec_id, '', '', NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, '[]'::jsonb, d.is_active, now(), now()
+               d.onec_id, '', '', {", ".join(f"pr.{c}" for c in PRICE_COLS)}, coalesce(rs.quantity, 0), 0,
+               '[]'::jsonb, d.is_active, now(), now()
         FROM (SELECT *, count(*) OVER (PARTITION BY article) AS uses FROM stg_defaults) d
         LEFT JOIN product_variants x ON x.sku = d.article
         LEFT JOIN (SELECT DISTINCT ON (sku) sku, onec_id FROM stg_final) f ON f.sku = d.article
+        LEFT JOIN {pr} pr ON pr.offer_id = d.onec_id
+        LEFT JOIN {rs} rs ON rs.offer_id = d.onec_id
         WHERE NOT EXISTS (SELECT 1 FROM product_variants v WHERE v.onec_id = d.onec_id)
         """
     )

@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
             setattr(validator, name, {})
         for name in _UNION_STATE:
             setattr(validator, name, set())
+        validator.price_type_uses = Counter()
         staging = FileStaging(Path(directory), CHILD_SEQ_START)
         if stager is not None:  # None: validation only
             stager.staging = staging
@@ -102,6 +104,7 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         result.infos = {pf.display: pf.info for pf in files}
         result.validator_state = {name: getattr(validator, name) for name in (*_MERGED_STATE, *_UNION_STATE)}
         result.validator_state["price_types"] = validator.price_types
+        result.validator_state["price_type_uses"] = validator.price_type_uses
         if stager is not None:
             result.pending_prices = stager.pending_prices
             result.price_type_names = stager.price_type_names
@@ -211,6 +214,7 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
     for name in _UNION_STATE:
         getattr(validator, name).update(state.get(name, set()))
+    validator.price_type_uses.update(state.get("price_type_uses", {}))
     if stager is not None:
         stager.pending_prices.extend(result.pending_prices)
         for tid, name in result.price_type_names.items():

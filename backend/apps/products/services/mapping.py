@@ -2,8 +2,8 @@
 
 Kept apart from the reader and the writer so every rule the issue lists is one small,
 tested function: numbers with decimal commas / NBSP / sentinels, size and color from
-characteristics or the offer name, ColorMapping matching (case- and ё/е-insensitive), price
-type to price column, deterministic slugs.
+characteristics or the offer name, ColorMapping matching (case- and ё/е-insensitive),
+deterministic slugs. Price types map through a setting (``price_types``), not through code.
 """
 
 from __future__ import annotations
@@ -93,23 +93,6 @@ def normalize_quantity(value: Decimal | None) -> int | None:
     if quantity_problem(value) is not None:
         return 0
     return int(value)
-
-
-# ------------------------------------------------------------------ price types
-def price_field_for(name: str) -> str | None:
-    """Map a 1C price type name to a price column by its wording (None: not one of ours)."""
-    low = normalize_key(name)
-    if "розн" in low or "retail" in low:
-        return "retail_price"
-    if "тренер" in low or "trainer" in low or "coach" in low:
-        return "trainer_price"
-    if "федерац" in low or "federation" in low:
-        return "federation_price"
-    if "опт" in low or "wholesale" in low or "opt" in low:
-        digits = re.findall(r"\d", low)
-        level = digits[0] if digits else "1"
-        return f"opt{level}_price" if level in ("1", "2", "3") else None
-    return None
 
 
 # ------------------------------------------------------------------ colors / sizes

@@ -15,12 +15,14 @@ package with 100k bad prices produces a readable report and bounded memory.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from apps.products.services import mapping
+from apps.products.services import price_types as price_type_map
 from apps.products.services.xml_reader import (
     ContainerRec,
     GoodRec,
@@ -31,6 +33,8 @@ from apps.products.services.xml_reader import (
     Record,
     WarehouseRec,
 )
+
+logger = logging.getLogger("import_products")
 
 MAX_LISTED = 50
 SUPPORTED_VERSION_RE = re.compile(r"^(2\.(0[3-9]|1[0-9]?)|3\.0?1)$")
@@ -175,6 +179,7 @@ class PackageValidator:
         self.pending_props: dict[str, tuple[str, int]] = {}
         self.pending_price_types: dict[str, tuple[str, int]] = {}
         self.pending_price_offers: dict[str, tuple[str, int]] = {}
+        self.price_type_uses: Counter[str] = Counter()
         self.offer_files: list[tuple[str, int]] = []
 
     # -- per record ---------------------------------------------------------------------
@@ -282,6 +287,7 @@ class PackageValidator:
             self.pending_price_offers[rec.id] = (file, rec.line)
         for price in rec.prices:
             c.price_entries += 1
+            self.price_type_uses[price.type_id] += 1
             if price.type_id not in self.price_types and price.type_id not in self.pending_price_types:
                 self.pending_price_types[price.type_id] = (file, price.line)
             try:
@@ -337,12 +343,21 @@ class PackageValidator:
         for oid, (file, line) in self.pending_price_offers.items():
             if oid not in self.offer_ids and oid not in self.good_first:
                 r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored", file, line)
-        mapped = resolve_price_fields({tid: v[0] for tid, v in self.price_types.items()})
+        types = price_type_map.load()
+        mapped = types.resolve({tid: v[0] for tid, v in self.price_types.items()})
         for tid, (name, file, line) in self.price_types.items():
-            if mapped.get(tid) is None:
-                r.add(WARNING, "unmapped_price_type", f"price type {name!r} maps to no FreeSport price column; ignored", file, line)
-            elif mapping.price_field_for(name) is None:
-                r.add(WARNING, "unmapped_price_type", f"price type {name!r} is the only one: stored as the retail price", file, line)
+            uses = self.price_type_uses.get(tid, 0)
+            rule = types.rule_for(name)
+            if mapped.get(tid) is None and rule is None:
+                r.add(WARNING, "unmapped_price_type",
+                      f"price type {name!r} maps to no FreeSport price column ({types.path}): {uses} price(s) ignored",
+                      file, line)
+            elif mapped.get(tid) is None:
+                logger.info("price type %r ignored by %s (%s): %s price(s) not imported", name, types.path,
+                            rule.reason if rule else "", uses)
+            elif rule is None:
+                r.add(WARNING, "unmapped_price_type",
+                      f"price type {name!r} is the only one: its {uses} price(s) stored as {mapped[tid]}", file, line)
         if c.offers and not c.goods:
             file, line = self.offer_files[0] if self.offer_files else (None, None)
             r.add(ERROR, "offers_without_goods", "the package has offers but no goods (Каталог/Товары): an incomplete upload", file, line)
@@ -363,10 +378,5 @@ class PackageValidator:
 
 
 def resolve_price_fields(price_types: dict[str, str]) -> dict[str, str | None]:
-    """Price type id → price column; a package with a single unrecognised type → retail."""
-    mapped = {tid: mapping.price_field_for(name) for tid, name in price_types.items()}
-    if len(mapped) == 1:
-        (tid, fld), = mapped.items()
-        if fld is None:
-            mapped[tid] = "retail_price"
-    return mapped
+    """Price type id → price column through ``settings.PRICE_TYPES_FILE`` (see ``price_types``)."""
+    return price_type_map.load().resolve(price_types)

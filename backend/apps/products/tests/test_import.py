@@ -406,3 +406,31 @@ def test_a_database_that_refuses_writes_gives_a_clear_refusal(tmp_path: Path) ->
         cur.execute("SET TRANSACTION READ ONLY")
     with pytest.raises(CommandError, match="cannot record the import session, nothing written"):
         run_import(simple_package(tmp_path))
+
+
+@pytest.mark.django_db
+def test_rrc_is_retail_bare_id_prices_reach_the_default_variant_and_unmapped_types_warn_with_count(
+        tmp_path: Path) -> None:
+    types = ("<ТипЦены><Ид>pt-rrc</Ид><Наименование>РРЦ</Наименование><Валюта>RUB</Валюта></ТипЦены>"
+             "<ТипЦены><Ид>pt-o1</Ид><Наименование>Опт 1 (300-600 тыс.руб в квартал)</Наименование></ТипЦены>"
+             "<ТипЦены><Ид>pt-mrc</Ид><Наименование>МРЦ</Наименование></ТипЦены>"
+             "<ТипЦены><Ид>pt-o4</Ид><Наименование>Опт 4</Наименование></ТипЦены>")
+    prices = "".join(f"<Цена><ИдТипаЦены>{t}</ИдТипаЦены><ЦенаЗаЕдиницу>{v}</ЦенаЗаЕдиницу></Цена>"
+                     for t, v in (("pt-rrc", "1 200,50"), ("pt-o1", "900"), ("pt-mrc", "1000"), ("pt-o4", "800")))
+    offers = (offer("p1#v1", "Кимоно, синий (M)", price=None, qty=None)
+              + f"<Предложение><Ид>p1#v1</Ид><Цены>{prices}</Цены></Предложение>"
+              + f"<Предложение><Ид>p2</Ид><Цены>{prices}</Цены><Остатки><Остаток><Склад><Ид>s1</Ид>"
+              "<Количество>4</Количество></Склад></Остаток><Остаток><Склад><Ид>s2</Ид><Количество>-2</Количество>"
+              "</Склад></Остаток></Остатки></Предложение>")
+    goods = good("p1", "Кимоно", article="K-1") + good("p2", "Пояс", article="P-2")
+    run = write_package(tmp_path / "p", {"import.xml": import_xml(goods), "offers.xml": offers_xml(offers, types)})
+    call_command("import_products_from_1c", "--full", "--data-dir", str(run))
+
+    variant = ProductVariant.objects.get(onec_id="p1#v1")
+    assert (variant.retail_price, variant.opt1_price) == (Decimal("1200.50"), Decimal("900.00"))
+    default = ProductVariant.objects.get(onec_id="p2")  # a price keyed by the bare product Ид
+    assert (default.retail_price, default.opt1_price, default.stock_quantity) == (Decimal("1200.50"), Decimal("900.00"), 4)
+    report = ImportSession.objects.get().report["validation"]
+    unmapped = [p["message"] for p in report["problems"] if p["code"] == "unmapped_price_type"]
+    assert len(unmapped) == 1 and "'Опт 4' maps to no FreeSport price column" in unmapped[0]
+    assert "2 price(s) ignored" in unmapped[0]  # МРЦ is ignored on purpose: no warning

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.products.services import mapping
+from apps.products.services import mapping, price_types
 from apps.products.services.sample_catalog import BASIC_COLORS
 from apps.products.services.validation import resolve_price_fields
 
@@ -62,16 +62,34 @@ def test_color_matching_ignores_case_and_yo() -> None:
 
 @pytest.mark.parametrize(
     ("name", "field"),
-    [("Розничная", "retail_price"), ("Оптовая 1", "opt1_price"), ("Оптовая цена 3", "opt3_price"), ("Опт", "opt1_price"),
-     ("Тренерская", "trainer_price"), ("Федерация", "federation_price"), ("BASE", None), ("Закупочная", None)],
+    [("Розничная", "retail_price"), ("РРЦ", "retail_price"), ("Оптовая 1", "opt1_price"),
+     ("Оптовая цена 3", "opt3_price"), ("Опт", "opt1_price"), ("Опт 1 (300-600 тыс.руб в квартал)", "opt1_price"),
+     ("Опт 2 (600-1200 тыс.руб в квартал)", "opt2_price"), ("опт 3 (от 1200 тыс.руб в квартал)", "opt3_price"),
+     ("Тренерская", "trainer_price"), ("Федерация", "federation_price"), ("МРЦ", None),
+     ("Минимальная розничная цена", None), ("BASE", None), ("Закупочная", None), ("Опт 4", None)],
 )
-def test_price_type_names(name: str, field: str | None) -> None:
-    assert mapping.price_field_for(name) == field
+def test_price_type_names_map_through_the_shared_file(name: str, field: str | None) -> None:
+    assert price_types.load().column_for(name) == field
+
+
+def test_mrc_is_ignored_with_a_reason_not_unmapped() -> None:
+    rule = price_types.load().rule_for("МРЦ")
+    assert rule is not None and rule.column is None and "minimum/maximum retail price" in rule.reason
 
 
 def test_a_single_unknown_price_type_is_the_retail_price() -> None:
     assert resolve_price_fields({"x": "BASE"}) == {"x": "retail_price"}
     assert resolve_price_fields({"x": "BASE", "y": "Розничная"}) == {"x": None, "y": "retail_price"}
+    assert resolve_price_fields({"x": "МРЦ"}) == {"x": None}  # ignored on purpose, never the fallback
+
+
+def test_a_broken_price_types_file_names_the_file_and_entry(tmp_path) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    bad = tmp_path / "pt.yml"
+    bad.write_text("retail_column: retail_price\ncolumns: [retail_price]\ntypes:\n  - column: price_x\n    names: [A]\n")
+    with pytest.raises(ImproperlyConfigured, match=r"pt.yml: types entry 1: column 'price_x'"):
+        price_types.load(bad)
 
 
 def test_attribute_kinds() -> None:

@@ -1,0 +1,60 @@
+"""MIG-05's trial migration on a restored copy of the backup: how long on N products (K offers each).
+
+A throw-away v13.3 target (``gate.steps.scratch``) is backed up (``window step backup``), then MIG-05
+runs alone into that run; the trial's record (``migrations/trial.json``) gives the restore time, each
+migration's duration on the copy and the total, the forecast of the real ``migrate`` (budget 180 s).
+
+    .venv/bin/python bench/bench_trial_migration.py [--products 34000]   # 34000 × 3 ≈ 100k SKUs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gate.steps.scratch import scratch_target  # noqa: E402
+
+PY = str(REPO / ".venv" / "bin" / "python")
+
+
+def window(env_file: Path, run_dir: Path, *args: str) -> float:
+    env = {**os.environ, "ENV_FILE": str(env_file), "GATE_LIVE": "0", "PYTHONPATH": str(REPO), "RUN_DIR": str(run_dir)}
+    t0 = time.perf_counter()
+    subprocess.run([PY, "-m", "gate.window", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=None, help="catalog size (default: the committed sample)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-trial-") as tmp:
+        t0 = time.perf_counter()
+        with scratch_target(Path(tmp) / "t", products=args.products,
+                            pg_choice=os.environ.get("DISPOSABLE_PG", "local")) as env_file:
+            setup = time.perf_counter() - t0
+            run_dir = Path(tmp) / "run"
+            backup_s = window(env_file, run_dir, "step", "backup")
+            check_s = window(env_file, run_dir, "checks", "MIG-05")
+            row = next(r for r in json.loads((run_dir / "summary.json").read_text())["checks"] if r["id"] == "MIG-05")
+            trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
+    out = {"products": args.products or "sample", "setup_s": round(setup, 1), "backup_step_s": round(backup_s, 1),
+           "mig05_session_s": round(check_s, 1), "outcome": row["outcome"], "restore_s": trial["restore_s"],
+           "migrations_s": trial["duration_s"],
+           "per_migration": {r["migration"]: r["duration_s"] for r in trial["runs"]},
+           "db_size_mb": round(trial["runs"][-1]["size_after"] / 1e6, 1) if trial["runs"] else None}
+    print(json.dumps(out, indent=1))
+    return 0 if row["outcome"] == "passed" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""MIG-05: the release's pending migrations, tried on a restored copy of this run's verified backup.
+
+Before ``migrate`` touches the target (the point of no return), the backup the run just verified
+is restored into a new database of the disposable server, the release's ``manage.py`` is pointed
+at that copy (``gate.db.handoff``: ``TRIAL_DB_ENV``, ``TRIAL_MANAGE_CMD``, ``TRIAL_DB_HOST``) and
+the pending migrations run there, one by one when ``TRIAL_ONE_BY_ONE`` allows it. Around every
+migration the copy is measured, read-only: the protected tables' row counts and content hashes,
+the server's own per-table counters (``pg_stat_user_tables``: rows inserted, updated, deleted,
+flushed by the migrating backend as it exits) and the database size. A migration that changes a
+protected table (in SQL or in ``RunPython``), fails, or whose total time would overrun the
+migrate budget is a finding, named with the migration, before anything changed on the target.
+
+Safety: the copy is only used after a probe through the very same command line shows that the
+release's settings connect to it (``SELECT current_database()`` = the copy's unique name); when
+they do not, the trial refuses and names the setting, so a handoff that misses cannot migrate
+the target.
+
+>>> trial = run_trial(settings, backup, pg, ["orders.0900_cleanup"])   # doctest: +SKIP
+>>> trial.findings(["orders"], budget_s=180)                           # doctest: +SKIP
+['orders.0900_cleanup changed protected table orders: rows 150 → 0 (deleted 150)']
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gate.db import fingerprint as fp
+from gate.db.fingerprint import TableStats
+from gate.db.handoff import DbCoordinates, Handoff, command_line
+from gate.db.readonly import connect_readonly
+from gate.settings import REPO, Settings
+from gate.steps.commands import manage_prefix, target_env
+
+PROBE = ("from django.db import connection\n"
+         "with connection.cursor() as c:\n"
+         "    c.execute('SELECT current_database()')\n"
+         "    print('GATE-TRIAL-DB:' + c.fetchone()[0])\n")
+COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
+Counters = dict[str, tuple[int, int, int]]
+TRIAL_DB_PREFIX = "mig05_trial_"
+"""The copies' database names start with this (then 8 random hex digits)."""
+
+
+class TrialRefused(RuntimeError):
+    """The trial cannot run safely or at all (restore failed, the handoff misses the copy); nothing ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableChange:
+    """What one migration did to one table of the copy."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rows_before: int | None = None
+    rows_after: int | None = None
+    content_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Any row inserted, updated, deleted, or the content hash moved."""
+        return bool(self.inserted or self.updated or self.deleted or self.content_changed
+                    or self.rows_before != self.rows_after)
+
+    def describe(self) -> str:
+        """``rows 150 → 0 (deleted 150)``.
+
+        >>> TableChange(0, 0, 150, 150, 0, True).describe()
+        'rows 150 → 0 (deleted 150)'
+        """
+        counts = ", ".join(f"{w} {n}" for w, n in (("inserted", self.inserted), ("updated", self.updated),
+                                                    ("deleted", self.deleted)) if n)
+        rows = f"rows {self.rows_before} → {self.rows_after}" if self.rows_before != self.rows_after else (
+            "same row count, content changed" if self.content_changed else "rows touched")
+        return rows + (f" ({counts})" if counts else "")
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationRun:
+    """One ``migrate`` invocation on the copy: which migration(s), exit, time, size and per-table changes."""
+
+    migration: str
+    command: str
+    exit_code: int
+    duration_s: float
+    size_before: int
+    size_after: int
+    changes: dict[str, TableChange] = field(default_factory=dict)
+    output_tail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    """The trial: the copy it ran on, how long the restore took, each migration's run."""
+
+    database: str
+    restore_s: float
+    one_by_one: bool
+    runs: tuple[MigrationRun, ...]
+    pending: tuple[str, ...]
+
+    @property
+    def duration_s(self) -> float:
+        """The migrations' total time on the copy: the forecast of the real ``migrate``."""
+        return round(sum(r.duration_s for r in self.runs), 3)
+
+    def findings(self, protected: list[str], budget_s: float | None) -> list[str]:
+        """MIG-05's findings: failed migrations, protected tables changed (per migration), the budget."""
+        out: list[str] = []
+        for r in self.runs:
+            if r.exit_code != 0:
+                tail = r.output_tail.strip().splitlines()[-1:] or [""]
+                out.append(f"{r.migration} fails on the copy (exit {r.exit_code}): {tail[0][:200]}")
+            for table in protected:
+                change = r.changes.get(table)
+                if change is not None and change.changed:
+                    out.append(f"{r.migration} changed protected table {table}: {change.describe()}")
+        if budget_s is not None and self.duration_s > budget_s:
+            out.append(f"the migrations took {self.duration_s:.1f}s on the copy > the migrate budget {budget_s:.0f}s")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record written to ``RUN_DIR/migrations/trial.json``."""
+        return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
+                "pending": list(self.pending), "duration_s": self.duration_s,
+                "runs": [{**asdict(r), "changes": {t: asdict(c) for t, c in r.changes.items() if c.changed}}
+                         for r in self.runs]}
+
+
+def _wait_alone(dsn: str, name: str, timeout_s: float = 30.0) -> None:
+    """Wait until no other session is connected to ``name`` (the migrating backend has flushed its counters)."""
+    deadline = time.monotonic() + timeout_s
+    with connect_readonly(dsn) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                               (name,)).fetchone()
+            if not row or not row[0]:
+                return
+            time.sleep(0.05)
+
+
+def _measure(dsn: str, tables: list[str]) -> tuple[Counters, dict[str, TableStats], int]:
+    with connect_readonly(dsn) as conn:
+        counters = {fp.qualified(s, t): (int(i), int(u), int(d)) for s, t, i, u, d in conn.execute(COUNTERS)}
+        present = set(fp.list_tables(conn))
+        stats = fp.table_stats(conn, [t for t in tables if t in present])
+        return counters, stats, fp.database_size(conn)
+
+
+def _changes(before: tuple[Counters, dict[str, TableStats], int],
+             after: tuple[Counters, dict[str, TableStats], int]) -> dict[str, TableChange]:
+    out: dict[str, TableChange] = {}
+    for table in sorted(set(before[0]) | set(after[0]) | set(before[1]) | set(after[1])):
+        b, a = before[0].get(table, (0, 0, 0)), after[0].get(table, (0, 0, 0))
+        sb, sa = before[1].get(table), after[1].get(table)
+        change = TableChange(
+            max(a[0] - b[0], 0), max(a[1] - b[1], 0), max(a[2] - b[2], 0),
+            sb.rows if sb else None, sa.rows if sa else None,
+            bool(sb and sa and sb.content_hash != sa.content_hash) or (sb is None) != (sa is None),
+        )
+        if change.changed:
+            out[table] = change
+    return out
+
+
+def _run(line: str, cwd: str, env: dict[str, str], timeout: float, secret: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``line``; the copy's password never survives into the captured output."""
+    proc = subprocess.run(line, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if secret:
+        proc.stdout, proc.stderr = proc.stdout.replace(secret, "***"), proc.stderr.replace(secret, "***")
+    return proc
+
+
+def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], timeout_s: float = 1800,
+              keep: bool = False) -> TrialResult:
+    """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration."""
+    handoff = Handoff.parse(settings.trial_db_env)
+    name = f"{TRIAL_DB_PREFIX}{secrets.token_hex(4)}"
+    t0 = time.monotonic()
+    dsn, error = backup.restore(pg, name)
+    restore_s = round(time.monotonic() - t0, 3)
+    try:
+        if error:
+            raise TrialRefused(f"the backup does not restore into the disposable server: {error[-500:]}")
+        db = DbCoordinates.from_url(dsn).with_host(settings.trial_db_host)
+        prefix = command_line(settings.trial_manage_cmd, db) if settings.trial_manage_cmd else manage_prefix(settings)
+        pgoptions = (f"-c lock_timeout={settings.migrate_lock_timeout} "
+                     f"-c statement_timeout={settings.migrate_statement_timeout}")
+        env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
+        cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
+        probe = _run(f"{prefix} shell -c {shlex.quote(PROBE)}", cwd, env, 300, db.password)
+        seen = [line.split(":", 1)[1] for line in probe.stdout.splitlines() if line.startswith("GATE-TRIAL-DB:")]
+        if seen != [name]:
+            detail = (f"it connects to database {seen[0]!r}" if seen else
+                      f"the probe exited {probe.returncode}: {(probe.stderr or probe.stdout).strip()[-300:]}")
+            raise TrialRefused(
+                f"the release's manage.py is not pointed at the copy {name} by {handoff.setting}="
+                f"{settings.trial_db_env!r} ({', '.join(handoff.names)}): {detail}. Name the variables its "
+                "settings read (TRIAL_DB_ENV), or a command that forwards them (TRIAL_MANAGE_CMD); nothing ran")
+        _wait_alone(dsn, name)
+        protected = list(settings.protected_tables)
+        steps = [(m, ["migrate", *m.split(".", 1), "--noinput"]) for m in pending] if settings.trial_one_by_one \
+            else [("+".join(pending) or "(none)", ["migrate", "--noinput"])]
+        runs: list[MigrationRun] = []
+        before = _measure(dsn, protected)
+        for label, argv in steps:
+            line = " ".join([prefix, *(shlex.quote(a) for a in argv)])
+            t1 = time.monotonic()
+            proc = _run(line, cwd, env, timeout_s, db.password)
+            duration = round(time.monotonic() - t1, 3)
+            _wait_alone(dsn, name)
+            after = _measure(dsn, protected)
+            runs.append(MigrationRun(label, "manage.py " + " ".join(argv), proc.returncode, duration, before[2],
+                                     after[2], _changes(before, after), (proc.stdout + proc.stderr)[-2000:]))
+            before = after
+            if proc.returncode != 0:
+                break
+        return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending))
+    finally:
+        if not keep:
+            pg.drop_database(name)
+
+
+def trial_json(result: TrialResult) -> str:
+    """The trial as JSON text."""
+    return json.dumps(result.as_dict(), indent=1, ensure_ascii=False)

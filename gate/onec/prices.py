@@ -1,0 +1,447 @@
+"""Prices and stock of a 1C package, read by the gate, and their comparison with the database (PST-11/12).
+
+What the package says, per variant key (an offer ``Ид`` ``product#variant``, or the bare
+product ``Ид`` = the product's default variant): each price (``Цены/Цена``: type, value,
+currency) and the stock (``Остатки/Остаток/Склад/Количество`` summed over warehouses, a
+warehouse-less ``Остаток/Количество``, ``Предложение/Количество`` or ``Склад@КоличествоНаСкладе``).
+
+The values are normalised by the rules the importer documents (docs/prices-and-stock.md), stated
+here again on purpose (the gate shares no code with the importer): a price is a ``Decimal``
+rounded to kopecks, a negative or absurd (≥ 10 000 000) or unreadable price is *no price*; a
+stock is an int per warehouse, negative or absurd → 0, summed; a missing ``Количество`` is
+*unknown* (not asserted). A record replaces an earlier one for the same key (the last wins),
+records of prices/rests files win over an offers file's. A file whose ``ПакетПредложений`` has
+``СодержитТолькоИзменения="true"`` covers only some offers: the offers it does not list are not
+asserted (they keep their previous value, or none).
+
+>>> reading = read_prices(Path("backend/sample_data/commerceml"))   # doctest: +SKIP
+>>> len(reading.prices), len(reading.stock)                          # doctest: +SKIP
+(576, 576)
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, xml_files
+from gate.onec.price_types import PriceTypeMap
+
+MAX_PRICE = Decimal("10000000")
+"""At or above: an absurd price (1C's -999 999 999,9 sentinels), stored as no price."""
+MAX_QUANTITY = 10_000_000
+"""At or above (absolute): an absurd quantity, stored as 0."""
+MAX_STOCK = 2**31 - 1
+KOPECK = Decimal("0.01")
+EVIDENCE_FILE = "prices_stock.json"
+"""PST-11/12's comparison in the run directory (``{"prices": ..., "stock": ...}``); the sign-off shows it."""
+MOST_OFFERS = 0.5
+"""An unmapped price type carrying prices for more than this share of priced offers is a finding."""
+_JUNK = str.maketrans("", "", " \t\r\n\u00a0\u202f'")
+_TAGS = ["{*}ТипЦены", "{*}Предложение", "{*}ПакетПредложений"]
+_CURRENCY = {"грн": "UAH", "uah": "UAH", "руб": "RUB", "руб.": "RUB", "rub": "RUB", "rur": "RUB", "643": "RUB"}
+
+
+def parse_number(text: str | None) -> Decimal | None:
+    """``"1 719,50"`` → ``Decimal("1719.50")``; empty → None; not a number → ``ValueError``.
+
+    >>> parse_number("-999 999 999,9"), parse_number(" ")
+    (Decimal('-999999999.9'), None)
+    """
+    if text is None:
+        return None
+    cleaned = text.translate(_JUNK).replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a number: {text!r}")
+    return value
+
+
+def stored_price(text: str | None) -> Decimal | None:
+    """The price a correct import stores for a ``ЦенаЗаЕдиницу`` text (None: no price).
+
+    >>> stored_price("12910"), stored_price("-1"), stored_price("x"), stored_price("1e7")
+    (Decimal('12910.00'), None, None, None)
+    """
+    try:
+        value = parse_number(text)
+    except ValueError:
+        return None
+    if value is None or value < 0 or value >= MAX_PRICE:
+        return None
+    return value.quantize(KOPECK)
+
+
+def stored_stock(quantities: Iterable[str | None]) -> int | None:
+    """The stock a correct import stores for a record's quantities (None: unknown, not asserted).
+
+    >>> stored_stock(["5", "-3", "2,9"]), stored_stock([None]), stored_stock(["x"])
+    (7, None, 0)
+    """
+    total: int | None = None
+    for text in quantities:
+        try:
+            value = parse_number(text)
+        except ValueError:
+            total = total or 0
+            continue
+        if value is None:
+            continue
+        part = 0 if value < 0 or abs(value) >= MAX_QUANTITY else int(value)
+        total = (total or 0) + part
+    return None if total is None else min(total, MAX_STOCK)
+
+
+def currency_code(text: str | None) -> str:
+    """One spelling per currency (``грн``/``UAH`` → ``UAH``); empty when the package names none."""
+    word = (text or "").strip()
+    return _CURRENCY.get(word.casefold(), word.upper())
+
+
+@dataclass(slots=True)
+class PriceReading:
+    """Prices and stock of a package, per variant key, as a correct import stores them."""
+
+    root: str
+    type_names: dict[str, str] = field(default_factory=dict)
+    prices: dict[str, list[tuple[str, Decimal | None, str]]] = field(default_factory=dict)
+    stock: dict[str, int] = field(default_factory=dict)
+    warehouses: dict[str, int] = field(default_factory=dict)
+    uses: Counter[str] = field(default_factory=Counter)
+    price_entries: int = 0
+    prices_delta: bool = False
+    rests_delta: bool = False
+    _rank: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def _place(self, kind: str, key: str, rank: int) -> bool:
+        if self._rank.get((kind, key), -1) > rank:
+            return False
+        self._rank[(kind, key)] = rank
+        return True
+
+    # facts ----------------------------------------------------------------------------
+    def column_values(self, key: str, mapped: dict[str, str | None]) -> dict[str, Decimal | None]:
+        """Column → stored price of one key (entries in package order: a later type of the same column wins)."""
+        out: dict[str, Decimal | None] = {}
+        for type_id, value, _currency in self.prices.get(key, ()):
+            column = mapped.get(type_id)
+            if column is not None:
+                out[column] = value
+        return out
+
+    def currencies(self, mapped: dict[str, str | None]) -> dict[str, list[str]]:
+        """Column → the currencies its prices are in (one expected)."""
+        seen: dict[str, set[str]] = {}
+        for entries in self.prices.values():
+            for type_id, value, currency in entries:
+                column = mapped.get(type_id)
+                if column is not None and value is not None:
+                    seen.setdefault(column, set()).add(currency or "?")
+        return {c: sorted(v) for c, v in seen.items()}
+
+    def mapping_problems(self, price_map: PriceTypeMap) -> list[str]:
+        """ONE-04: the package's prices cannot feed the retail column through the mapping file."""
+        if not self.price_entries:
+            return []
+        mapped = price_map.resolve(self.type_names)
+        if price_map.retail_column in mapped.values():
+            return []
+        declared = ", ".join(f"{n!r} ({self.uses.get(t, 0)} prices)" for t, n in sorted(self.type_names.items(),
+                                                                                          key=lambda x: x[1]))
+        return [f"no price type of the package maps to {price_map.retail_column} through {price_map.path} "
+                f"(declared: {declared or 'none'}): the import would leave every retail price empty; add the "
+                f"retail type's name to a `column: {price_map.retail_column}` entry"]
+
+    def unmapped_carrying_prices(self, price_map: PriceTypeMap) -> list[tuple[str, int]]:
+        """Unmapped types (no rule, not ignored on purpose) with the number of offers they price."""
+        mapped = price_map.resolve(self.type_names)
+        names = {**{t: t for t in self.uses}, **self.type_names}
+        return sorted(((names[t], n) for t, n in self.uses.items()
+                       if mapped.get(t) is None and price_map.rule_for(names[t]) is None), key=lambda x: -x[1])
+
+
+def read_prices(root: Path) -> PriceReading:
+    """Stream every XML file under ``root`` once for price types, prices and stock."""
+    reading = PriceReading(str(root))
+    if not root.is_dir():
+        return reading
+    for path in xml_files(root):
+        try:
+            refuse_hostile(path)  # a DTD or entities: ONE-03 refuses the file, nothing of it is read here
+        except HostileXml:
+            continue
+        _read_file(path, reading)
+    return reading
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _children(el: etree._Element) -> dict[str, etree._Element]:
+    out: dict[str, etree._Element] = {}
+    for child in el:
+        out.setdefault(_local(child.tag), child)
+    return out
+
+
+def _read_file(path: Path, reading: PriceReading) -> None:
+    delta = False
+    context = etree.iterparse(str(path), events=("start", "end"), tag=_TAGS, resolve_entities=False,
+                              no_network=True, load_dtd=False, huge_tree=True, remove_comments=True)
+    try:
+        for event, el in context:
+            name = _local(el.tag)
+            if name == "ПакетПредложений":
+                if event == "start":
+                    delta = (el.get("СодержитТолькоИзменения") or "").strip().lower() == "true"
+                continue
+            if event != "end":
+                continue
+            if name == "ТипЦены":
+                kids = _children(el)
+                tid = (kids["Ид"].text or "").strip() if "Ид" in kids else ""
+                if tid:
+                    reading.type_names[tid] = (kids["Наименование"].text or "").strip() if "Наименование" in kids else ""
+            else:
+                _offer(el, reading, delta)
+                el.clear()
+                parent = el.getparent()
+                if parent is not None:
+                    while el.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError:
+        return  # ONE-03 reports the file; what was read before the break stays
+
+
+def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
+    key, body, has_rests = "", False, False
+    prices: etree._Element | None = None
+    stores: list[str | None] = []  # per warehouse: they are the detail whenever present
+    quantity: str | None = None  # Предложение/Количество (2.x) or a warehouse-less Остаток (3.1)
+    for child in el:
+        tag = _local(child.tag)
+        if tag == "Ид":
+            key = (child.text or "").strip()
+        elif tag == "Наименование":
+            body = True
+        elif tag == "Цены":
+            prices = child
+        elif tag == "Остатки":
+            has_rests = True
+            for rest in child:
+                found = [s for s in rest if _local(s.tag) == "Склад"]
+                stores += [next((q.text for q in s if _local(q.tag) == "Количество"), None) for s in found]
+                if not found and quantity is None:
+                    quantity = next((q.text for q in rest if _local(q.tag) == "Количество"), None)
+        elif tag == "Количество":
+            quantity = (child.text or "").strip() or None
+            has_rests = has_rests or quantity is not None
+        elif tag == "Склад":
+            stores.append(child.get("КоличествоНаСкладе"))
+            has_rests = True
+    if not key:
+        return
+    rank = 0 if body else 1
+    if prices is not None and len(prices):
+        if delta:
+            reading.prices_delta = True
+        entries: list[tuple[str, Decimal | None, str]] = []
+        for price in prices:
+            kids = _children(price)
+            type_id = (kids["ИдТипаЦены"].text or "").strip() if "ИдТипаЦены" in kids else ""
+            value = stored_price(kids["ЦенаЗаЕдиницу"].text if "ЦенаЗаЕдиницу" in kids else None)
+            currency = currency_code(kids["Валюта"].text if "Валюта" in kids else "")
+            entries.append((type_id, value, currency))
+            reading.price_entries += 1
+            if value is not None:
+                reading.uses[type_id] += 1
+        if reading._place("price", key, rank):
+            reading.prices[key] = entries
+    if has_rests:
+        if delta:
+            reading.rests_delta = True
+        total = stored_stock(stores or [quantity])
+        if total is not None and reading._place("stock", key, rank):
+            reading.stock[key] = total
+            reading.warehouses[key] = len(stores)
+
+
+# -- the comparison ---------------------------------------------------------------------------------------
+def variant_keys(pkg: OnecPackage) -> set[str]:
+    """Keys of the active variants of active products a correct import leaves (PST-02's set)."""
+    offers = {o for o in pkg.offers if "#" in o and o.split("#", 1)[0] in pkg.products}
+    with_offers = {o.split("#", 1)[0] for o in offers}
+    return offers | (pkg.products - with_offers)
+
+
+@dataclass(slots=True)
+class Comparison:
+    """PST-11 or PST-12: expected vs database, per column, with the differences found."""
+
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
+    sample_size: int = 0
+    compared: int = 0
+    differences: list[str] = field(default_factory=list)
+    difference_count: int = 0
+    orphans: int = 0
+    unplaced: int = 0
+    not_asserted: int = 0
+    missing_variants: int = 0
+    findings: list[str] = field(default_factory=list)
+    high_findings: list[str] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """No count differs, no sampled value differs, no critical finding."""
+        return not self.findings and not self.difference_count
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the run directory and the sign-off page."""
+        return {"columns": self.columns, "sample_size": self.sample_size, "compared": self.compared,
+                "difference_count": self.difference_count, "differences": self.differences[:20],
+                "orphans": self.orphans, "unplaced": self.unplaced, "not_asserted": self.not_asserted,
+                "missing_variants": self.missing_variants, "findings": self.findings,
+                "high_findings": self.high_findings, **self.notes}
+
+
+def variant_values(conn: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``onec_id`` → price columns and ``stock_quantity`` of every active variant of an active product.
+
+    One read-only query over the target (``conn`` is the gate's read-only psycopg connection).
+    """
+    from psycopg import sql
+
+    query = sql.SQL(
+        "SELECT v.onec_id, {}, v.stock_quantity FROM product_variants v JOIN products p ON p.id = v.product_id "
+        "WHERE v.is_active AND p.is_active").format(sql.SQL(", ").join(sql.Identifier("v", c) for c in columns))
+    names = (*columns, "stock_quantity")
+    return {r[0]: dict(zip(names, r[1:], strict=True)) for r in conn.execute(query).fetchall() if r[0]}
+
+
+def _sample(keys: list[str], size: int, seed: int) -> list[str]:
+    keys = sorted(keys)
+    return keys if size <= 0 or size >= len(keys) else random.Random(seed).sample(keys, size)
+
+
+def _strays(keys: Iterable[str], pkg: OnecPackage, wanted: set[str]) -> tuple[int, int]:
+    """(orphans: resolve to no good, unplaced: a known good but no active variant of it) among ``keys``."""
+    goods = pkg.products | pkg.deleted_products
+    inactive = pkg.deleted_offers
+    orphans = unplaced = 0
+    for key in keys:
+        if key in wanted:
+            continue
+        if key.split("#", 1)[0] not in goods:
+            orphans += 1
+        elif key not in inactive and key.split("#", 1)[0] in pkg.products:
+            unplaced += 1
+    return orphans, unplaced
+
+
+def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceTypeMap,
+                   db: dict[str, dict[str, Any]], sample_size: int, seed: int) -> Comparison:
+    """PST-11: per mapped column, the count of active variants with a price and a sample of values, exactly.
+
+    ``db`` maps each active variant's ``onec_id`` to its columns (``retail_price``…, ``stock_quantity``).
+    """
+    result = Comparison()
+    mapped = price_map.resolve(reading.type_names)
+    wanted = variant_keys(pkg)
+    result.orphans, result.unplaced = _strays(reading.prices, pkg, wanted)
+    asserted = [k for k in wanted if k in reading.prices or not reading.prices_delta]
+    result.not_asserted = len(wanted) - len(asserted)
+    result.missing_variants = sum(1 for k in asserted if k not in db)
+    expected = {k: reading.column_values(k, mapped) for k in asserted}
+    wants: Counter[str] = Counter()
+    gots: Counter[str] = Counter()
+    for key in asserted:  # one pass: 100k variants × 6 columns
+        wants.update(c for c, v in expected[key].items() if v is not None)
+        row = db.get(key)
+        if row:
+            gots.update(c for c, v in row.items() if v is not None)
+    for column in price_map.columns:
+        want, got = wants[column], gots[column]
+        result.columns[column] = {"package": want, "database": got}
+        if want != got:
+            result.findings.append(f"{column}: {got} active variants with a price, {want} expected from the package")
+    retail = price_map.retail_column
+    if result.columns.get(retail, {}).get("package") and not result.columns[retail]["database"]:
+        result.findings.insert(0, f"{retail} is empty on every variant but the package has "
+                                  f"{result.columns[retail]['package']} retail prices")
+    goods = pkg.products | pkg.deleted_products
+    priced_orphans = sorted(k for k in reading.prices if k in db and k.split("#", 1)[0] not in goods)
+    if priced_orphans:
+        result.findings.append(f"{len(priced_orphans)} orphan offer(s) (their product is in no goods file) were "
+                               f"imported and priced, e.g. {priced_orphans[0]}")
+    # retail named in a way the mapping does not know: the package has retail prices the import cannot place
+    result.findings += reading.mapping_problems(price_map)
+    sample = _sample(asserted, sample_size, seed)
+    result.sample_size = len(sample)
+    for key in sample:
+        row = db.get(key)
+        if row is None:
+            continue
+        result.compared += 1
+        for column in price_map.columns:
+            want_value, got_value = expected[key].get(column), row.get(column)
+            if (None if got_value is None else Decimal(got_value)) != want_value:
+                result.difference_count += 1
+                if len(result.differences) < 20:
+                    result.differences.append(f"{key} {column}: database {got_value}, package {want_value}")
+    priced = len(reading.prices) or 1
+    for name, offers in reading.unmapped_carrying_prices(price_map):
+        if offers / priced > MOST_OFFERS:
+            result.high_findings.append(f"price type {name!r} prices {offers} of {len(reading.prices)} offers but "
+                                        f"maps to no column in {price_map.path}")
+    result.notes = {"currencies": reading.currencies(mapped), "prices_delta": reading.prices_delta,
+                    "type_columns": {reading.type_names.get(t, t): c for t, c in mapped.items()}}
+    return result
+
+
+def compare_stock(reading: PriceReading, pkg: OnecPackage, db: dict[str, dict[str, Any]], sample_size: int,
+                  seed: int) -> Comparison:
+    """PST-12: variants in stock, total units and a sample of stock levels, exactly (keys with a known stock)."""
+    result = Comparison()
+    wanted = variant_keys(pkg)
+    result.orphans, result.unplaced = _strays(reading.stock, pkg, wanted)
+    asserted = [k for k in wanted if k in reading.stock]
+    result.not_asserted = len(wanted) - len(asserted)
+    result.missing_variants = sum(1 for k in asserted if k not in db)
+    want_in = sum(1 for k in asserted if reading.stock[k] > 0)
+    got_in = sum(1 for k in asserted if (db.get(k, {}).get("stock_quantity") or 0) > 0)
+    want_units = sum(reading.stock[k] for k in asserted)
+    got_units = sum(int(db.get(k, {}).get("stock_quantity") or 0) for k in asserted)
+    result.columns["stock_quantity"] = {"package": want_in, "database": got_in}
+    result.columns["units"] = {"package": want_units, "database": got_units}
+    if want_in != got_in:
+        result.findings.append(f"{got_in} active variants in stock, {want_in} expected from the package")
+    if want_units != got_units:
+        result.findings.append(f"{got_units} units in stock, {want_units} expected from the package")
+    sample = _sample(asserted, sample_size, seed)
+    result.sample_size = len(sample)
+    for key in sample:
+        row = db.get(key)
+        if row is None:
+            continue
+        result.compared += 1
+        if int(row.get("stock_quantity") or 0) != reading.stock[key]:
+            result.difference_count += 1
+            if len(result.differences) < 20:
+                result.differences.append(f"{key}: database {row.get('stock_quantity')}, package {reading.stock[key]}")
+    result.notes = {"multi_warehouse": sum(1 for k in asserted if reading.warehouses.get(k, 0) > 1),
+                    "rests_delta": reading.rests_delta}
+    return result

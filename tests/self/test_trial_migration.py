@@ -1,0 +1,145 @@
+"""MIG-05: the release's migrations tried on a restored copy of this run's backup, before the point of no return.
+
+One scratch target (disposable PostgreSQL, the bundled backend at v13.3, gunicorn) for the module:
+
+- a release whose ``RunPython`` migration deletes orders (the rehearsal's ``migration-deletes-orders``
+  patch, on a copy of the backend) is NO-GO before ``migrate``: MIG-05 names that migration and
+  what it did to ``orders`` on the copy, MIG-01 and MIG-03 ran beside it, and nothing on the target
+  changed (protected tables and applied migrations identical, the migrate step never started);
+- the healthy release passes MIG-05 on a copy of the same kind of backup, with its trial recorded;
+- a handoff that misses the copy (the wrapper ignores the variable named) refuses to run anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gate.bundled import COPY_URL_OVERRIDE, PYTHON
+from gate.db.snapshot import snapshot_of
+from gate.rehearsal import faults
+from gate.settings import Settings, read_env_file
+from gate.steps.scratch import scratch_target
+
+REPO = Path(__file__).resolve().parents[2]
+PROTECTED = ["orders", "order_items", "cart_items", "users"]
+
+
+def window(env_file: Path, *args: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ENV_FILE": str(env_file), "GATE_LIVE": "0", "PYTHONPATH": str(REPO), **extra}
+    for key in ("RUN_ID",) if "RUN_DIR" in extra else ("RUN_DIR", "RUN_ID"):
+        env.pop(key, None)
+    return subprocess.run([PYTHON, "-m", "gate.window", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=900)
+
+
+def wrapper(path: Path, backend_env: Path, backend: Path, honours_copy: bool = True) -> Path:
+    """A deployment's own manage.py wrapper: sources its env file, runs the release's code."""
+    path.write_text("#!/usr/bin/env bash\nset -euo pipefail\n"
+                    f"set -a; . {shlex.quote(str(backend_env))}; set +a\n"
+                    + (COPY_URL_OVERRIDE if honours_copy else "")
+                    + f"cd {shlex.quote(str(backend))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
+    path.chmod(0o700)
+    return path
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    """(env file, values, work dir) of a v13.3 scratch target."""
+    directory = tmp_path_factory.mktemp("mig05")
+    with scratch_target(directory, pg_choice=os.environ.get("DISPOSABLE_PG", "local")) as env_file:
+        values = {k: v for k, (v, _) in read_env_file(env_file).items()}
+        yield env_file, values, directory
+
+
+def rows(run_dir: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in json.loads((run_dir / "summary.json").read_text())["checks"]}
+
+
+def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target, tmp_path):
+    env_file, values, directory = target
+    release = faults.copy_backend(REPO / "backend", tmp_path / "release")
+    extra_plan = faults.patch_migration_deletes_orders(release)
+    manage = wrapper(tmp_path / "manage-release.sh", directory / "backend.env", release)
+    before = snapshot_of(values["DATABASE_URL"], "target", PROTECTED)
+    run_dir = tmp_path / "run"
+    proc = window(env_file, "migrate", "--confirm", "--to", "migrate", extra={
+        "RUN_DIR": str(run_dir), "MANAGE_CMD": str(manage), "BACKEND_DIR": str(release),
+        "EXPECTED_PLAN": ",".join([*Settings().expected_plan, *extra_plan]),
+        "DEPLOYED_VERSION_CMD": f"{PYTHON} -m gate.rehearsal.release", "PIP_CHECK_CMD": "true"})
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["verdict"] == "NO-GO", proc.stdout[-3000:]
+    assert proc.returncode == 10
+    assert summary["decision"]["deciding_check"] == "MIG-05"
+    checks = rows(run_dir)
+    mig05 = checks["MIG-05"]
+    assert mig05["outcome"] == "failed"
+    assert "orders.0900_rehearsal_cleanup_test_orders changed protected table orders: rows" in mig05["message"]
+    assert "deleted" in mig05["message"]
+    assert {"MIG-01", "MIG-03"} <= set(checks), "MIG-01 and MIG-03 ran beside MIG-05"
+    trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
+    by_migration = {r["migration"]: r for r in trial["runs"]}
+    assert by_migration["orders.0900_rehearsal_cleanup_test_orders"]["changes"]["orders"]["deleted"] > 0
+    assert "orders" not in by_migration["products.0002_colormapping_productvariant"]["changes"]
+    journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    assert "migrate" not in {e.get("name") for e in journal}, "the real migrate never started"
+    after = snapshot_of(values["DATABASE_URL"], "target", PROTECTED)
+    assert before.diff(after) == [], "nothing on the target changed"
+
+
+def test_the_healthy_release_passes_mig_05_and_records_its_trial(target, tmp_path):
+    env_file, values, directory = target
+    run_dir = tmp_path / "run"
+    assert window(env_file, "step", "backup", extra={"RUN_DIR": str(run_dir)}).returncode == 0
+    proc = window(env_file, "checks", "MIG-05", extra={"RUN_DIR": str(run_dir)})
+    mig05 = rows(run_dir)["MIG-05"]
+    assert mig05["outcome"] == "passed", (mig05, proc.stdout[-2000:])
+    trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
+    assert [r["migration"] for r in trial["runs"]] == Settings().expected_plan
+    assert all(r["exit_code"] == 0 for r in trial["runs"])
+    assert trial["duration_s"] > 0 and "protected tables unchanged" in mig05["message"]
+    assert trial["database"] not in subprocess.run(
+        ["psql", "-Atc", "SELECT datname FROM pg_database", values["DISPOSABLE_PG_URL"]] if "DISPOSABLE_PG_URL" in
+        values else ["true"], capture_output=True, text=True, check=False).stdout, "the copy is dropped"
+
+
+def test_a_handoff_that_misses_the_copy_refuses_and_runs_nothing(target, tmp_path):
+    env_file, values, directory = target
+    run_dir = tmp_path / "run"
+    assert window(env_file, "step", "backup", extra={"RUN_DIR": str(run_dir)}).returncode == 0
+    deaf = wrapper(tmp_path / "manage-deaf.sh", directory / "backend.env", REPO / "backend", honours_copy=False)
+    before = snapshot_of(values["DATABASE_URL"], "target")
+    window(env_file, "checks", "MIG-05", extra={"RUN_DIR": str(run_dir), "MANAGE_CMD": str(deaf)})
+    mig05 = rows(run_dir)["MIG-05"]
+    assert mig05["outcome"] == "failed"
+    assert "not pointed at the copy" in mig05["message"] and "TRIAL_DB_ENV" in mig05["message"]
+    assert "nothing ran" in mig05["message"]
+    assert snapshot_of(values["DATABASE_URL"], "target").same_as(before), "the target was not migrated"
+
+
+def test_the_trial_forecasts_migrate_against_its_budget_and_names_a_failing_migration():
+    from gate.migrations.trial import MigrationRun, TableChange, TrialResult
+
+    runs = (MigrationRun("products.0002_a", "manage.py migrate products 0002_a", 0, 120.0, 1, 2),
+            MigrationRun("products.0003_b", "manage.py migrate products 0003_b", 1, 70.5, 2, 2,
+                         {"users": TableChange(0, 20, 0, 20, 20, True)}, "Traceback…\nLockNotAvailable: timeout"))
+    trial = TrialResult("mig05_trial_x", 3.0, True, runs, ("products.0002_a", "products.0003_b"))
+    assert trial.duration_s == 190.5
+    assert trial.findings(["users"], 180) == [
+        "products.0003_b fails on the copy (exit 1): LockNotAvailable: timeout",
+        "products.0003_b changed protected table users: same row count, content changed (updated 20)",
+        "the migrations took 190.5s on the copy > the migrate budget 180s"]
+    assert trial.findings([], 200) == ["products.0003_b fails on the copy (exit 1): LockNotAvailable: timeout"]
+
+
+def test_the_copys_password_never_reaches_the_trials_record():
+    from gate.migrations.trial import _run
+
+    proc = _run('echo "connecting with s3cr3t-pw"; echo "failed for s3cr3t-pw" >&2', "/", {"PATH": os.environ["PATH"]},
+                10, "s3cr3t-pw")
+    assert "s3cr3t-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
