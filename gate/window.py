@@ -23,7 +23,7 @@ from rich.console import Console
 
 from gate.console import render_summary
 from gate.run import Run
-from gate.settings import Settings, SettingsError, load_settings, no_target
+from gate.settings import Settings, SettingsError, announce_env_file_warnings, load_settings, no_target
 from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.steps.plan import STAGE_NAMES
 from gate.steps.runner import ResumeRefused, WindowRunner
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=150)
+    announce_env_file_warnings(sys.stderr)
     try:
         settings = load_settings()
     except SettingsError as exc:
