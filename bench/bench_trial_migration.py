@@ -47,9 +47,16 @@ def main() -> int:
             check_s = window(env_file, run_dir, "checks", "MIG-05")
             row = next(r for r in json.loads((run_dir / "summary.json").read_text())["checks"] if r["id"] == "MIG-05")
             trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
+            manage_sh = env_file.parent / "manage.sh"  # the scratch target's MANAGE_CMD
+            t1 = time.perf_counter()
+            real = subprocess.run([str(manage_sh), "migrate", "--noinput"], capture_output=True, text=True, check=False)
+            real_s = time.perf_counter() - t1
     out = {"products": args.products or "sample", "setup_s": round(setup, 1), "backup_step_s": round(backup_s, 1),
            "mig05_session_s": round(check_s, 1), "outcome": row["outcome"], "restore_s": trial["restore_s"],
-           "migrations_s": trial["duration_s"],
+           "migrations_s": trial["duration_s"], "real_migrate_s": round(real_s, 1),
+           "real_migrate_exit": real.returncode,
+           "ratio_trial_to_real": round(trial["duration_s"] / real_s, 2) if real_s else None,
+           "ratio_mig05_session_to_real": round(check_s / real_s, 2) if real_s else None,
            "per_migration": {r["migration"]: r["duration_s"] for r in trial["runs"]},
            "db_size_mb": round(trial["runs"][-1]["size_after"] / 1e6, 1) if trial["runs"] else None}
     print(json.dumps(out, indent=1))

@@ -106,6 +106,9 @@ def rollback_summary(run_dir: Path) -> RollbackSummary | None:
     for name, phase in (data.get("phases") or {}).items():
         if isinstance(phase, dict):
             took = human_duration(phase["duration_s"]) if isinstance(phase.get("duration_s"), int | float) else "—"
+            if phase.get("status") == "skipped":  # not configured: the script says which setting
+                phases.append((str(name), redact(f"skipped: {phase.get('reason') or 'not configured'}")))
+                continue
             phases.append((str(name), redact(f"{phase.get('status', '?')}, {took}")))
     duration = data.get("duration_s")
     return RollbackSummary(

@@ -76,10 +76,17 @@ class RollbackRecord:
         phases = self.data.get("phases", {})
         return {p: float(phases[p]["duration_s"]) for p in PHASES if "duration_s" in phases.get(p, {})}
 
+    def skipped(self) -> dict[str, str]:
+        """Phases not configured (their command ``:`` or empty), each with the script's reason."""
+        phases = self.data.get("phases", {})
+        return {p: str(phases[p].get("reason", "")) for p in PHASES if phases.get(p, {}).get("status") == "skipped"}
+
     def describe(self) -> str:
-        """One line for a check's message: status, duration, phases, state."""
+        """One line for a check's message: status, duration, phases, skipped phases, state."""
         timing = ", ".join(f"{p} {s:.1f}s" for p, s in self.phase_durations().items())
         head = f"rollback {self.data.get('status', '?')} in {self.duration_s:.1f}s ({timing})"
+        if skipped := self.skipped():
+            head += "; skipped: " + ", ".join(f"{p} ({why})" for p, why in skipped.items())
         if not self.completed:
             head += f"; failed in {self.failed_phase or '?'}: {self.db_state}; {self.message}"
         return head

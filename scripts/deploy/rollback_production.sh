@@ -9,9 +9,10 @@
 # Steps: 1 verify (refuses, changing nothing, unless: explicit confirmation; <dump>.sha256 beside the
 # dump matches it; the dump is the one this window's backup step made, i.e. RUN_DIR/backup.json names
 # this file with this sha256 and recorded no error) -> 2 stop the application (APP_STOP_CMD) ->
-# 3 restore -> 4 check out PREVIOUS_RELEASE_TAG (CHECKOUT_CMD) -> 5 start the application (APP_START_CMD)
+# 3 restore -> 4 check out the previous release (CHECKOUT_CMD) -> 5 start the application (APP_START_CMD)
 # -> 6 maintenance off (MAINTENANCE_OFF_CMD, when set: the runbook's procedure forgets it, and a site
-# left in maintenance is still down).
+# left in maintenance is still down). A step whose command is ':' or empty is not configured: it is
+# SKIPPED, said so in the output and recorded as "skipped" with the setting (never claimed as done).
 #
 # Restore mode (ROLLBACK_RESTORE_MODE):
 #   swap (default): pg_restore into a NEW database <db>_rollback_<stamp>, ANALYZE it, then in ONE
@@ -28,9 +29,11 @@
 # RUN_DIR (the window's run directory; default: the latest run under var/runs that started migrate),
 # ROLLBACK_ACCEPT_BACKUP_STATE=yes (restore a backup whose snapshot shows the release applied or the
 # catalog flushed: refused otherwise), APP_STOP_CMD and APP_START_CMD
-# (required; ":" when there is nothing to stop/start), MAINTENANCE_OFF_CMD (e.g. the nginx symlink back,
-# or '.venv/bin/python manage.py maintenance_mode off'), PREVIOUS_RELEASE_TAG (default v13.3.0),
-# CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_TAG"),
+# (required; ":" or empty when there is nothing to stop/start: skipped), MAINTENANCE_OFF_CMD (e.g. the nginx
+# symlink back, or '.venv/bin/python manage.py maintenance_mode off'), PREVIOUS_RELEASE_TAG (default v13.3.0),
+# PREVIOUS_RELEASE_COMMIT (the previous release's commit, for releases identified by commit; wins over the tag),
+# CHECKOUT_CMD (default: git -C "$BACKEND_DIR" checkout --quiet "$PREVIOUS_RELEASE_REF", the commit or else the
+# tag, verified with git rev-parse before anything changes; ":" or empty: skipped),
 # BACKEND_DIR (default ./backend), ROLLBACK_RESTORE_MODE swap|recreate, ROLLBACK_JOBS (pg_restore -j, 2),
 # ROLLBACK_RESTORE_ARGS (extra pg_restore options, e.g. --no-owner), ROLLBACK_ADMIN_DB (database to
 # connect to for CREATE/RENAME/DROP; default postgres), ROLLBACK_KEEP_OLD yes|no (swap mode: keep the
@@ -59,8 +62,10 @@ refuse() { echo "rollback REFUSED: $*" >&2; echo "nothing was changed." >&2; exi
 
 [[ -n "$dump" ]] || refuse "usage: rollback_production.sh [--confirm] <backup_pre_migration_*.dump>"
 [[ -n "${DATABASE_URL:-}" ]] || refuse "DATABASE_URL is not set (postgresql://user:password@host:port/dbname)"
-[[ -n "${APP_STOP_CMD+x}" && -n "$APP_STOP_CMD" ]] || refuse "APP_STOP_CMD is not set (e.g. 'supervisorctl stop freesport:*'; ':' when nothing runs)"
-[[ -n "${APP_START_CMD+x}" && -n "$APP_START_CMD" ]] || refuse "APP_START_CMD is not set (e.g. 'supervisorctl start freesport:*'; ':' when nothing runs)"
+[[ -n "${APP_STOP_CMD+x}" ]] || refuse "APP_STOP_CMD is not set (e.g. 'supervisorctl stop freesport:*'; ':' when nothing runs: the step is skipped)"
+[[ -n "${APP_START_CMD+x}" ]] || refuse "APP_START_CMD is not set (e.g. 'supervisorctl start freesport:*'; ':' when nothing runs: the step is skipped)"
+# A command that is ':' or empty (blanks aside) is not configured: its step is skipped and said so.
+unconfigured() { local v="${1//[[:space:]]/}"; [[ -z "$v" || "$v" == ":" ]]; }
 
 GATE_PY="${GATE_PYTHON:-$REPO/.venv/bin/python}"; [[ -x "$GATE_PY" ]] || GATE_PY=python3
 gate_py() { PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" "$GATE_PY" "$@"; }
@@ -69,15 +74,21 @@ if [[ -z "${RUN_DIR:-}" ]]; then  # the backup of the run that started migrate, 
     echo "rollback: RUN_DIR=$RUN_DIR (the latest run that started migrate)"
 fi
 PREVIOUS_RELEASE_TAG="${PREVIOUS_RELEASE_TAG:-v13.3.0}"
+PREVIOUS_RELEASE_COMMIT="${PREVIOUS_RELEASE_COMMIT:-}"
+PREVIOUS_RELEASE_REF="${PREVIOUS_RELEASE_COMMIT:-$PREVIOUS_RELEASE_TAG}"  # releases identified by commit: the commit
 BACKEND_DIR="${BACKEND_DIR:-$REPO/backend}"
-CHECKOUT_CMD="${CHECKOUT_CMD:-git -C \"\$BACKEND_DIR\" checkout --quiet \"\$PREVIOUS_RELEASE_TAG\"}"
+default_checkout=no
+if [[ -z "${CHECKOUT_CMD+x}" ]]; then
+    CHECKOUT_CMD="git -C \"\$BACKEND_DIR\" checkout --quiet \"\$PREVIOUS_RELEASE_REF\""
+    default_checkout=yes
+fi
 MODE="${ROLLBACK_RESTORE_MODE:-swap}"
 JOBS="${ROLLBACK_JOBS:-2}"
 ADMIN_DB="${ROLLBACK_ADMIN_DB:-postgres}"
 KEEP_OLD="${ROLLBACK_KEEP_OLD:-yes}"
 PG_BIN_DIR="${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
 PATH="$PG_BIN_DIR:$PATH"
-export PREVIOUS_RELEASE_TAG BACKEND_DIR RUN_DIR
+export PREVIOUS_RELEASE_TAG PREVIOUS_RELEASE_COMMIT PREVIOUS_RELEASE_REF BACKEND_DIR RUN_DIR
 [[ "$MODE" == swap || "$MODE" == recreate ]] || refuse "ROLLBACK_RESTORE_MODE=$MODE: expected swap or recreate"
 
 STATE="$RUN_DIR/rollback.json"
@@ -98,9 +109,11 @@ if phase != "total":
     entry = data["phases"].setdefault(phase, {})
     if status == "start":
         entry["started"] = now
-    else:
+    elif status != "skipped":
         entry["duration_s"] = round(now - entry.get("started", now), 3)
     entry["status"] = status
+    if status == "skipped":  # a step not configured: why, in the phase's own entry
+        entry["reason"], message = message, ""
 if db_state:
     data["db_state"] = db_state
 if message:
@@ -113,7 +126,7 @@ with open(tmp, "w") as fh:
     json.dump(data, fh, indent=2)
 os.replace(tmp, path)
 PY
-    [[ "$2" != start ]] || crash_point "$1"
+    [[ "$2" != start && "$2" != skipped ]] || crash_point "$1"
 }
 # The crash matrix (make crash-matrix) kills the script here: kill -9 at the start of a phase (or mid-restore).
 crash_point() { if [[ -n "${ROLLBACK_CRASH_AT:-}" && "$1" == "$ROLLBACK_CRASH_AT" ]]; then kill -9 $$; fi; }
@@ -182,6 +195,14 @@ if ! state_why="$(gate_py -m gate.rollback.backup_state check "$RUN_DIR" 2>&1)";
     fi
 fi
 run_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("run_id",""))' "$RUN_DIR/backup.json")"
+# The default checkout must be able to run before the database is touched: a rollback that restored every
+# row must not end in exit 5 because the previous release is no tag in BACKEND_DIR (releases by commit).
+if [[ "$default_checkout" == yes ]]; then
+    if [[ -n "$PREVIOUS_RELEASE_COMMIT" ]]; then which="PREVIOUS_RELEASE_COMMIT=$PREVIOUS_RELEASE_COMMIT"
+    else which="PREVIOUS_RELEASE_TAG=$PREVIOUS_RELEASE_TAG"; fi
+    git -C "$BACKEND_DIR" rev-parse --verify --quiet "$PREVIOUS_RELEASE_REF^{commit}" >/dev/null 2>&1 \
+        || refuse "$which is no tag or commit in BACKEND_DIR=$BACKEND_DIR (git rev-parse), so the default checkout would fail after the restore. Set PREVIOUS_RELEASE_COMMIT to the previous release's commit, CHECKOUT_CMD to your deployment's own checkout, or CHECKOUT_CMD=: when the code is put back another way (the step is then skipped)"
+fi
 
 # Split the URL into libpq variables (the stdlib parses URLs correctly, quoting included).
 eval "$(python3 - <<'PY'
@@ -264,13 +285,15 @@ record total start "" ""
 # The record names this process (make window-status tells a killed rollback from a running one) and
 # what this run cleaned up or kept: the leftovers of killed rollbacks are never silent.
 python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" "$$" "$(hostname)" \
-    "$leftovers" "$kept" "$interrupted_record" <<'PY'
+    "$leftovers" "$kept" "$interrupted_record" "$PREVIOUS_RELEASE_COMMIT" <<'PY'
 import json, sys
-path, dump, digest, run_id, mode, db, tag, pid, host, dropped, kept, interrupted = sys.argv[1:13]
+path, dump, digest, run_id, mode, db, tag, pid, host, dropped, kept, interrupted, commit = sys.argv[1:14]
 data = json.load(open(path))
 data.update(dump=dump, sha256=digest, backup_run_id=run_id, mode=mode, database=db, previous_release_tag=tag,
             pid=int(pid), host=host, dropped_leftovers=dropped.split(), kept_databases=[k for k in kept.split(", ") if k],
             interrupted_record=interrupted or None)
+if commit:
+    data["previous_release_commit"] = commit
 json.dump(data, open(path, "w"), indent=2)
 PY
 echo "rollback: $(basename "$dump") (run $run_id, sha256 ok) -> database \"$DB_NAME\" ($MODE mode)"
@@ -288,12 +311,22 @@ fail() {  # fail <exit code> <phase> <db state> <how to continue>
 }
 
 # --- 2. stop the application -------------------------------------------------------------------
-record stop start "unchanged (window state)"
-echo "rollback: [2/6] stopping the application: $APP_STOP_CMD"
-bash -c "$APP_STOP_CMD" \
-    || fail 3 stop "unchanged: \"$DB_NAME\" is as the window left it; the application may be partly stopped" \
-        "fix APP_STOP_CMD and run this script again"
-record stop done
+# What the failure messages below say about the application: only what this script did to it.
+if unconfigured "$APP_STOP_CMD"; then
+    app_state="the application was NOT stopped by this script (APP_STOP_CMD not configured)"
+    record stop skipped "unchanged (window state)" "APP_STOP_CMD is '${APP_STOP_CMD}': not configured, nothing stopped"
+    echo "rollback: [2/6] SKIPPED stopping the application: APP_STOP_CMD is '${APP_STOP_CMD}' (not configured); whatever runs keeps running"
+else
+    app_state="the application is STOPPED"
+    record stop start "unchanged (window state)"
+    echo "rollback: [2/6] stopping the application: $APP_STOP_CMD"
+    bash -c "$APP_STOP_CMD" \
+        || fail 3 stop "unchanged: \"$DB_NAME\" is as the window left it; the application may be partly stopped" \
+            "fix APP_STOP_CMD and run this script again"
+    record stop done
+fi
+if unconfigured "$APP_START_CMD"; then start_hint="start the application as you do (APP_START_CMD not configured)"
+else start_hint="start the application: $APP_START_CMD"; fi
 
 # --- 3. restore ---------------------------------------------------------------------------------
 if [[ "$MODE" == swap ]]; then
@@ -311,15 +344,15 @@ if [[ "$MODE" == swap ]]; then
                       CASE WHEN pg_has_role(current_user, d.datdba, 'MEMBER')
                            THEN format(' OWNER %I', pg_get_userbyid(d.datdba)) ELSE '' END)
         FROM pg_database d WHERE d.datname = $CUR_LIT")" \
-        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
-            "check the role's privileges, then run this script again (or start the application: $APP_START_CMD)"
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; $app_state" \
+            "check the role's privileges, then run this script again (or $start_hint)"
     admin -c "$create_sql" \
-        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; $app_state" \
             "grant CREATEDB (or use ROLLBACK_RESTORE_MODE=recreate), then run this script again"
     crash_point restore:copy
     if ! pg_restore "${restore_args[@]}" -d "$new_db" "$dump"; then
         admin -c "DROP DATABASE IF EXISTS $NEW_ID" || true
-        fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it (the partial copy \"$new_db\" was dropped); the application is STOPPED" \
+        fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it (the partial copy \"$new_db\" was dropped); $app_state" \
             "read pg_restore's error above, fix it and run this script again"
     fi
     psql -X -q -w -d "$new_db" -c 'ANALYZE' \
@@ -345,7 +378,7 @@ if [[ "$MODE" == swap ]]; then
         sleep 0.5
     done
     [[ "$swapped" == yes ]] \
-        || fail 4 swap "unchanged: \"$DB_NAME\" is as the window left it; the restored copy is \"$new_db\" (complete); the application is STOPPED. $(tail -1 "$RUN_DIR/rollback_swap.err")" \
+        || fail 4 swap "unchanged: \"$DB_NAME\" is as the window left it; the restored copy is \"$new_db\" (complete); $app_state. $(tail -1 "$RUN_DIR/rollback_swap.err")" \
             "close the sessions still using \"$DB_NAME\", then: psql -d $ADMIN_DB -c 'BEGIN; ALTER DATABASE \"$DB_NAME\" RENAME TO \"$old_db\"; ALTER DATABASE \"$new_db\" RENAME TO \"$DB_NAME\"; COMMIT;' and continue with the checkout and APP_START_CMD"
     if [[ "$KEEP_OLD" != yes ]]; then
         admin -c "DROP DATABASE IF EXISTS $OLD_ID" || echo "rollback: could not drop \"$old_db\"; drop it by hand" >&2
@@ -356,34 +389,48 @@ if [[ "$MODE" == swap ]]; then
 else
     echo "rollback: [3/6] dropdb + createdb \"$DB_NAME\" + pg_restore"
     admin -c "DROP DATABASE IF EXISTS $CUR_ID WITH (FORCE)" \
-        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; the application is STOPPED" \
+        || fail 3 restore "unchanged: \"$DB_NAME\" is as the window left it; $app_state" \
             "close the sessions using \"$DB_NAME\" and run this script again"
     crash_point restore:dropped
     admin -c "CREATE DATABASE $CUR_ID" \
-        || fail 4 restore "MISSING: \"$DB_NAME\" was dropped and could not be created; the application is STOPPED" \
+        || fail 4 restore "MISSING: \"$DB_NAME\" was dropped and could not be created; $app_state" \
             "createdb \"$DB_NAME\" && pg_restore -d \"$DB_NAME\" $dump, then the checkout and APP_START_CMD"
     pg_restore "${restore_args[@]}" -d "$DB_NAME" "$dump" \
-        || fail 4 restore "PARTIAL: \"$DB_NAME\" holds part of the backup; the application is STOPPED" \
+        || fail 4 restore "PARTIAL: \"$DB_NAME\" holds part of the backup; $app_state" \
             "fix pg_restore's error above, then run this script again (it drops and restores again)"
     psql -X -q -w -d "$DB_NAME" -c 'ANALYZE' || true
     record restore done "restored: \"$DB_NAME\" holds the backup"
 fi
 
 # --- 4. check out the previous release -------------------------------------------------------------
-record checkout start
-echo "rollback: [4/6] checking out $PREVIOUS_RELEASE_TAG: $CHECKOUT_CMD"
-bash -c "$CHECKOUT_CMD" \
-    || fail 5 checkout "restored: \"$DB_NAME\" holds the backup (v13.3 data); the code is still the new release; the application is STOPPED" \
-        "check out $PREVIOUS_RELEASE_TAG by hand, then start the application: $APP_START_CMD"
-record checkout done
+if unconfigured "$CHECKOUT_CMD"; then
+    code_state="code NOT checked out by this script (CHECKOUT_CMD not configured: make sure it is $PREVIOUS_RELEASE_REF)"
+    record checkout skipped "" "CHECKOUT_CMD is '${CHECKOUT_CMD}': not configured, the code was not checked out"
+    echo "rollback: [4/6] SKIPPED checking out $PREVIOUS_RELEASE_REF: CHECKOUT_CMD is '${CHECKOUT_CMD}' (not configured); the code is whatever the deployment runs"
+else
+    code_state="code at $PREVIOUS_RELEASE_REF"
+    record checkout start
+    echo "rollback: [4/6] checking out $PREVIOUS_RELEASE_REF: $CHECKOUT_CMD"
+    bash -c "$CHECKOUT_CMD" \
+        || fail 5 checkout "restored: \"$DB_NAME\" holds the backup (v13.3 data); the code is still the new release; $app_state" \
+            "check out $PREVIOUS_RELEASE_REF by hand, then $start_hint"
+    record checkout done
+fi
 
 # --- 5. start the application -----------------------------------------------------------------------
-record start start
-echo "rollback: [5/6] starting the application: $APP_START_CMD"
-bash -c "$APP_START_CMD" \
-    || fail 5 start "restored: \"$DB_NAME\" holds the backup; the code is at $PREVIOUS_RELEASE_TAG; the application did NOT start" \
-        "read the application's log, then start it: $APP_START_CMD"
-record start done
+if unconfigured "$APP_START_CMD"; then
+    app_done="application not started by this script (APP_START_CMD not configured)"
+    record start skipped "" "APP_START_CMD is '${APP_START_CMD}': not configured, nothing started"
+    echo "rollback: [5/6] SKIPPED starting the application: APP_START_CMD is '${APP_START_CMD}' (not configured)"
+else
+    app_done="application started"
+    record start start
+    echo "rollback: [5/6] starting the application: $APP_START_CMD"
+    bash -c "$APP_START_CMD" \
+        || fail 5 start "restored: \"$DB_NAME\" holds the backup; $code_state; the application did NOT start" \
+            "read the application's log, then start it: $APP_START_CMD"
+    record start done
+fi
 
 # --- 6. maintenance off ---------------------------------------------------------------------------
 # The runbook's rollback procedure stops at "start the application": a site left in maintenance
@@ -392,11 +439,12 @@ if [[ -n "${MAINTENANCE_OFF_CMD:-}" ]]; then
     record maintenance_off start
     echo "rollback: [6/6] maintenance off: $MAINTENANCE_OFF_CMD"
     bash -c "$MAINTENANCE_OFF_CMD" \
-        || fail 5 maintenance_off "restored: \"$DB_NAME\" holds the backup; the application runs $PREVIOUS_RELEASE_TAG but is still in MAINTENANCE" \
+        || fail 5 maintenance_off "restored: \"$DB_NAME\" holds the backup; $code_state; the site is still in MAINTENANCE" \
             "turn maintenance off by hand: $MAINTENANCE_OFF_CMD"
     record maintenance_off done
 else
-    echo "rollback: [6/6] MAINTENANCE_OFF_CMD not set: if the site is in maintenance, turn it off by hand" >&2
+    record maintenance_off skipped "" "MAINTENANCE_OFF_CMD not set: if the site is in maintenance, turn it off by hand"
+    echo "rollback: [6/6] SKIPPED maintenance off: MAINTENANCE_OFF_CMD not set: if the site is in maintenance, turn it off by hand" >&2
 fi
-record total done "restored: \"$DB_NAME\" holds the backup; code at $PREVIOUS_RELEASE_TAG; application started"
+record total done "restored: \"$DB_NAME\" holds the backup; $code_state; $app_done"
 echo "rollback: done in $(python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.1f}')" "$t_start")s — \"$DB_NAME\" is back at the pre-migration backup"

@@ -66,7 +66,8 @@ def test_rollback_restores_the_pre_migration_state(gate_env, window):
     assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
     record = RollbackRecord.of_run(run.dir)
     assert record is not None and record.completed and record.within(900)
-    assert set(record.phase_durations()) == {"stop", "restore", "swap", "checkout", "start"}
+    assert set(record.phase_durations()) == {"restore", "swap"}
+    assert set(record.skipped()) == {"stop", "checkout", "start", "maintenance_off"}, record.data
     assert "postgresql://" not in outcome.output and gate_env["DATABASE_URL"].split("@")[0] not in outcome.output
 
 
@@ -131,6 +132,73 @@ def test_a_failed_restore_leaves_the_database_as_the_window_left_it(gate_env, wi
     assert _unchanged(gate_env["DATABASE_URL"])
     record = RollbackRecord.of_run(run.dir)
     assert record is not None and record.failed_phase == "restore" and not record.completed
+
+
+def test_steps_not_configured_are_skipped_said_and_never_claimed(gate_env, window):
+    """Issue 11: APP_STOP_CMD ':' / APP_START_CMD '' / CHECKOUT_CMD ':' are skipped, said so in the output and
+    the record; a rollback that restored every row exits 0; a failure never says the application is STOPPED
+    when nothing stopped it."""
+    dump, run, pre = window
+    outcome = run_rollback_script(dump, _script_env(gate_env, APP_START_CMD=""))
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+    for said in ("SKIPPED stopping the application: APP_STOP_CMD is ':'", "SKIPPED checking out v13.3.0",
+                 "SKIPPED starting the application: APP_START_CMD is ''"):
+        assert said in outcome.output, outcome.output
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.completed
+    assert "not configured" in record.skipped()["start"] and "CHECKOUT_CMD" in record.skipped()["checkout"]
+    assert "application started" not in record.db_state and "NOT checked out" in record.db_state, record.db_state
+    assert "skipped: stop (APP_STOP_CMD" in record.describe()
+    _window_damage(gate_env["DATABASE_URL"])
+    failed = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_RESTORE_ARGS="--no-such-option"))
+    assert failed.exit_code == 3, failed.output
+    assert "STOPPED" not in failed.output and "NOT stopped by this script" in failed.output, failed.output
+
+
+def _release_repo(path: Path) -> tuple[str, str]:
+    """A deployment's code whose releases are commits (no tags): (previous commit, current commit)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True, check=True,
+                              env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
+                                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}).stdout.strip()
+    path.mkdir()
+    git("init", "-q")
+    (path / "release.txt").write_text("v13.3\n")
+    git("add", "release.txt")
+    git("commit", "-q", "-m", "v13.3")
+    previous = git("rev-parse", "HEAD")
+    (path / "release.txt").write_text("v13.4\n")
+    git("commit", "-q", "-am", "v13.4")
+    return previous, git("rev-parse", "HEAD")
+
+
+def test_default_checkout_works_for_releases_identified_by_commit(gate_env, window, tmp_path, monkeypatch):
+    """The default CHECKOUT_CMD checks out PREVIOUS_RELEASE_COMMIT (or a commit given as PREVIOUS_RELEASE_TAG) in a
+    repository without tags: exit 0, the code at the previous commit. A ref that is neither is refused before the
+    database changes, naming the settings (never a restore followed by exit 5)."""
+    monkeypatch.delenv("CHECKOUT_CMD", raising=False)
+    dump, run, pre = window
+    code = tmp_path / "code"
+    previous, current = _release_repo(code)
+    env = {k: v for k, v in _script_env(gate_env, BACKEND_DIR=str(code)).items() if k != "CHECKOUT_CMD"}
+    refused = run_rollback_script(dump, env)  # PREVIOUS_RELEASE_TAG defaults to v13.3.0: no such tag here
+    assert refused.exit_code == 2, refused.output
+    assert "PREVIOUS_RELEASE_TAG=v13.3.0 is no tag or commit" in refused.output
+    assert "PREVIOUS_RELEASE_COMMIT" in refused.output and "nothing was changed" in refused.output
+    assert _unchanged(gate_env["DATABASE_URL"])
+    outcome = run_rollback_script(dump, {**env, "PREVIOUS_RELEASE_COMMIT": previous})
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+    assert (code / "release.txt").read_text() == "v13.3\n" and f"checking out {previous}" in outcome.output
+    record = RollbackRecord.of_run(run.dir)
+    assert record is not None and record.completed and "checkout" in record.phase_durations()
+    assert record.data["previous_release_commit"] == previous and f"code at {previous}" in record.db_state
+    subprocess.run(["git", "-C", str(code), "checkout", "-q", current], check=True)
+    _window_damage(gate_env["DATABASE_URL"])
+    by_tag = run_rollback_script(dump, {**env, "PREVIOUS_RELEASE_TAG": previous[:12]})
+    assert by_tag.exit_code == 0, by_tag.output
+    assert (code / "release.txt").read_text() == "v13.3\n"
 
 
 def test_a_failed_start_says_the_database_is_restored(gate_env, window):
