@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from gate.notify.notifier import EVENTS, RECORD_NAME, notify
+from gate.settings import SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.run_dir is None:
         parser.error("--run-dir (or RUN_DIR) is required")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    attempts = notify(args.event, args.run_dir)
+    try:  # the webhook is a setting: the env file's NOTIFY_WEBHOOK_URL counts as much as the environment's
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"notify: settings: {exc}\n")
+        return 2
+    hook = settings.notify_webhook_url
+    attempts = notify(args.event, args.run_dir, hook.get_secret_value() if hook is not None else None)
     last = attempts[-1]
     where = args.run_dir / RECORD_NAME
     if last.status == "sent":

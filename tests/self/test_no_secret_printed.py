@@ -102,3 +102,20 @@ def test_scrub_report_masks_traceback_arguments() -> None:
                                [("Captured stderr", f"postgresql://gate:{DB_PASSWORD}@db/shop")])
     scrub_report(report, [DB_PASSWORD])
     assert DB_PASSWORD not in str(report.longrepr) + repr(report.sections)
+
+
+@pytest.mark.parametrize("mode", ["webhook down", "1C refused"])
+def test_a_reachable_target_with_webhook_down_or_1c_refused_prints_and_writes_no_secret(
+        mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The database answers; the webhook (the window's own post) or 1C (ONE-01's checkauth) is on a closed port."""
+    env_file = _env_file(tmp_path, request.getfixturevalue("gate_db").dsn)
+    if mode == "webhook down":
+        argv = [sys.executable, "-m", "gate.notify", "start", "--run-dir", str(tmp_path / "run"), "--strict"]
+    else:
+        argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/window/test_onec.py",
+                "--check", "ONE-01"]
+    result = _run(argv, env_file)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0, printed[-2000:]  # it really failed: the post or the call was refused
+    assert ("NOT delivered" if mode == "webhook down" else "ONE-01") in printed, printed[-2000:]
+    assert _leaks(tmp_path, printed) == []
