@@ -49,6 +49,8 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
     body.append(f"  exit {decision.get('exit_code', '?')}  ")
     body.append(f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}")
     console.print(Panel(body, title="verdict", expand=False))
+    for warning in summary.get("settings_warnings") or []:
+        console.print(Text(f"settings WARNING: {warning}", style="yellow"))
     if summary.get("site_in_maintenance"):
         console.print(Text(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}", style="bold red"))
 

@@ -157,6 +157,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"--phase {option}: unknown phase (known: {', '.join(p.value for p in Phase)})"
             )
     state.gate_session = _is_gate_session(config) and not config.getoption("--no-gate-summary")
+    if _is_gate_session(config):  # said once on stderr (pytest_cmdline_main) and in the record, not per test
+        config.addinivalue_line("filterwarnings", "ignore::gate.settings.SettingsWarning")
     listing_only = config.option.collectonly or getattr(config.option, "help", False)
     if state.gate_session and not _is_worker(config) and not listing_only:
         _open_run(config, state)
@@ -169,8 +171,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return None
     if config.option.collectonly or getattr(config.option, "help", False) or getattr(config.option, "version", False):
         return None
-    from gate.settings import SettingsError, load_settings, no_target
+    import sys
 
+    from gate.settings import SettingsError, announce_env_file_warnings, load_settings, no_target
+
+    announce_env_file_warnings(sys.stderr)
     try:
         load_settings()
     except SettingsError as exc:
@@ -179,8 +184,6 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         message = no_target() or ""
     if not message:
         return None
-    import sys
-
     sys.stderr.write(f"{message}\n")
     return 2
 
@@ -559,7 +562,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not state.expected and not state.nodes and not state.collection_errors:
         return
     from gate.run import Run, write_summary
-    from gate.settings import SettingsError, load_settings
+    from gate.settings import SettingsError, env_file_warnings, load_settings
 
     run = Run.open(Path(os.environ["RUN_DIR"]))
     try:
@@ -574,7 +577,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if config.getoption("--after-destructive"):
         os.environ["GATE_AFTER_DESTRUCTIVE"] = "1"
     try:
-        summary, decision = write_summary(run, results, target, release)
+        summary, decision = write_summary(run, results, target, release,
+                                          {"settings_warnings": env_file_warnings()})
     finally:
         if config.getoption("--after-destructive"):
             os.environ.pop("GATE_AFTER_DESTRUCTIVE", None)

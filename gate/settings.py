@@ -19,7 +19,7 @@ import shlex
 import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -438,6 +438,39 @@ def misspelt_keys(from_file: dict[str, tuple[str, int]], path: object) -> list[s
     return found
 
 
+_ANNOUNCED: set[str] = set()
+"""Env-file warnings already said in this process (printed or warned): said once, not at every load."""
+
+
+def env_file_warnings(environ: dict[str, str] | None = None) -> list[str]:
+    """The env file's keys that look like a misspelt setting (see :func:`misspelt_keys`); none when it is unreadable.
+
+    >>> import tempfile; f = Path(tempfile.mkstemp()[1]); _ = f.write_text("DATABSE_URL=x\\n")
+    >>> env_file_warnings({"ENV_FILE": str(f)})[0].endswith(":1: DATABSE_URL is not a setting and is ignored: did you mean DATABASE_URL?")
+    True
+    """
+    env = dict(os.environ if environ is None else environ)
+    try:
+        path = resolve_env_file(env)
+        return misspelt_keys(read_env_file(path), path) if path else []
+    except (SettingsError, OSError):
+        return []
+
+
+def announce_env_file_warnings(stream: TextIO, environ: dict[str, str] | None = None) -> list[str]:
+    """Write each env-file warning to ``stream`` once per process (``settings WARNING: …``); return them all.
+
+    :func:`load_settings` then stays quiet about the ones said here.
+    """
+    found = env_file_warnings(environ)
+    for message in found:
+        if message not in _ANNOUNCED:
+            _ANNOUNCED.add(message)
+            stream.write(f"settings WARNING: {message}\n")
+    stream.flush()
+    return found
+
+
 def _secret_fields() -> set[str]:
     return {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
 
@@ -493,7 +526,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None |
             values[key.lower()] = value
             origin[key.lower()] = f"{path}:{line}"
     for message in misspelt_keys(from_file, path):
-        warnings.warn(message, SettingsWarning, stacklevel=2)
+        if message not in _ANNOUNCED:
+            _ANNOUNCED.add(message)
+            warnings.warn(message, SettingsWarning, stacklevel=2)
     for key, value in env.items():
         if key.lower() in fields and key.isupper():
             values[key.lower()] = value

@@ -22,8 +22,9 @@ import sys
 from rich.console import Console
 
 from gate.console import render_summary
+from gate.rollback.record import RollbackRecord
 from gate.run import Run
-from gate.settings import Settings, SettingsError, load_settings, no_target
+from gate.settings import Settings, SettingsError, announce_env_file_warnings, load_settings, no_target
 from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.steps.plan import STAGE_NAMES
 from gate.steps.runner import ResumeRefused, WindowRunner
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=150)
+    announce_env_file_warnings(sys.stderr)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -136,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             console.print(summary["decision"]["matrix_row"], markup=False, highlight=False, style="bold red")
         elif summary:
             console.print(f"verdict so far: {summary.get('verdict')}", markup=False, highlight=False)
+        rollback = RollbackRecord.of_run(run.dir)
+        for line in rollback.status_lines(run.dir) if rollback else []:
+            console.print(line, markup=False, highlight=False, style="bold red" if rollback and rollback.killed else None)
         return 0
     if args.command == "close":
         return close_window(settings, run, args.reason, console)

@@ -127,6 +127,8 @@ class Seen:
     port: int | None
     in_pg_stat_activity: bool
     error: str = ""
+    server_port: int | None = None
+    """The disposable server's own port as it sees itself (a container maps it: 5432 inside, another outside)."""
 
 
 PROBE = """import json, sys
@@ -164,11 +166,13 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
                 break
             if time.monotonic() > deadline:
                 break
-        seen_here = False
+        seen_here, server_port = False, None
         if found:
             with connect_readonly(disposable_dsn) as conn:
                 row = conn.execute("SELECT datname FROM pg_stat_activity WHERE application_name = %s", (tag,)).fetchone()
                 seen_here = bool(row) and row[0] == found.get("database")
+                own = conn.execute("SELECT inet_server_port()").fetchone()
+                server_port = int(own[0]) if own and own[0] is not None else None
         try:
             _, err = proc.communicate("\n", timeout=30)
         except subprocess.TimeoutExpired:
@@ -181,7 +185,7 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
         return Seen({}, "", None, False, f"the probe exited {proc.returncode}: {(err or '').strip()[-600:]}")
     port = found.get("port")
     return Seen({k: str(v) for k, v in dict(found.get("settings") or {}).items()}, str(found.get("database", "")),
-                int(port) if isinstance(port, int) else None, seen_here)
+                int(port) if isinstance(port, int) else None, seen_here, server_port=server_port)
 
 
 def refusal(seen: Seen, expected: DbCoordinates, handoff_names: tuple[str, ...]) -> str:
@@ -196,7 +200,8 @@ DB_HOST) does not hand the disposable database to the code"
     hint = f"REHEARSAL_DB_ENV ({', '.join(handoff_names)}) does not hand the disposable database to the code"
     if seen.error:
         return f"the code did not say which database it uses ({seen.error}); {hint}"
-    if seen.database == expected.name and seen.port == expected.port and seen.in_pg_stat_activity:
+    ports = {expected.port, seen.server_port} - {None}  # the port outside a container and the one inside it
+    if seen.database == expected.name and seen.port in ports and seen.in_pg_stat_activity:
         return ""
     where = ", ".join(f"{k}={v}" for k, v in seen.settings.items() if v and k != "PASSWORD")
     also = "" if seen.in_pg_stat_activity else ", and the disposable server does not see its connection"

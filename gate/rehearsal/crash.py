@@ -11,8 +11,11 @@ Rollback cases: a verified backup of a scratch target, the target damaged as a f
 leaves it (the release's migration recorded, a table added, the catalog and the orders emptied),
 then ``rollback_production.sh`` killed with ``kill -9`` at the start of one phase, or mid-restore
 (``restore:copy``: the new copy created, ``restore:dropped``: the database dropped), via
-``ROLLBACK_CRASH_AT``, in one mode, then run again: it must end rolled back, the database equal
-to the pre-migration snapshot, the killed attempt's record kept, no partial copy left behind.
+``ROLLBACK_CRASH_AT``, in one mode. ``make window-status`` must then say ROLLBACK INTERRUPTED with
+the command to run again (and, in recreate mode from the restore on, the record must not read
+"unchanged"); then run again: it must end rolled back, the database equal to the pre-migration
+snapshot, the killed attempt's record kept, no partial copy left behind, and its record must name
+the killed attempt's record and the partial copies it dropped.
 
     python -m gate.rehearsal.crash [--only window:import,rollback:swap:restore] [--out DIR]
 """
@@ -191,6 +194,9 @@ def _rollback_case(env_file: Path, run_dir: Path, dsn: str, pre: Any, mode: str,
     _damage(dsn)
     killed = _rollback(env_file, run_dir, mode, phase)
     record_after_kill = json.loads((run_dir / "rollback.json").read_text())
+    status = subprocess.run([PY, "-m", "gate.window", "status"], cwd=REPO, env=_env(env_file, run_dir),
+                            capture_output=True, text=True, timeout=120, check=False).stdout
+    said = "ROLLBACK INTERRUPTED" in status and "rollback_production.sh --confirm" in status  # make window-status
     again = _rollback(env_file, run_dir, mode, None)
     diff = pre.diff(snapshot_of(dsn, "after"))
     record = json.loads((run_dir / "rollback.json").read_text())
@@ -201,11 +207,17 @@ def _rollback_case(env_file: Path, run_dir: Path, dsn: str, pre: Any, mode: str,
     truthful = record_after_kill.get("status") not in ("done", "failed") and (
         mode == "swap" or not phase.startswith("restore")
         or "REPLACING" in record_after_kill.get("db_state", ""))
+    # the re-run names what it cleaned: the killed attempt's record, the partial copy it dropped (swap, mid-restore)
+    listed = record.get("interrupted_record") in kept and (
+        phase != "restore:copy" or any("_rollback_" in d for d in record.get("dropped_leftovers") or []))
     ok = (killed.returncode == -9 or killed.returncode == 137) and again.returncode == 0 \
-        and not diff and record.get("status") == "done" and not leftovers and bool(kept) and truthful
+        and not diff and record.get("status") == "done" and not leftovers and bool(kept) and truthful \
+        and said and listed
     detail = "" if ok else (f"kill exit {killed.returncode}, re-run exit {again.returncode}, diff {diff[:3]}, "
                             f"leftovers {leftovers}, record after kill {record_after_kill.get('db_state')}, "
-                            f"kept {kept}; {again.stdout[-600:]}")
+                            f"kept {kept}, window-status named it {said}, re-run listed "
+                            f"{record.get('dropped_leftovers')}/{record.get('interrupted_record')}; "
+                            f"{again.stdout[-600:]}")
     for path in run_dir.glob("rollback.interrupted-*.json"):
         path.unlink()
     return CrashCase("rollback", f"{mode}:{phase}", "run rollback_production.sh again",

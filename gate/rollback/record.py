@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.steps.interrupted import ROLLBACK_SCRIPT, process_alive
+
 ROLLBACK_RECORD = "rollback.json"
 PHASES = ("stop", "restore", "swap", "checkout", "start", "maintenance_off")
 
@@ -88,3 +90,32 @@ class RollbackRecord:
         if not self.completed:
             head += f"; failed in {self.failed_phase or '?'}: {self.db_state}; {self.message}"
         return head
+
+    @property
+    def killed(self) -> bool:
+        """The rollback stopped without ending (its status still ``running``) and its process is gone."""
+        if self.data.get("status") in ("done", "failed"):
+            return False
+        pid = self.data.get("pid")
+        return not process_alive(int(pid), self.data.get("host")) if pid else True
+
+    def status_lines(self, run_dir: Path) -> list[str]:
+        """What ``make window-status`` says about this run's rollback: a killed one and what brings it back,
+        the partial copies a run dropped and the replaced databases kept on purpose."""
+        lines = []
+        if self.killed:
+            phase = next((name for name, p in self.data.get("phases", {}).items() if p.get("status") == "start"), "?")
+            lines.append(f"ROLLBACK INTERRUPTED in phase {phase}: database state: {self.db_state or '?'}. "
+                         f"Run it again: CONFIRM=yes RUN_DIR={run_dir} {ROLLBACK_SCRIPT} --confirm "
+                         f"{self.data.get('dump', '<this run backup>')} (it drops the partial copy, keeps this "
+                         "record as rollback.interrupted-<stamp>.json)")
+        elif self.data.get("status"):
+            lines.append(f"rollback {self.data['status']}: {self.db_state}")
+        if self.data.get("interrupted_record"):
+            lines.append(f"an earlier rollback of this run was killed: its record is {self.data['interrupted_record']}")
+        if self.data.get("dropped_leftovers"):
+            lines.append("partial copies of killed rollbacks dropped: " + ", ".join(self.data["dropped_leftovers"]))
+        if self.data.get("kept_databases"):
+            lines.append("kept on purpose (replaced databases, for the investigation; drop when done): "
+                         + ", ".join(self.data["kept_databases"]))
+        return lines

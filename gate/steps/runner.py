@@ -34,7 +34,7 @@ from rich.text import Text
 
 from gate import checks
 from gate.run import Run, StepRecord, now_utc, write_summary
-from gate.settings import REPO, Settings
+from gate.settings import REPO, Settings, env_file_warnings
 from gate.steps.budgets import budgets_from, missing_runbook
 from gate.steps.commands import target_env
 from gate.steps.plan import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
@@ -131,7 +131,8 @@ class WindowRunner:
             from gate.db.point_of_no_return import record_if_passed
 
             record_if_passed(self.settings.dsn(), self.run.dir)
-        extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate"}
+        extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate",
+                 "settings_warnings": env_file_warnings()}
         summary, _ = write_summary(self.run, results or [], self.settings.target, self.settings.release_tag, extra)
         return summary
 

@@ -265,9 +265,11 @@ PY
 )"
 # A previous rollback that was killed left its record and maybe a partial copy: keep the record
 # beside this one (renamed), drop the copies that never became the database, list the kept ones.
+interrupted_record=""
 if [[ -f "$STATE" ]] && ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("status") not in ("done", "failed"))' "$STATE" 2>/dev/null; then
-    mv "$STATE" "$RUN_DIR/rollback.interrupted-$stamp.json"
-    echo "rollback: the previous rollback of this run did not finish; its record is kept as rollback.interrupted-$stamp.json"
+    interrupted_record="rollback.interrupted-$stamp.json"
+    mv "$STATE" "$RUN_DIR/$interrupted_record"
+    echo "rollback: the previous rollback of this run did not finish; its record is kept as $interrupted_record"
 fi
 leftovers="$(admin -A -t -c "SELECT datname FROM pg_database WHERE left(datname, length($CUR_LIT) + 10) = $CUR_LIT || '_rollback_'
                              AND substr(datname, length($CUR_LIT) + 11) ~ '^[0-9]{8}_[0-9]{6}\$' ORDER BY 1")"
@@ -280,11 +282,16 @@ kept="$(admin -A -t -c "SELECT string_agg(datname, ', ' ORDER BY datname) FROM p
 [[ -z "$kept" ]] || echo "rollback: kept on purpose (replaced databases of earlier rollbacks, for the investigation): $kept"
 rm -f "$STATE"
 record total start "" ""
-python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" "$PREVIOUS_RELEASE_COMMIT" <<'PY'
+# The record names this process (make window-status tells a killed rollback from a running one) and
+# what this run cleaned up or kept: the leftovers of killed rollbacks are never silent.
+python3 - "$STATE" "$dump" "$digest" "$run_id" "$MODE" "$DB_NAME" "$PREVIOUS_RELEASE_TAG" "$$" "$(hostname)" \
+    "$leftovers" "$kept" "$interrupted_record" "$PREVIOUS_RELEASE_COMMIT" <<'PY'
 import json, sys
-path, dump, digest, run_id, mode, db, tag, commit = sys.argv[1:9]
+path, dump, digest, run_id, mode, db, tag, pid, host, dropped, kept, interrupted, commit = sys.argv[1:14]
 data = json.load(open(path))
-data.update(dump=dump, sha256=digest, backup_run_id=run_id, mode=mode, database=db, previous_release_tag=tag)
+data.update(dump=dump, sha256=digest, backup_run_id=run_id, mode=mode, database=db, previous_release_tag=tag,
+            pid=int(pid), host=host, dropped_leftovers=dropped.split(), kept_databases=[k for k in kept.split(", ") if k],
+            interrupted_record=interrupted or None)
 if commit:
     data["previous_release_commit"] = commit
 json.dump(data, open(path, "w"), indent=2)
@@ -323,7 +330,7 @@ else start_hint="start the application: $APP_START_CMD"; fi
 
 # --- 3. restore ---------------------------------------------------------------------------------
 if [[ "$MODE" == swap ]]; then
-    record restore start "unchanged (window state): restoring into the new copy \"$new_db\""
+    record restore start "unchanged (window state): restoring into the new copy \"$new_db\" (a partial copy when killed: the next run drops it)"
 else  # recreate: from the drop on the database is missing or partial; a kill here must not read "unchanged"
     record restore start "REPLACING: \"$DB_NAME\" is dropped and restored now: missing or PARTIAL until the restore ends; run this script again"
 fi

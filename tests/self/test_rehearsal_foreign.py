@@ -170,3 +170,17 @@ def test_a_settings_module_without_wsgi_names_the_setting(tmp_path):
     with pytest.raises(RehearsalError, match="REHEARSAL_WSGI_APP"):
         rehearsal.wsgi_app("shopconf")
     assert Rehearsal(environ={"REHEARSAL_WSGI_APP": "shopapi:application"}).wsgi_app("shopconf") == "shopapi:application"
+
+
+def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_the_connection():
+    """Inside a container the server says 5432; the gate reaches it on the mapped port. Its own view decides."""
+    from gate.db.handoff import DbCoordinates
+    from gate.rehearsal.code import Seen, refusal
+
+    disposable = DbCoordinates("127.0.0.1", 32794, "freesport_ee19c6", "postgres")
+    inside = Seen({"NAME": "freesport_ee19c6", "PORT": "32794"}, "freesport_ee19c6", 5432, True, server_port=5432)
+    assert refusal(inside, disposable, ("DATABASE_URL",)) == ""
+    unseen = Seen({"NAME": "freesport_ee19c6"}, "freesport_ee19c6", 5432, False, server_port=5432)
+    assert "does not see its connection" in refusal(unseen, disposable, ("DATABASE_URL",))
+    elsewhere = Seen({"NAME": "freesport_ee19c6"}, "freesport_ee19c6", 5433, True, server_port=5432)
+    assert "on port 5433" in refusal(elsewhere, disposable, ("DATABASE_URL",))
