@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     release_tag: str = "v13.4.0"
     previous_release_tag: str = "v13.3.0"
     release_commit: str | None = None
+    previous_release_commit: str | None = None
     # 1C
     onec_data_dir: Path = REPO / "backend" / "sample_data" / "commerceml"
     onec_healthcheck_url: str | None = None

@@ -55,6 +55,10 @@ def target_env(settings: Settings, run_dir: Path | None = None, extra: dict[str,
     env["PRICE_TYPES_FILE"] = str(settings.price_types_file.resolve())
     env["RELEASE_TAG"] = settings.release_tag
     env["PREVIOUS_RELEASE_TAG"] = settings.previous_release_tag
+    if settings.release_commit:
+        env["RELEASE_COMMIT"] = settings.release_commit
+    if settings.previous_release_commit:
+        env["PREVIOUS_RELEASE_COMMIT"] = settings.previous_release_commit
     if settings.log_dir:
         env["LOG_DIR"] = str(settings.log_dir)
     if run_dir is not None:
