@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gate.db import fingerprint as fp
 from gate.db.readonly import connect_readonly, is_read_only
@@ -110,6 +111,46 @@ class TargetDb:
             "AND NOT has_schema_privilege(n.oid, 'USAGE') ORDER BY 1"
         ).fetchall()
         return [r[0] for r in rows]
+
+    # The catalog as the checks ask about it: the SQL lives here, the checks say what they claim.
+
+    def count(self, table: str, where: str = "") -> int:
+        """``count(*)`` of ``table`` (``where``: a constant SQL condition of the check, e.g. ``is_active``)."""
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+        if where:
+            query = query + sql.SQL(" WHERE ") + sql.SQL(where)  # noqa: S608 - constant fragments of the checks
+        row = self.conn.execute(query).fetchone()
+        return int(row[0]) if row else 0
+
+    def variant_counts(self, variants: str = "product_variants", products: str = "products") -> tuple[int, int]:
+        """(active variants of active products, every variant)."""
+        row = self.conn.execute(sql.SQL(
+            "SELECT count(*) FILTER (WHERE p.is_active AND v.is_active), count(*) FROM {} v "
+            "JOIN {} p ON p.id = v.product_id").format(sql.Identifier(variants), sql.Identifier(products))).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def sample_slugs(self, seed: int, size: int, most_variants: int = 3) -> list[str]:
+        """Active products' slugs: the ``most_variants`` with the most variants, then ``size`` seeded by ``seed``."""
+        most = self.conn.execute(
+            "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE p.is_active "
+            "GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT %s", (most_variants,)).fetchall()
+        seeded = self.conn.execute(
+            "SELECT slug FROM products WHERE is_active ORDER BY md5(slug || %s), slug LIMIT %s",
+            (str(seed), size)).fetchall()
+        return list(dict.fromkeys([r[0] for r in most] + [r[0] for r in seeded]))
+
+    def color_names(self, table: str) -> set[str]:
+        """The mapped color names of ``table`` (stripped, lower case)."""
+        rows = self.conn.execute(sql.SQL("SELECT name FROM {}").format(sql.Identifier(table))).fetchall()
+        return {str(r[0]).strip().lower() for r in rows}
+
+    def latest_import_session(self) -> dict[str, Any] | None:
+        """The newest ``import_sessions`` row (id, status, report, error_message), ``None`` when there is none."""
+        row = self.conn.execute(
+            "SELECT id, status, report, error_message FROM import_sessions ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "status": row[1], "report": row[2] or {}, "error_message": row[3]}
 
     def applied_migrations(self) -> list[str]:
         """``app.name`` rows of ``django_migrations``."""

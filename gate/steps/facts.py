@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from gate.types import Severity
+
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -163,7 +165,7 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def latency_severity(p95_ms: float, p95_threshold_ms: float = 500.0, high_ms: float = 1000.0) -> Any:
+def latency_severity(p95_ms: float, p95_threshold_ms: float = 500.0, high_ms: float = 1000.0) -> Severity | None:
     """PST-08: below the p95 threshold passes; up to ``high_ms`` fails low; above fails high.
 
     >>> latency_severity(750).value, latency_severity(1200).value, latency_severity(120)
@@ -175,7 +177,7 @@ def latency_severity(p95_ms: float, p95_threshold_ms: float = 500.0, high_ms: fl
     return tiered_severity(p95_ms, [(p95_threshold_ms, Severity.LOW), (high_ms, Severity.HIGH)])
 
 
-def error_severity(pct: float, high_pct: float = 1.0, critical_pct: float = 5.0) -> Any:
+def error_severity(pct: float, high_pct: float = 1.0, critical_pct: float = 5.0) -> Severity | None:
     """PST-09 / MON-01: below 1 % passes; 1–5 % high; above 5 % critical.
 
     >>> error_severity(3).value, error_severity(8).value, error_severity(0.5)

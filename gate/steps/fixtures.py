@@ -1,7 +1,7 @@
 """Fixtures of the window's checks (registered by ``gate.plugin``): 1C package, API, logs, journal.
 
 >>> def test_products_count(onec_package, target_db):    # doctest: +SKIP
-...     assert count(target_db, "products") == onec_package.expected_products
+...     assert target_db.count("products") == onec_package.expected_products
 """
 
 from __future__ import annotations
@@ -102,17 +102,6 @@ def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any) -> Any
         "p50_ms": result.percentile_ms(50), "errors": result.errors, "histogram": result.histogram(),
         "paths": paths}, indent=1))
     return result
-
-
-def count(db: Any, table: str, where: str = "") -> int:
-    """``count(*)`` of a table through the read-only connection."""
-    from psycopg import sql
-
-    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-    if where:
-        query = query + sql.SQL(" WHERE " + where)  # noqa: S608 - constant fragments from the tests
-    row = db.conn.execute(query).fetchone()
-    return int(row[0]) if row else 0
 
 
 WINDOW_CHECK_PREFIXES = ("MNT-", "DEP-", "RUN-", "MIG-", "ONE-", "COL-", "FLS-", "IMP-", "PST-", "MON-")

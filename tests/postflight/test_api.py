@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gate.steps.facts import priced_skus, variant_findings
-from gate.steps.fixtures import count
 
 
 @pytest.mark.check("PST-04", severity="critical")
@@ -14,28 +13,18 @@ def test_product_list_count_equals_active_products(api, target_db, check_message
     response = api.get("/products/")
     assert response.status_code == 200, f"/products/ answered HTTP {response.status_code}"
     api_count = response.json()["count"]
-    active = count(target_db, "products", "is_active")
+    active = target_db.count("products", "is_active")
     assert api_count == active, f"/products/ count {api_count} ≠ {active} active products"
     assert api_count > 0, "/products/ count is 0"
     check_message(f"/products/ count {api_count} = active products")
 
 
-def _sample(target_db, settings) -> list[str]:
-    most = target_db.conn.execute(
-        "SELECT p.slug FROM products p JOIN product_variants v ON v.product_id = p.id WHERE p.is_active "
-        "GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT 3").fetchall()
-    seeded = target_db.conn.execute(
-        "SELECT slug FROM products WHERE is_active ORDER BY md5(slug || %s), slug LIMIT %s",
-        (str(settings.api_sample_seed), settings.api_sample_size)).fetchall()
-    return list(dict.fromkeys([r[0] for r in most] + [r[0] for r in seeded]))
-
-
 @pytest.mark.check("PST-05", severity="critical")
 def test_sampled_product_details_have_variants(api, target_db, settings, onec_package, check_message):
     """curl /api/products/<slug>/ | jq '.variants | length' > 0, priced where 1C prices them, mapped colors with a hex."""
-    slugs = _sample(target_db, settings)
+    slugs = target_db.sample_slugs(settings.api_sample_seed, settings.api_sample_size)
     assert slugs, "no active product to sample"
-    mapped = {r[0].strip().lower() for r in target_db.conn.execute(f"SELECT name FROM {settings.color_table}")}
+    mapped = target_db.color_names(settings.color_table)
     findings = []
     for slug in slugs:
         response = api.get(f"/products/{slug}/")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gate.report.attach import attach_json
-from gate.steps.fixtures import count
 
 
 @pytest.mark.check("PST-01", severity="critical")
@@ -15,8 +14,8 @@ def test_product_count_equals_the_1c_goods(onec_package, target_db, check_messag
     A deleted good may be kept as an inactive product (never resurrected); no product may come
     from outside the package (after a flush and a full import, every row is the package's).
     """
-    active = count(target_db, "products", "is_active")
-    total = count(target_db, "products")
+    active = target_db.count("products", "is_active")
+    total = target_db.count("products")
     attach_json({"expected_from_1c": onec_package.counts(), "database": {"products_active": active,
                  "products_total": total}}, "counts: 1C files vs database")
     assert active == onec_package.expected_products, (
@@ -29,10 +28,7 @@ def test_product_count_equals_the_1c_goods(onec_package, target_db, check_messag
 @pytest.mark.check("PST-02", severity="critical")
 def test_variant_count_equals_offers_plus_defaults(onec_package, target_db, check_message):
     """ProductVariants = offers resolving to goods + one default variant per product without offers."""
-    row = target_db.conn.execute(
-        "SELECT count(*) FILTER (WHERE p.is_active AND v.is_active), count(*) FROM product_variants v "
-        "JOIN products p ON p.id = v.product_id").fetchone()
-    active, total = int(row[0]), int(row[1])
+    active, total = target_db.variant_counts()
     assert active == onec_package.expected_variants, (
         f"{active} active variants of active products, {onec_package.expected_variants} expected from the 1C files")
     assert total <= onec_package.variants_in_package, (
@@ -43,7 +39,7 @@ def test_variant_count_equals_offers_plus_defaults(onec_package, target_db, chec
 @pytest.mark.check("PST-03", severity="low")
 def test_color_mappings_at_least_20(settings, target_db, check_message):
     """ColorMappings >= 20."""
-    colors = count(target_db, settings.color_table)
+    colors = target_db.count(settings.color_table)
     assert colors >= settings.min_colors, f"{colors} color mappings < {settings.min_colors}"
     check_message(f"{colors} color mappings")
 

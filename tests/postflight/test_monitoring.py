@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
+from gate.steps.facts import error_severity, latency_severity
 from gate.types import Severity
 
 
@@ -18,15 +19,14 @@ def test_error_rate_and_response_time_from_logs(settings, log_paths, effective_s
     errors = django_errors(log_paths["django"], since, settings.django_log_format) if log_paths["django"] else []
     rate = error_rate(access, errors, since)
     check_message(rate.describe())
-    problems = []
-    if rate.pct >= settings.error_rate_critical_pct:
-        problems.append((Severity.CRITICAL, f"error rate {rate.pct:.2f} %"))
-    elif rate.pct >= settings.error_rate_high_pct:
-        problems.append((Severity.HIGH, f"error rate {rate.pct:.2f} %"))
-    if rate.mean_ms is not None and rate.mean_ms >= settings.latency_high_ms:
-        problems.append((Severity.HIGH, f"mean response {rate.mean_ms:.0f} ms"))
-    elif rate.mean_ms is not None and rate.mean_ms >= settings.latency_p95_ms:
-        problems.append((Severity.LOW, f"mean response {rate.mean_ms:.0f} ms"))
+    problems: list[tuple[Severity, str]] = []  # the tiers of PST-08/09 (gate.verdict.tiered_severity)
+    errors_at = error_severity(rate.pct, settings.error_rate_high_pct, settings.error_rate_critical_pct)
+    if errors_at is not None:
+        problems.append((errors_at, f"error rate {rate.pct:.2f} %"))
+    latency_at = (None if rate.mean_ms is None
+                  else latency_severity(rate.mean_ms, settings.latency_p95_ms, settings.latency_high_ms))
+    if latency_at is not None:
+        problems.append((latency_at, f"mean response {rate.mean_ms:.0f} ms"))
     if problems:
         worst = max((s for s, _ in problems), key=lambda s: s.rank)
         effective_severity(worst)

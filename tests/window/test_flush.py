@@ -58,9 +58,7 @@ def app_dry_run(run_dir) -> str:
 @pytest.mark.check("FLS-02", severity="critical")
 def test_after_flush_no_products_and_protected_unchanged(settings, target_db, pre_snapshot, check_message):
     """After flush_products --confirm: no products or variants left; protected tables = pre-migration snapshot."""
-    from gate.steps.fixtures import count
-
-    left = {t: count(target_db, t) for t in settings.product_tables}
+    left = {t: target_db.count(t) for t in settings.product_tables}
     assert not any(left.values()), f"rows left after the flush: {left}"
     protected = [t for t in settings.protected_tables if t in pre_snapshot.tables]
     now = target_db.snapshot(protected, settings.volatile_map)

@@ -15,15 +15,10 @@ from gate.steps.runner import ONEC_BEFORE
 @pytest.mark.check("IMP-01", severity="critical")
 def test_import_succeeded_and_wrote_rows(settings, target_db, journal, log_paths, onec_package, run, check_message):
     """import_products_from_1c --full: exit 0, session completed, no ERROR in its log, rows written."""
-    from gate.steps.fixtures import count
-
     step = journal.get("import")
     assert step is not None, "the import step has not run in this run"
     assert step.get("exit_code") == 0, f"the import exited {step.get('exit_code')}: {step.get('output_tail', '')[-300:]}"
-    row = target_db.conn.execute(
-        "SELECT id, status, report, error_message FROM import_sessions ORDER BY id DESC LIMIT 1").fetchone()
-    session = None if row is None else {"id": row[0], "status": row[1], "report": row[2] or {},
-                                        "error_message": row[3]}
+    session = target_db.latest_import_session()
     since = None
     if step.get("started_at"):
         from datetime import datetime
@@ -31,7 +26,7 @@ def test_import_succeeded_and_wrote_rows(settings, target_db, journal, log_paths
         since = datetime.fromisoformat(step["started_at"])
     log = log_paths["import"]
     errors = django_errors(log, since, settings.django_log_format) if log else []
-    written = sum(count(target_db, t) for t in settings.product_tables)
+    written = sum(target_db.count(t) for t in settings.product_tables)
     offers = len({o for o in onec_package.offers | onec_package.deleted_offers})
     findings = import_findings(session, errors, written, len(onec_package.files), onec_package.goods_in_package,
                                offers)

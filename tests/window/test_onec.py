@@ -55,8 +55,6 @@ def test_onec_xml_consistent(onec_package, onec_prices, price_types, check_messa
 @pytest.mark.check("COL-01", severity="low")
 def test_color_mappings_at_least_20(settings, target_db, check_message):
     """ColorMapping.objects.count() >= 20 (read-only connection)."""
-    from gate.steps.fixtures import count
-
-    colors = count(target_db, settings.color_table)
+    colors = target_db.count(settings.color_table)
     assert colors >= settings.min_colors, f"{colors} color mappings < {settings.min_colors}"
     check_message(f"{colors} color mappings")
