@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from gate import probes
 from gate.settings import Settings
 from gate.steps.commands import run_manage
 
@@ -48,32 +49,13 @@ def compare_plan(pending: list[str], expected: list[str]) -> list[str]:
     return out
 
 
-_SQLMIGRATE = r'''
-import io, json
-from django.core.management import call_command
-out = {}
-for label in __NAMES__:
-    app, name = label.split(".", 1)
-    buf = io.StringIO()
-    try:
-        call_command("sqlmigrate", app, name, stdout=buf)
-        out[label] = buf.getvalue()
-    except Exception as exc:
-        out[label] = None
-print("GATE-JSON:" + json.dumps(out))
-'''
-
-
 def capture_sql(settings: Settings, names: list[str]) -> dict[str, str]:
     """``sqlmigrate`` of every migration in ``names``, in one manage.py process (per-call fallback)."""
-    import json
 
     out: dict[str, str] = {}
     if names:
-        proc = run_manage(settings, "shell", "-c", _SQLMIGRATE.replace("__NAMES__", repr(list(names))))
-        for line in proc.stdout.splitlines():
-            if line.startswith("GATE-JSON:"):
-                out = {k: v for k, v in json.loads(line[len("GATE-JSON:"):]).items() if v is not None}
+        proc = run_manage(settings, "shell", "-c", probes.source("sqlmigrate", list(names)))
+        out = {k: v for k, v in (probes.answer(proc.stdout) or {}).items() if v is not None}
     for name in names:
         if name not in out:
             app, _, migration = name.partition(".")

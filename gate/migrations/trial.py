@@ -34,13 +34,10 @@ from gate.db import fingerprint as fp
 from gate.db.fingerprint import TableStats
 from gate.db.handoff import DbCoordinates, Handoff, command_line
 from gate.db.readonly import connect_readonly
+from gate import probes
 from gate.settings import REPO, Settings
 from gate.steps.commands import manage_prefix, target_env
 
-PROBE = ("from django.db import connection\n"
-         "with connection.cursor() as c:\n"
-         "    c.execute('SELECT current_database()')\n"
-         "    print('GATE-TRIAL-DB:' + c.fetchone()[0])\n")
 COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
 Counters = dict[str, tuple[int, int, int]]
 TRIAL_DB_PREFIX = "mig05_trial_"
@@ -195,8 +192,10 @@ def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], time
                      f"-c statement_timeout={settings.migrate_statement_timeout}")
         env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
         cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
-        probe = _run(f"{prefix} shell -c {shlex.quote(PROBE)}", cwd, env, 300, db.password)
-        seen = [line.split(":", 1)[1] for line in probe.stdout.splitlines() if line.startswith("GATE-TRIAL-DB:")]
+        probe = _run(f"{prefix} shell -c {shlex.quote(probes.source('current_database', None))}", cwd, env, 300,
+                     db.password)
+        said = probes.answer(probe.stdout)
+        seen = [] if said is None else [str(said)]
         if seen != [name]:
             detail = (f"it connects to database {seen[0]!r}" if seen else
                       f"the probe exited {probe.returncode}: {(probe.stderr or probe.stdout).strip()[-300:]}")

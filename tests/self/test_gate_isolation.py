@@ -26,12 +26,23 @@ def imported_modules(path: Path) -> list[str]:
     return names
 
 
+PROBES = REPO / "gate" / "probes"
+"""Programs sent into the target's interpreter (manage.py shell -c): the one place Django is named."""
+
+
 def gate_files() -> list[Path]:
     files = []
     for root in ROOTS:
         path = REPO / root
         files += [path] if path.is_file() else sorted(path.rglob("*.py"))
-    return files
+    return [f for f in files if f.parent != PROBES or f.name == "__init__.py"]
+
+
+def test_probes_are_never_imported_by_the_gate():
+    """Only ``gate.probes`` (which reads the probes as text) is imported; a probe module never is."""
+    probe_modules = {f"gate.probes.{p.stem}" for p in PROBES.glob("*.py") if p.stem != "__init__"}
+    importers = {str(f.relative_to(REPO)): sorted(set(imported_modules(f)) & probe_modules) for f in gate_files()}
+    assert {k: v for k, v in importers.items() if v} == {}
 
 
 @pytest.mark.parametrize("path", gate_files(), ids=lambda p: str(p.relative_to(REPO)))

@@ -1,0 +1,38 @@
+"""Programs the gate sends into the TARGET's interpreter (``manage.py shell -c``); gate never imports them.
+
+Each probe module defines ``main(given) -> answer`` (JSON in, JSON out) and nothing at import time,
+so ruff and mypy read it like any module while its Django imports run only inside the target.
+``source(name, given)`` is the text to hand to ``shell -c``: the module, then one call of ``main``
+whose answer is printed on a ``GATE-JSON:`` line; ``answer(stdout)`` reads it back.
+
+>>> "def main" in source("sqlmigrate", ["products.0002_x"]) and source("sqlmigrate", []).count("GATE-JSON:") == 1
+True
+>>> answer("noise\\nGATE-JSON:{\\"a\\": 1}\\n")
+{'a': 1}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+MARK = "GATE-JSON:"
+HERE = Path(__file__).resolve().parent
+
+
+def source(name: str, given: Any) -> str:
+    """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input."""
+    text = (HERE / f"{name}.py").read_text()
+    return f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
+
+
+def answer(stdout: str) -> Any | None:
+    """The probe's answer from its output, ``None`` when it printed none."""
+    for line in stdout.splitlines():
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK):])
+    return None
+
+
+__all__ = ["MARK", "answer", "source"]

@@ -1,0 +1,21 @@
+"""Probe (runs inside the target): ``sqlmigrate`` of every migration named, in one process (MIG-03)."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+
+
+def main(names: list[str]) -> dict[str, str | None]:
+    """``{"app.name": SQL}``; ``None`` for a migration ``sqlmigrate`` could not print."""
+    out: dict[str, str | None] = {}
+    for label in names:
+        app, name = label.split(".", 1)
+        buf = io.StringIO()
+        try:
+            call_command("sqlmigrate", app, name, stdout=buf)
+            out[label] = buf.getvalue()
+        except Exception:  # noqa: BLE001 - the caller falls back to one sqlmigrate per migration
+            out[label] = None
+    return out
