@@ -84,23 +84,46 @@ def log_paths(settings: Settings) -> dict[str, Path | None]:
     }
 
 
+BURST_RECORD = "latency_burst.json"
+
+
 @pytest.fixture(scope="session")
 def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any) -> Any:
-    """One bounded burst of real requests (list, categories, a detail), saved in the run."""
-    from gate.http import burst
+    """One bounded burst of real requests (list, categories, a detail), saved in the run.
 
-    paths = ["/products/", "/categories/"]
-    try:
-        row = target_db.conn.execute("SELECT slug FROM products WHERE is_active ORDER BY id LIMIT 1").fetchone()
-    except Exception:  # noqa: BLE001 - a catalog without slugs: list and categories only
-        row = None
-    if row:
-        paths.append(f"/products/{row[0]}/")
-    result = burst(api, paths, settings.burst_requests, settings.burst_concurrency)
-    (run.dir / "latency_burst.json").write_text(json.dumps({
-        "requests": result.count, "concurrency": settings.burst_concurrency, "p95_ms": result.p95_ms,
-        "p50_ms": result.percentile_ms(50), "errors": result.errors, "histogram": result.histogram(),
-        "paths": paths}, indent=1))
+    PST-08 and PST-09 read the same burst. Under pytest-xdist each worker has its own session, so
+    the first worker to take the run's lock sends the burst and records its samples with the
+    test run's id; the others read that record (no second burst against the target).
+    """
+    import fcntl
+    import os
+
+    from gate.http import burst
+    from gate.http.api import Burst, Sample
+
+    record = run.dir / BURST_RECORD
+    test_run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # xdist's id of this test run, the same on every worker
+    with (run.dir / (BURST_RECORD + ".lock")).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if test_run and record.exists():
+            saved = json.loads(record.read_text())
+            if saved.get("test_run") == test_run:
+                return Burst([Sample(str(p), int(s), float(sec)) for p, s, sec in saved["samples"]])
+        paths = ["/products/", "/categories/"]
+        try:
+            row = target_db.conn.execute("SELECT slug FROM products WHERE is_active ORDER BY id LIMIT 1").fetchone()
+        except Exception:  # noqa: BLE001 - a catalog without slugs: list and categories only
+            row = None
+        if row:
+            paths.append(f"/products/{row[0]}/")
+        result = burst(api, paths, settings.burst_requests, settings.burst_concurrency)
+        tmp = record.with_suffix(".tmp")
+        tmp.write_text(json.dumps({
+            "requests": result.count, "concurrency": settings.burst_concurrency, "p95_ms": result.p95_ms,
+            "p50_ms": result.percentile_ms(50), "errors": result.errors, "histogram": result.histogram(),
+            "paths": paths, "test_run": test_run,
+            "samples": [[s.path, s.status, s.seconds] for s in result.samples]}, indent=1))
+        tmp.replace(record)
     return result
 
 

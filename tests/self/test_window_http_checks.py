@@ -10,6 +10,7 @@ from pathlib import Path
 from window_support import FakeApi, fake_api
 
 REPO = Path(__file__).resolve().parents[2]
+XDIST = ("-n", "2", "--dist", "loadgroup")
 
 
 def run_checks(env: dict[str, str], ids: str, *extra: str) -> dict:
@@ -120,3 +121,13 @@ def test_imp_02_an_import_over_its_budget_fails_high(gate_env):
     summary = run_checks(gate_env, "IMP-02")
     assert "the import took 2400s > budget 1800s" in row(summary, "IMP-02")["message"]
     assert summary["verdict"] == "MONITOR"
+
+
+def test_pst_08_and_09_share_one_burst_under_xdist(gate_env):
+    """Under pytest-xdist (the window's postflight: -n 2 --dist loadgroup) the burst runs once, not once per worker."""
+    with fake_api(FakeApi()) as api:
+        summary = run_checks({**gate_env, "BASE_URL": api.base_url, "BURST_REQUESTS": "12", "BURST_CONCURRENCY": "4"},
+                             "PST-08,PST-09", "--after-destructive", *XDIST)
+        hits = api.hits
+    assert row(summary, "PST-08")["outcome"] == "passed" and "over 12 requests" in row(summary, "PST-08")["message"]
+    assert 12 <= hits < 24, f"{hits} requests: the burst of 12 ran more than once"

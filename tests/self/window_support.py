@@ -22,6 +22,8 @@ class FakeApi:
     products: int = 3
     categories: int = 2
     base_url: str = ""
+    hits: int = 0
+    """Requests answered, the health probe left out."""
 
 
 @contextmanager
@@ -35,6 +37,8 @@ def fake_api(state: FakeApi) -> Iterator[FakeApi]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             path = self.path.split("?")[0]
             time.sleep(state.delay_s)
+            if path != "/api/health/":
+                state.hits += 1  # one handler thread per request; += under the GIL is fine for a count
             if path == "/api/health/":
                 status, body = 200, {"status": "ok", "maintenance": state.maintenance}
             elif state.maintenance:
