@@ -450,7 +450,13 @@ class Rehearsal:
         proc = subprocess.run(line, shell=True, cwd=REPO, env=self._child_env(), capture_output=True, text=True,
                               check=False, timeout=180)
         if proc.returncode != 0 and action == "start":
-            raise RehearsalError(f"the application did not start: {(proc.stdout + proc.stderr).strip()[-800:]}")
+            # the headline (exit code, exception, command) first, then the end of the output
+            out = (proc.stdout + proc.stderr).strip()
+            head, _, rest = out.partition("\n")
+            from gate.report.redact import redact
+
+            raise RehearsalError(redact(f"the application did not start ({line} exited {proc.returncode}): {head}"
+                                        + (f"\n{rest[-1500:]}" if rest else ""), self._child_env()))
 
     def maintenance_cmd(self, state: Literal["on", "off"]) -> str:
         """The command that turns the rehearsal's maintenance ``state``, as its window runs it.
