@@ -92,7 +92,7 @@ window-close: ## close an interrupted window on purpose, recording who and why (
 .PHONY: rehearsal rollback-rehearsal fault-matrix crash-matrix
 crash-matrix: bootstrap ## kill -9 of the window at every step + the proposed resume, of the rollback in each phase/mode + a re-run (ONLY=window:import,rollback:swap:restore); docs/crash-matrix.md
 	$(PY) -m gate.rehearsal.crash $(if $(ONLY),--only $(ONLY))
-rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check, and make fails (make says Error 10, exits 2)
+rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check; make exits 2 on any verdict but GO (FAULT=: but the one the matrix demands), the verdict's own code is in the run's summary.json and python -m gate.console <run> prints it
 	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
 	$(PY) -m gate.rehearsal rollback

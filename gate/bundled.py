@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -64,8 +65,10 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, lo
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
-            tail = log_tail(log)
-            raise RuntimeError(f"gunicorn exited with {proc.returncode} at start ({shlex.join(map(str, argv))})"
+            tail = log_tail(log, 25)
+            reason = crash_reason(tail)
+            raise RuntimeError(f"gunicorn exited with {proc.returncode} at start"
+                               + (f" ({reason})" if reason else "") + f": {shlex.join(map(str, argv))}"
                                + (f"; the end of {log}:\n{tail}" if tail else ""))
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=2).status_code == 200:
@@ -97,6 +100,15 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except psutil.AccessDenied:
         return True
+
+
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit)\b.*$", re.MULTILINE)
+
+
+def crash_reason(output: str) -> str:
+    """The last exception line of a traceback in ``output`` (``ModuleNotFoundError: No module named 'x'``), else ''."""
+    found = EXCEPTION_LINE.findall(output)
+    return found[-1].strip() if found else ""
 
 
 def log_tail(path: Path | None, lines: int = 15, offset: int = 0) -> str:

@@ -55,13 +55,35 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
         console.print(Text(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}", style="bold red"))
 
 
+def markdown_verdict(summary: dict[str, Any], run_dir: str) -> str:
+    """The verdict by name, its code, the deciding check and the run's files, as Markdown (a CI job summary).
+
+    >>> print(markdown_verdict({"verdict": "NO-GO", "decision": {"exit_code": 10, "deciding_check": "MIG-03",
+    ...                          "matrix_row": "the plan deletes orders"}}, "var/runs/x"))
+    ### Verdict: **NO-GO** (its code 10)
+    - deciding check: MIG-03 — the plan deletes orders
+    - run: `var/runs/x` (summary.json, signoff.html, signoff.md)
+    """
+    decision = summary.get("decision") or {}
+    lines = [f"### Verdict: **{summary.get('verdict', '?')}** (its code {decision.get('exit_code', '?')})",
+             f"- deciding check: {decision.get('deciding_check') or 'none'} — {decision.get('matrix_row', '')}",
+             f"- run: `{run_dir}` (summary.json, signoff.html, signoff.md)"]
+    lines += [f"- settings WARNING: {w}" for w in summary.get("settings_warnings") or []]
+    if summary.get("site_in_maintenance"):
+        lines.append(f"- **THE SITE IS IN MAINTENANCE**: {summary['site_in_maintenance']}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gate.console [RUN_DIR]``: print a run's checks and verdict; exit with the verdict's code."""
+    """``python -m gate.console [--markdown] [RUN_DIR]``: print a run's checks and verdict (``--markdown``:
+    the verdict by name as Markdown, for a CI job summary); exit with the verdict's code."""
     import json
     import sys
     from pathlib import Path
 
     args = sys.argv[1:] if argv is None else argv
+    markdown = "--markdown" in args
+    args = [a for a in args if a != "--markdown"]
     runs = Path(__file__).resolve().parent.parent / "var" / "runs"
     run_dir = Path(args[0]) if args else runs / "latest"
     if not args and not (run_dir / "summary.json").exists():
@@ -77,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"no readable summary.json in {run_dir}: {exc}\n")
         return 2
-    render_summary(summary, sys.stdout, color=sys.stdout.isatty())
+    if markdown:
+        sys.stdout.write(markdown_verdict(summary, str(run_dir)) + "\n")
+    else:
+        render_summary(summary, sys.stdout, color=sys.stdout.isatty())
     return int((summary.get("decision") or {}).get("exit_code", 0 if summary.get("verdict") == "GO" else 1))
 
 

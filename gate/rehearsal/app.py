@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from gate.bundled import log_tail, pid_alive
+from gate.bundled import crash_reason, log_tail, pid_alive
 from gate.settings import read_env_file
 
 ENV_FILE = "app.env"
@@ -71,13 +71,18 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
         (state / PID_FILE).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        code = proc.poll() if proc is not None else None  # our child: reaped here, never a live-looking zombie
         pid = _pid(state)
-        if pid is None or (proc is not None and proc.poll() is not None):
+        if pid is None or code is not None:
             (state / PID_FILE).unlink(missing_ok=True)
-            code = proc.returncode if proc is not None else "?"
-            tail = log_tail(log, 20, start_offset)
-            sys.stderr.write(f"app: gunicorn exited with {code} at start: {shlex.join(argv) or 'the running app'}"
-                             f" (cwd {env['BACKEND_DIR']})\n--- the end of {log} ---\n{tail}\n")
+            if code is None and proc is not None:
+                code = proc.poll()
+            tail = log_tail(log, 25, start_offset)
+            reason = crash_reason(tail)
+            sys.stderr.write(f"app: gunicorn exited with {'?' if code is None else code} at start"
+                             + (f" ({reason})" if reason else "")
+                             + f": {shlex.join(argv) or 'the running app'} (cwd {env['BACKEND_DIR']})"
+                             + f"\n--- the end of {log} ---\n{tail}\n")
             return 1
         with contextlib.suppress(requests.RequestException):
             if requests.get(health, timeout=2).status_code == 200:

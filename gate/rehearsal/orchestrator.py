@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -450,7 +450,23 @@ class Rehearsal:
         proc = subprocess.run(line, shell=True, cwd=REPO, env=self._child_env(), capture_output=True, text=True,
                               check=False, timeout=180)
         if proc.returncode != 0 and action == "start":
-            raise RehearsalError(f"the application did not start: {(proc.stdout + proc.stderr).strip()[-800:]}")
+            # the headline (exit code, exception, command) first, then the end of the output
+            out = (proc.stdout + proc.stderr).strip()
+            head, _, rest = out.partition("\n")
+            from gate.report.redact import redact
+
+            raise RehearsalError(redact(f"the application did not start ({line} exited {proc.returncode}): {head}"
+                                        + (f"\n{rest[-1500:]}" if rest else ""), self._child_env()))
+
+    def maintenance_cmd(self, state: Literal["on", "off"]) -> str:
+        """The command that turns the rehearsal's maintenance ``state``, as its window runs it.
+
+        The rehearsal's gate env (``REHEARSAL_MAINTENANCE_<STATE>_CMD``, or a fault's value) gives the
+        window ``MAINTENANCE_<STATE>_CMD``; without one, scripts/steps/maintenance_<state>.sh runs
+        ``MANAGE_CMD maintenance_mode <state>``. Never the configured target's ``MAINTENANCE_<STATE>_CMD``.
+        """
+        return (self.gate_env.get(f"MAINTENANCE_{state.upper()}_CMD")
+                or f"{self.gate_env['MANAGE_CMD']} maintenance_mode {state}")
 
     # -- the window and the way back -------------------------------------------------------------
     def window(self) -> int:
@@ -530,8 +546,7 @@ class Rehearsal:
             "PREVIOUS_RELEASE_TAG": self.setting("PREVIOUS_RELEASE_TAG", "v13.3.0"),
             "PG_BIN_DIR": self.pg_bin_dir(),
             "ROLLBACK_KEEP_OLD": "no", "PYTHONPATH": str(REPO),
-            "MAINTENANCE_OFF_CMD": self.setting("MAINTENANCE_OFF_CMD",
-                                                f"{self.gate_env['MANAGE_CMD']} maintenance_mode off"),
+            "MAINTENANCE_OFF_CMD": self.maintenance_cmd("off"),
         }
         budget = 900
         started = StepRecord("rollback", budget_s=budget)
