@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -184,3 +185,24 @@ def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_
     assert "does not see its connection" in refusal(unseen, disposable, ("DATABASE_URL",))
     elsewhere = Seen({"NAME": "freesport_ee19c6"}, "freesport_ee19c6", 5433, True, server_port=5432)
     assert "on port 5433" in refusal(elsewhere, disposable, ("DATABASE_URL",))
+
+
+def test_the_way_back_from_the_foreign_dump_is_proven_by_make_rollback_rehearsal(staging, tmp_path):
+    """``make rollback-rehearsal`` (``python -m gate.rehearsal rollback``) from the staging dump: RBK-01..03 pass.
+
+    The release is forced past its MIG-05 NO-GO on the disposable copy (GUARD_OVERRIDE, recorded), as a
+    person would to rehearse the way back of exactly this release; staging itself is never touched.
+    """
+    dump = tmp_path / "staging.dump"
+    pg_dump = str(Path(default_pg_bin_dir()) / "pg_dump")
+    subprocess.run([pg_dump, "-Fc", "-f", str(dump), staging.dsn.rsplit("/", 1)[1]],
+                   env={**os.environ, **libpq_env(staging.dsn)}, check=True, capture_output=True)
+    before = counters(staging.dsn)
+    env = rehearsal_settings(staging, tmp_path / "way-back", ROLLBACK_REHEARSAL_DUMP=str(dump),
+                             GUARD_OVERRIDE="rehearsing the way back of this release on a disposable copy")
+    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "rollback"], cwd=HERE.parents[1], env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "rollback proven" in out and "RBK-01 passed, RBK-02 passed, RBK-03 passed" in out, out[-3000:]
+    assert counters(staging.dsn) == before, "nothing ran against the source database"
