@@ -32,6 +32,7 @@ from gate.settings import REPO, Settings
 from gate.steps.commands import run_manage, run_shell, target_env
 
 SHA = re.compile(r"[0-9a-f]{7,40}")
+UNANSWERED = "MANAGE_CMD shell did not name its interpreter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def target_interpreter(settings: Settings) -> tuple[str | None, str]:
     asked = run_manage(settings, "shell", "-c", probes.source("interpreter", {}), timeout=120)
     there = _probe(asked)
     if there is None:
-        return None, f"MANAGE_CMD shell did not name its interpreter ({_tail(asked)})"
+        return None, f"{UNANSWERED} ({_tail(asked)})"
     exe = str(there.get("executable") or "")
     if not exe or not Path(exe).is_file():
         return None, f"the target's interpreter {exe or '(none)'} is not on this machine"
@@ -147,6 +148,9 @@ def requirements_check(settings: Settings) -> tuple[bool | None, str]:
             line, name = f"{shlex.quote(python)} -m pip check", "pip check"
         proc = run_shell(settings, line, timeout=120)
         return proc.returncode == 0, f"{name} ({how}): {_tail(proc)}"
+    if how.startswith(UNANSWERED):  # the wrapper cannot run manage.py at all: asking again says nothing new
+        return None, (f"the target's requirements cannot be checked ({how}): set PIP_CHECK_CMD to the target's own "
+                      "requirements check, or sign it off by hand")
     through = run_manage(settings, "shell", "-c", probes.source("interpreter", {"pip_check": True}), timeout=180)
     got = _probe(through)
     check = got.get("pip_check") if got else None

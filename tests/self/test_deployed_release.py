@@ -140,3 +140,38 @@ def test_pip_check_runs_through_the_wrapper_when_the_interpreter_is_not_here(tmp
     assert ok is None and "PIP_CHECK_CMD" in detail and "Connection refused" in detail, detail
     given = _settings(BACKEND_DIR=str(code), MANAGE_CMD=broken, PIP_CHECK_CMD="echo all good")
     assert requirements_check(given) == (True, "PIP_CHECK_CMD: all good")
+
+
+def _dep_01(tmp_path: Path, name: str, **values: str) -> dict[str, object]:
+    """DEP-01 itself (``tests/window/test_deploy.py --check DEP-01``) run by pytest; its summary.json."""
+    import json
+    import sys
+
+    (tmp_path / "empty.env").write_text("")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "RUN_DIR", "RUN_ID", "ENV_FILE", "PIP_CHECK_CMD", "DEPLOYED_VERSION_CMD",
+                        "RELEASE_COMMIT", "RELEASE_TAG", "MANAGE_CMD", "BACKEND_DIR")}
+    env.update(ENV_FILE=str(tmp_path / "empty.env"), RUNS_ROOT=str(tmp_path / "runs"), RUN_ID=name,
+               DATABASE_URL="postgresql://nobody@127.0.0.1:9/none", PYTHONPATH=str(REPO), **values)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/window/test_deploy.py",
+                           "--check", "DEP-01"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    summary = tmp_path / "runs" / name / "summary.json"
+    assert summary.is_file(), (proc.stdout + proc.stderr)[-2000:]
+    return dict(json.loads(summary.read_text()))
+
+
+def test_dep_01_check_by_commit_and_a_manual_item_when_requirements_cannot_be_known(tmp_path: Path) -> None:
+    """The check itself: the deployed commit matches a short RELEASE_COMMIT and, with a MANAGE_CMD that cannot
+    answer (ssh refused), DEP-01 is a manual sign-off item naming PIP_CHECK_CMD; another commit is NO-GO."""
+    code = tmp_path / "code"
+    previous, current = _commit_repo(code)
+    down = _wrapper(tmp_path / "down", "echo 'ssh: connect to host prod: Connection refused' >&2; exit 255")
+    manual = _dep_01(tmp_path, "manual", BACKEND_DIR=str(code), RELEASE_COMMIT=current[:10], MANAGE_CMD=down)
+    items = {item["id"]: item["reason"] for item in manual["manual_items"]}  # type: ignore[union-attr]
+    assert "DEP-01" in items and "PIP_CHECK_CMD" in items["DEP-01"] and current in items["DEP-01"], manual
+    assert str(REPO / ".venv") not in items["DEP-01"]
+    stale = _dep_01(tmp_path, "stale", BACKEND_DIR=str(code), RELEASE_COMMIT=previous[:10], MANAGE_CMD=down,
+                    PIP_CHECK_CMD="true")
+    decision = stale["decision"]
+    assert isinstance(decision, dict) and decision["verdict"] == "NO-GO" and decision["deciding_check"] == "DEP-01"
