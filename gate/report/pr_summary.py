@@ -10,7 +10,7 @@ job summary. It reads only what the run already recorded:
   table by each migration on the backup's copy (and its duration and sizes when the window did not
   time the migrations one by one);
 - ``migrations/lint.txt`` (MIG-03): the lock findings, one line per finding, ``[waived: …]`` when
-  accepted.
+  accepted; the table shows each open finding with its statement and counts the waived ones per rule.
 
 Exit status: 0 only for GO; the verdict's own code otherwise (NO-GO 10, ROLLBACK 20, MONITOR 30,
 HOTFIX 40); 2 when the run has no verdict (no ``summary.json``, or a verdict the gate does not know).
@@ -69,6 +69,25 @@ def _rows(changes: dict[str, dict[str, Any]]) -> str:
         rows = f" ({before} → {after})" if before != after else ""
         parts.append(f"{table} {counts or 'content changed'}{rows}")
     return "; ".join(parts) or "none"
+
+
+def _locks(findings: list[str]) -> list[str]:
+    """MIG-03's lines of one migration, short: open findings each with its statement, waived ones counted.
+
+    >>> _locks(['ban-drop-column — ALTER TABLE "p" DROP COLUMN "a" [waived: v13.4]',
+    ...         'ban-drop-column — ALTER TABLE "p" DROP COLUMN "b" [waived: v13.4]',
+    ...         'adding-not-nullable-field — ALTER TABLE "p" ALTER COLUMN "c" SET NOT NULL'])
+    ['**adding-not-nullable-field** (open): ALTER TABLE "p" ALTER COLUMN "c" SET NOT NULL', 'ban-drop-column ×2 (waived)']
+    """
+    out: list[str] = []
+    waived: dict[str, int] = {}
+    for finding in findings:
+        rule, _, statement = finding.partition(" — ")
+        if "[waived: " in statement:
+            waived[rule] = waived.get(rule, 0) + 1
+        else:
+            out.append(f"**{rule}** (open): {statement[:120]}")
+    return out + [f"{rule} ×{n} (waived)" for rule, n in waived.items()]
 
 
 def _cell(text: str) -> str:
@@ -135,7 +154,7 @@ def render(run_dir: Path) -> tuple[str, int]:
             duration = "—" if r.duration_s is None else f"{r.duration_s:.3f}"
             if r.exit_code:
                 duration += f" (exit {r.exit_code})"
-            locks = "<br>".join(_cell(f) for f in r.locks) or "none"
+            locks = "<br>".join(_cell(f) for f in _locks(r.locks)) or "none"
             out.append(f"| {_cell(r.migration)} | {duration} | {_cell(_rows(r.changes))} | {_size(r.size_before)} "
                        f"| {_size(r.size_after)} | {locks} |")
     if verdict is None:

@@ -48,6 +48,9 @@ def _run_dir(tmp_path: Path, failed: CheckResult | None) -> Path:
     (run.dir / "migrations" / "trial.json").write_text(trial_json(trial))
     findings = [Finding("catalog.0002_productvariant", "adding-not-nullable-field",
                         'ALTER TABLE "catalog_product" ALTER COLUMN "sku" SET NOT NULL', "locks", "checked by PRE-07")]
+    if failed is not None:
+        findings.append(Finding("orders.0002_cleanup_test_orders", "ban-delete-or-update",
+                                'DELETE FROM "orders" WHERE "is_test"', "rewrites rows in a migration"))
     (run.dir / "migrations" / "lint.txt").write_text("\n".join(f.line() for f in findings) + "\n")
     results = [CheckResult("MIG-01", Outcome.PASSED, Severity.CRITICAL, "ok")]
     if failed is not None:
@@ -71,9 +74,9 @@ def test_go_renders_the_per_migration_table_and_exits_0(tmp_path: Path) -> None:
     # duration and sizes from the window's timings.jsonl, rows from MIG-05's trial, locks from MIG-03
     assert "| 1.250 |" in catalog and "| 8.0 MiB | 9.0 MiB |" in catalog
     assert "catalog_productvariant +120 (0 → 120)" in catalog
-    assert "adding-not-nullable-field" in catalog and "[waived: checked by PRE-07]" in catalog
+    assert "adding-not-nullable-field ×1 (waived)" in catalog
     assert "| 0.500 |" in orders and "order_items −335 (335 → 0); orders −150 (150 → 0)" in orders
-    assert orders.endswith("| none |")
+    assert orders.endswith("| none |")  # no MIG-03 finding on it
 
 
 @pytest.mark.parametrize(("failed", "verdict", "code"), [
@@ -90,6 +93,7 @@ def test_anything_but_go_is_named_and_fails(tmp_path: Path, failed: CheckResult,
     assert f"verdict: **{verdict}** (exit {code})" in proc.stdout
     assert f"deciding check: {failed.id}" in proc.stdout
     assert "| orders.0002_cleanup_test_orders |" in proc.stdout
+    assert '**ban-delete-or-update** (open): DELETE FROM "orders"' in proc.stdout
 
 
 def test_no_summary_is_no_verdict_and_fails(tmp_path: Path) -> None:
