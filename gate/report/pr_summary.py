@@ -148,7 +148,7 @@ def render(run_dir: Path) -> tuple[str, int]:
     if not rows:
         out.append("No migration was recorded (no `migrations/timings.jsonl`, `trial.json` or `lint.txt`).")
     else:
-        out += ["| migration | duration s | rows changed per table | DB size before | DB size after | "
+        out += ["| migration | duration s | rows changed per table (MIG-05 copy) | DB size before | DB size after | "
                 "lock findings (MIG-03) |", "|---|---:|---|---:|---:|---|"]
         for r in rows:
             duration = "—" if r.duration_s is None else f"{r.duration_s:.3f}"
