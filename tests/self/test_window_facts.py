@@ -179,3 +179,36 @@ def test_django_log_format_is_a_setting_with_a_level_first_preset(tmp_path):
     assert len(django_errors(log, fmt=custom)) == 2
     with pytest.raises(ValueError, match="DJANGO_LOG_FORMAT"):
         django_errors(log, fmt=r"^(?P<level>[A-Z]+)")
+
+
+_STAMP = "04/Dec/2026:02:31:07 +0000"
+
+
+@pytest.mark.parametrize(("fmt", "line", "seconds"), [
+    ("gunicorn", f'127.0.0.1 - - [{_STAMP}] "GET /api/products/ HTTP/1.1" 200 512 "-" "curl" request_time=0.042', 0.042),
+    ("nginx", f'10.0.0.9 - - [{_STAMP}] "GET /api/products/ HTTP/1.1" 503 120 "-" "curl" 0.317', 0.317),
+    ("combined", f'10.0.0.9 - - [{_STAMP}] "GET /api/products/ HTTP/1.1" 200 512 "-" "Mozilla/5.0"', None),
+    (r'^(?P<status>\d{3}) (?P<seconds>[\d.]+)s \[(?P<time>[^\]]+)\] (?P<request>.*)$',
+     f"201 1.250s [{_STAMP}] POST /api/v1/cart/", 1.25),
+], ids=["gunicorn", "nginx", "combined", "regex"])
+def test_every_access_log_preset_reads_its_own_line_and_not_another(fmt, line, seconds):
+    """ACCESS_LOG_FORMAT: each preset (and a regex) parses a line of its format: status, time, seconds."""
+    from gate.logs.parse import parse_access_line
+
+    entry = parse_access_line(line, fmt)
+    assert entry is not None and entry.time.year == 2026 and entry.seconds == seconds
+    assert entry.status in (200, 201, 503)
+    assert parse_access_line("ERROR 2026-12-04 02:31:07,001 views boom", fmt) is None
+
+
+@pytest.mark.parametrize(("fmt", "line"), [
+    ("time-first", "2026-12-04 02:31:07,001 ERROR views boom"),
+    ("level-first", "ERROR 2026-12-04 02:31:07,001 views boom"),
+    ("bracketed", "[2026-12-04 02:31:07,001] ERROR views boom"),
+])
+def test_every_django_log_preset_reads_its_own_line_and_not_the_others(fmt, line):
+    """DJANGO_LOG_FORMAT: each preset matches its own layout only (so a wrong preset is seen, not silently 0 errors)."""
+    from gate.logs.parse import DJANGO_FORMATS, django_pattern
+
+    assert django_pattern(fmt).match(line)
+    assert not any(django_pattern(other).match(line) for other in DJANGO_FORMATS if other != fmt)
