@@ -207,6 +207,16 @@ def _overrides_html(run: Run) -> str:
     return f'<h2>Guard overrides</h2><p class="note">Destructive steps run although this run said stop.</p><ul>{lis}</ul>'
 
 
+def _settings_warnings_html(run: Run) -> str:
+    """Env-file keys that are no setting but look like one (a misspelt DATABASE_URL is ignored, not used)."""
+    warnings = [str(w) for w in run.raw.get("settings_warnings") or []]
+    if not warnings:
+        return ""
+    lis = "".join(f"<li>{h(w)}</li>" for w in warnings)
+    return ('<h2>Settings warnings</h2><p class="note">Keys of the env file that were ignored: check that each '
+            f"setting meant was really given.</p><ul>{lis}</ul>")
+
+
 def _manual_html(run: Run) -> str:
     items = manual_items(run)
     if not items:
@@ -248,6 +258,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 </section>
 <h2>Why</h2>{_decision_html(run, decision)}
 {_overrides_html(run)}
+{_settings_warnings_html(run)}
 {_wayback_html(run)}
 <h2>Backup</h2>{_backup_html(run)}
 <h2>Step timeline</h2>

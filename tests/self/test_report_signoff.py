@@ -160,3 +160,13 @@ def test_reverse_migration_finding_in_plain_words() -> None:
     assert ("losses", ["the reverse migration failed (exit 1): boom"]) in fails.details
     assert reverse_finding(None) is None
     assert reverse_finding(False).restore_only  # type: ignore[union-attr]
+
+
+def test_a_misspelt_setting_is_shown_on_the_signoff_page(tmp_path: Path) -> None:
+    """summary.json settings_warnings (an env-file key that is no setting) appear for the signers; none: no section."""
+    warning = "target.env:3: DATABSE_URL is not a setting and is ignored: did you mean DATABASE_URL?"
+    (tmp_path / "summary.json").write_text(json.dumps({"verdict": "GO", "checks": [], "settings_warnings": [warning]}))
+    html = render_html(load_run(tmp_path))
+    assert "<h2>Settings warnings</h2>" in html and "DATABSE_URL is not a setting" in html
+    (tmp_path / "summary.json").write_text(json.dumps({"verdict": "GO", "checks": []}))
+    assert "Settings warnings" not in render_html(load_run(tmp_path))
