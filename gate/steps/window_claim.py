@@ -175,9 +175,11 @@ def no_site_left_down(runner: Any, run: Run, settings: Settings) -> str | None:
             return None
         why = f"turning it off again failed (maintenance_off exited {code}, log steps/maintenance_off.log)"
     else:
-        why = f"release {settings.release_tag} was deployed (DEPLOY_CMD ran), so the previous release does not serve"
+        release = settings.release_commit or settings.release_tag
+        why = f"release {release} was deployed (DEPLOY_CMD ran), so the previous release does not serve"
+    previous = settings.previous_release_commit or settings.previous_release_tag  # releases named by commit, or tags
     message = (f"the window stopped NO-GO after maintenance went on and {why}: the site answers 503. Run: "
-               + ("" if not deployed else f"redeploy {settings.previous_release_tag} (CHECKOUT/DEPLOY), then ")
+               + ("" if not deployed else f"redeploy {previous} (CHECKOUT/DEPLOY), then ")
                + f"make maintenance-off RUN_DIR={run.dir} (or MAINTENANCE_OFF_CMD by hand)")
     summary = run.read_summary()
     summary["site_in_maintenance"] = message

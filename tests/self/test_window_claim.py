@@ -155,3 +155,7 @@ def test_no_go_after_a_deploy_says_in_red_that_the_site_is_in_maintenance(gate_e
     buffer = io.StringIO()
     render_summary({**json.loads((run_dir / "summary.json").read_text()), "verdict": "NO-GO"}, buffer)
     assert "THE SITE IS IN MAINTENANCE" in buffer.getvalue()
+    by_commit = load_settings({**gate_env, "DEPLOY_CMD": "true", "RELEASE_COMMIT": "3f2c9e1a7b4d",
+                               "PREVIOUS_RELEASE_COMMIT": "9a8b7c6d5e4f"})
+    said = no_site_left_down(object(), run, by_commit)  # releases named by commit: the commit to go back to
+    assert said and "release 3f2c9e1a7b4d was deployed" in said and "redeploy 9a8b7c6d5e4f" in said
