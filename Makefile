@@ -43,10 +43,10 @@ backup: bootstrap ## the window's backup step: pg_dump + pre-migration snapshot 
 	$(GATE_ENV) $(PY) -m gate.backup
 
 local-target: bootstrap ## a local FreeSport at v13.3: disposable PostgreSQL, seeded, gunicorn, settings in var/local.env
-	$(PY) -m gate.local_target up
+	$(PY) -m rehearse.local_target up
 
 local-target-down: ## stop the local target and remove what it made
-	$(PY) -m gate.local_target down
+	$(PY) -m rehearse.local_target down
 
 # The migration window (docs/window.md): make migrate runs every phase in order;
 # each phase is also a target for a person running the window by hand. FROM=<step> resumes.
@@ -91,13 +91,13 @@ window-close: ## close an interrupted window on purpose, recording who and why (
 # back, the report. Exit code = the verdict's (0 only on GO). FAULT=<name> injects one fault.
 .PHONY: rehearsal rollback-rehearsal fault-matrix crash-matrix
 crash-matrix: bootstrap ## kill -9 of the window at every step + the proposed resume, of the rollback in each phase/mode + a re-run (ONLY=window:import,rollback:swap:restore); docs/crash-matrix.md
-	$(PY) -m gate.rehearsal.crash $(if $(ONLY),--only $(ONLY))
+	$(PY) -m rehearse.crash $(if $(ONLY),--only $(ONLY))
 rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal: disposable PG → v13.3 (or REHEARSAL_SOURCE_DUMP) → the window → rollback → report (FAULT=<name>); on a NO-GO the window stops before anything changes, the rollback is not rehearsed, the report still names the deciding check; make exits 2 on any verdict but GO (FAULT=: but the one the matrix demands), the verdict's own code is in the run's summary.json and python -m gate.console <run> prints it
-	$(PY) -m gate.rehearsal $(if $(FAULT),--fault $(FAULT))
+	$(PY) -m rehearse $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
-	$(PY) -m gate.rehearsal rollback
+	$(PY) -m rehearse rollback
 fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict, JOBS at once (default 4) on their own servers (ONLY=a,b)
-	$(PY) -m gate.rehearsal matrix $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m rehearse matrix $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: serve
 serve: bootstrap ## the reference backend on a disposable PostgreSQL at v13.4 with sample data (Ctrl-C stops)

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_rehearsal.py --only default  # one size
     .venv/bin/python bench/bench_rehearsal.py --skus 50000
 
-Each size is one real ``python -m gate.rehearsal`` (a subprocess, as make runs it); the figures
+Each size is one real ``python -m rehearse`` (a subprocess, as make runs it); the figures
 come from its run record: the rehearsal's phases (``rehearsal.json``) and the window's steps
 (``summary.json`` ``steps[]``, the same journal the sign-off charts). The runbook budgets the
 window at 1 h 45 (its timetable, per step) and the rollback at 15 min. Targets: default data
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gate.checks import ROLLBACK_BUDGET_S, STEP_BUDGETS_S  # noqa: E402
-from gate.rehearsal.orchestrator import sample_parameters  # noqa: E402
+from rehearse.orchestrator import sample_parameters  # noqa: E402
 
 TARGETS_S = {"default": 180.0, "100k": 360.0}
 WINDOW_BUDGET_S = 105 * 60
@@ -43,7 +43,7 @@ def rehearse(label: str, extra_env: dict[str, str], root: Path) -> dict[str, obj
     for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
         env.pop(key, None)
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal"], cwd=REPO, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "rehearse"], cwd=REPO, env=env, capture_output=True,
                           text=True, check=False)
     wall = time.monotonic() - t0
     runs = sorted((root / label / "runs").glob("*-rehearsal"))

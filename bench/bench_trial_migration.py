@@ -1,6 +1,6 @@
 """MIG-05's trial migration on a restored copy of the backup: how long on N products (K offers each).
 
-A throw-away v13.3 target (``gate.steps.scratch``) is backed up (``window step backup``), then MIG-05
+A throw-away v13.3 target (``rehearse.scratch``) is backed up (``window step backup``), then MIG-05
 runs alone into that run; the trial's record (``migrations/trial.json``) gives the restore time, each
 migration's duration on the copy and the total, the forecast of the real ``migrate`` (budget 180 s).
 
@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gate.steps.scratch import scratch_target  # noqa: E402
+from rehearse.scratch import scratch_target  # noqa: E402
 
 PY = str(REPO / ".venv" / "bin" / "python")
 

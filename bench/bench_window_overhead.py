@@ -1,6 +1,6 @@
 """The gate's overhead over the bare steps: the same window with checks off versus on.
 
-Each round gets a fresh throw-away v13.3 target (``gate.steps.scratch``: disposable PostgreSQL,
+Each round gets a fresh throw-away v13.3 target (``rehearse.scratch``: disposable PostgreSQL,
 ``seed_legacy_catalog``, gunicorn) and runs ``python -m gate.window migrate --confirm`` once with
 ``WINDOW_CHECKS=false`` (bare steps; the backup's BKP-01..04 still run: the flush guard needs them)
 and once with every check. With ``--postflight-products N`` it also times ``make postflight`` (all
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gate.settings import read_env_file  # noqa: E402
-from gate.steps.scratch import scratch_target  # noqa: E402
+from rehearse.scratch import scratch_target  # noqa: E402
 
 PY = str(REPO / ".venv" / "bin" / "python")
 

@@ -72,7 +72,7 @@ def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterato
     from disposable_pg import PgUnavailable, disposable_postgres
 
     if settings.disposable_pg == "existing":
-        from gate.pg_existing import ExistingPostgres
+        from disposable_pg.existing import ExistingPostgres
 
         if settings.disposable_pg_url is None:
             pytest.fail("DISPOSABLE_PG=existing needs DISPOSABLE_PG_URL", pytrace=False)

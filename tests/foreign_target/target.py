@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate.bundled import PYTHON, env_lines, free_port, wait_http, write_private
 from gate.db.handoff import DbCoordinates
+from rehearse.bundled import PYTHON, env_lines, free_port, wait_http, write_private
 
 HERE = Path(__file__).resolve().parent
 SHOP, CONF = HERE / "shop", HERE / "conf"

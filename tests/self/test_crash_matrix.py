@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gate.rehearsal.crash import ROLLBACK_PHASES, WINDOW_KILL_POINTS, rollback_cases, select, window_case
+from rehearse.crash import ROLLBACK_PHASES, WINDOW_KILL_POINTS, rollback_cases, select, window_case
 
 
 def test_the_matrix_covers_every_step_and_every_rollback_phase() -> None:

@@ -79,7 +79,7 @@ FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 MAKE_CALL = re.compile(r"(?<![\w/.-])make((?:\s+[^\s#]+)+)")
 PYTHON_M = re.compile(r"\bpython3?\s+-m\s+([a-z_][\w.]*)")
 LINK = re.compile(r"\]\(([^)#\s]+\.md)(?:#[^)]*)?\)")
-REPO_PATH = re.compile(r"^(?:gate|disposable_pg|backend|scripts|tests|bench|deploy|docs|\.github|\.ci)/[\w./-]*$")
+REPO_PATH = re.compile(r"^(?:gate|rehearse|disposable_pg|backend|scripts|tests|bench|deploy|docs|\.github|\.ci)/[\w./-]*$")
 
 
 def pages() -> list[Path]:

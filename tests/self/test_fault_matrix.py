@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.rehearsal import faults
 from gate.types import Verdict
+from rehearse import faults
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ MATRIX = {
     "protected-row-changed": "ROLLBACK", "migration-deletes-orders": "NO-GO",
     "retail-type-unmapped": "NO-GO", "prices-zeroed": "ROLLBACK", "stock-lost": "MONITOR",
 }
-"""The issue's fault → verdict table, written out independently of gate/rehearsal/faults.py."""
+"""The issue's fault → verdict table, written out independently of rehearse/faults.py."""
 
 
 def test_every_fault_of_the_issue_is_in_the_harness_with_its_verdict():
@@ -97,7 +97,7 @@ def subset_rehearsed(tmp_path_factory: pytest.TempPathFactory) -> Path:
            "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local")}
     for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
         env.pop(key, None)
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "matrix", "--only", ",".join(faults.TEST_SUBSET),
+    proc = subprocess.run([sys.executable, "-m", "rehearse", "matrix", "--only", ",".join(faults.TEST_SUBSET),
                            "--jobs", str(len(faults.TEST_SUBSET))], cwd=REPO, env=env, capture_output=True,
                           text=True, check=False, timeout=1800)
     (base / "matrix.log").write_text(proc.stdout + proc.stderr)

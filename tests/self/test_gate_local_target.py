@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def local_target(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gate.local_target", command], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "rehearse.local_target", command], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from gate.notify import notify, was_notified
 from gate.notify.notifier import RECORD_NAME, read_record
-from gate.report.sample import SECRET_URL, make_sample_run
+from rehearse.report_sample import SECRET_URL, make_sample_run
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "Sup3rS3cret-pw"

@@ -235,7 +235,7 @@ def test_retail_type_unmapped_fails_one_04_before_anything_changes(gate_pg, migr
 def test_the_retail_type_unmapped_fault_renames_the_copy_so_one_04_refuses_it(tmp_path, price_map):
     import shutil
 
-    from gate.rehearsal import faults
+    from rehearse import faults
 
     onec = tmp_path / "onec"
     shutil.copytree(REPO / "backend" / "sample_data" / "commerceml", onec)
@@ -249,8 +249,8 @@ def test_the_retail_type_unmapped_fault_renames_the_copy_so_one_04_refuses_it(tm
 def test_the_signoff_page_shows_the_price_and_stock_comparison(tmp_path, price_map):
     from gate.onec.prices import EVIDENCE_FILE
     from gate.report.run import load_run
-    from gate.report.sample import make_sample_run
     from gate.report.signoff import render_html, render_markdown
+    from rehearse.report_sample import make_sample_run
 
     root = write_price_package(tmp_path / "p")
     db = _healthy_db(root, price_map)

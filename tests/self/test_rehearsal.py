@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from gate.db.snapshot import snapshot_of
-from gate.rehearsal.orchestrator import TARGET_KEYS, Rehearsal, sample_parameters
 from gate.settings import read_env_file
+from rehearse.orchestrator import TARGET_KEYS, Rehearsal, sample_parameters
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def rehearsed(tmp_path_factory, gate_pg):
     env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REHEARSAL_WORK_DIR": str(tmp_path / "work"),
            "REHEARSAL_KEEP_WORK": "yes", "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local"),
            "DATABASE_URL": dsn, "BASE_URL": "http://127.0.0.1:9/", "RUN_DIR": str(tmp_path / "elsewhere")}
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal"], cwd=REPO, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "rehearse"], cwd=REPO, env=env, capture_output=True,
                           text=True, check=False, timeout=1200)
     yield tmp_path, proc, env, dsn, before
     gate_pg.drop_database("production_stand_in")
@@ -81,11 +81,11 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
 def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed):
     """``make rollback-rehearsal``: the GO rehearsal's verified backup → window up to the import → rollback."""
     tmp_path, _, env, dsn, before = rehearsed
-    from gate.rehearsal.rollback import verified_backups
+    from rehearse.rollback import verified_backups
 
     backups = verified_backups(tmp_path / "runs")
     assert backups, "the GO rehearsal's backup is verified and kept"
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "rollback"], cwd=REPO,
+    proc = subprocess.run([sys.executable, "-m", "rehearse", "rollback"], cwd=REPO,
                           env={**env, "REHEARSAL_KEEP_WORK": ""}, capture_output=True, text=True, check=False,
                           timeout=1200)
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -98,7 +98,7 @@ def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed):
 
 
 def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
-    from gate.rehearsal.rollback import verified_backups
+    from rehearse.rollback import verified_backups
 
     def run(name: str, outcome: str, content: bytes | None, finished: str) -> Path:
         directory = tmp_path / name
@@ -124,8 +124,8 @@ def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
 def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(rehearsed, tmp_path):
     """The nightly staging rehearsal: ``BACKEND_DIR`` names the release as deployed (a tagged checkout)
     and ``REHEARSAL_SOURCE_DUMP`` a staging dump; that code is what the window migrates."""
-    from gate.rehearsal.faults import copy_backend
-    from gate.rehearsal.rollback import verified_backups
+    from rehearse.faults import copy_backend
+    from rehearse.rollback import verified_backups
 
     rehearsal_root, _, env, _, _ = rehearsed
     dump = verified_backups(rehearsal_root / "runs")[0][1]
@@ -134,7 +134,7 @@ def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(rehearsed
     for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v13.4.0"], ["tag", "v13.4.0"]):
         subprocess.run([*git, *argv], check=True, capture_output=True)
     proc = subprocess.run(
-        [sys.executable, "-m", "gate.rehearsal"], cwd=REPO, capture_output=True, text=True, check=False, timeout=1200,
+        [sys.executable, "-m", "rehearse"], cwd=REPO, capture_output=True, text=True, check=False, timeout=1200,
         env={**env, "REHEARSAL_KEEP_WORK": "", "RUNS_ROOT": str(tmp_path / "runs"),
              "REHEARSAL_WORK_DIR": str(tmp_path / "work"), "BACKEND_DIR": str(release),
              "REHEARSAL_SOURCE_DUMP": str(dump)})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.bundled import crash_reason, free_port, pid_alive, wait_http
-from gate.rehearsal.orchestrator import Rehearsal, RehearsalError
+from rehearse.bundled import crash_reason, free_port, pid_alive, wait_http
+from rehearse.orchestrator import Rehearsal, RehearsalError
 
 REPO = Path(__file__).resolve().parents[2]
 MISSING = "overlay_settings_wsgi:application"
@@ -50,7 +50,7 @@ def test_crash_reason_is_the_last_exception_line() -> None:
 def test_an_app_that_crashes_at_start_is_reported_at_once_with_its_stderr(tmp_path: Path) -> None:
     state = _state(tmp_path)
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal.app", "start", "--state", str(state)], cwd=REPO,
+    proc = subprocess.run([sys.executable, "-m", "rehearse.app", "start", "--state", str(state)], cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120,
                           check=False)
     took = time.monotonic() - started
@@ -68,7 +68,7 @@ def test_the_rehearsal_names_the_crash_and_the_command(tmp_path: Path) -> None:
     state = _state(tmp_path)
     rehearsal = Rehearsal(environ=dict(os.environ))
     rehearsal.work = tmp_path
-    rehearsal.gate_env = {"APP_START_CMD": f"{shlex.quote(sys.executable)} -m gate.rehearsal.app start "
+    rehearsal.gate_env = {"APP_START_CMD": f"{shlex.quote(sys.executable)} -m rehearse.app start "
                                            f"--state {shlex.quote(str(state))}"}
     started = time.monotonic()
     with pytest.raises(RehearsalError) as raised:
@@ -76,11 +76,11 @@ def test_the_rehearsal_names_the_crash_and_the_command(tmp_path: Path) -> None:
     assert time.monotonic() - started < 15
     message = str(raised.value)
     assert "ModuleNotFoundError" in message and MISSING in message and "-m gunicorn" in message, message
-    assert "gate.rehearsal.app start" in message  # the APP_START_CMD that ran
+    assert "rehearse.app start" in message  # the APP_START_CMD that ran
 
 
 def test_wait_http_names_the_crash_and_the_command(tmp_path: Path) -> None:
-    """gate.bundled.wait_http (make local-target, the window's throw-away target) fails at once too."""
+    """rehearse.bundled.wait_http (make local-target, the window's throw-away target) fails at once too."""
     log = tmp_path / "gunicorn.stderr"
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", MISSING]

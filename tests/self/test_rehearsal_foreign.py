@@ -74,7 +74,7 @@ def rehearsal_settings(staging, work: Path, **extra: str) -> dict[str, str]:
 
 
 def rehearse(environ: dict[str, str], label: str):
-    from gate.rehearsal.orchestrator import Rehearsal
+    from rehearse.orchestrator import Rehearsal
 
     rehearsal = Rehearsal(None, console=Console(width=200, force_terminal=False), environ=environ, label=label)
     code = rehearsal.execute()
@@ -142,9 +142,9 @@ def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp
 
 def test_the_codes_environment_is_its_own(tmp_path):
     """No deployment DB_*, no gate repo on PYTHONPATH; a trial copy re-rendered in the code's own terms."""
-    from gate.bundled import env_lines, write_private
     from gate.db.handoff import Handoff
-    from gate.rehearsal.code import CodeEnvError, launch_env, parse_code_env
+    from rehearse.bundled import env_lines, write_private
+    from rehearse.code import CodeEnvError, launch_env, parse_code_env
 
     code_env = tmp_path / "code.env"
     write_private(code_env, env_lines({"GATE_REHEARSAL_DB_ENV": "db_parts", "DB_NAME": "freesport_x",
@@ -164,7 +164,7 @@ def test_the_codes_environment_is_its_own(tmp_path):
 
 
 def test_a_settings_module_without_wsgi_names_the_setting(tmp_path):
-    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError
+    from rehearse.orchestrator import Rehearsal, RehearsalError
 
     rehearsal = Rehearsal(environ={})
     rehearsal.backend_dir = SHOP
@@ -176,7 +176,7 @@ def test_a_settings_module_without_wsgi_names_the_setting(tmp_path):
 def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_the_connection():
     """Inside a container the server says 5432; the gate reaches it on the mapped port. Its own view decides."""
     from gate.db.handoff import DbCoordinates
-    from gate.rehearsal.code import Seen, refusal
+    from rehearse.code import Seen, refusal
 
     disposable = DbCoordinates("127.0.0.1", 32794, "freesport_ee19c6", "postgres")
     inside = Seen({"NAME": "freesport_ee19c6", "PORT": "32794"}, "freesport_ee19c6", 5432, True, server_port=5432)
@@ -188,7 +188,7 @@ def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_
 
 
 def test_the_way_back_from_the_foreign_dump_is_proven_by_make_rollback_rehearsal(staging, tmp_path):
-    """``make rollback-rehearsal`` (``python -m gate.rehearsal rollback``) from the staging dump: RBK-01..03 pass.
+    """``make rollback-rehearsal`` (``python -m rehearse rollback``) from the staging dump: RBK-01..03 pass.
 
     The release is forced past its MIG-05 NO-GO on the disposable copy (GUARD_OVERRIDE, recorded), as a
     person would to rehearse the way back of exactly this release; staging itself is never touched.
@@ -200,7 +200,7 @@ def test_the_way_back_from_the_foreign_dump_is_proven_by_make_rollback_rehearsal
     before = counters(staging.dsn)
     env = rehearsal_settings(staging, tmp_path / "way-back", ROLLBACK_REHEARSAL_DUMP=str(dump),
                              GUARD_OVERRIDE="rehearsing the way back of this release on a disposable copy")
-    proc = subprocess.run([sys.executable, "-m", "gate.rehearsal", "rollback"], cwd=HERE.parents[1], env=env,
+    proc = subprocess.run([sys.executable, "-m", "rehearse", "rollback"], cwd=HERE.parents[1], env=env,
                           capture_output=True, text=True, timeout=900, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]

@@ -10,9 +10,9 @@ import pytest
 
 import gate.rollback
 from gate.backup.manifest import BackupManifest
-from gate.rehearsal.orchestrator import Rehearsal
 from gate.rollback.script import RollbackRun
 from gate.run import Run
+from rehearse.orchestrator import Rehearsal
 
 STAGING_OFF = "ssh staging sudo ln -sf /etc/nginx/sites-available/freesport /etc/nginx/sites-enabled/"
 

@@ -22,9 +22,9 @@ from gate.report import browser
 from gate.report.allure_report import HISTORY_NAME, REPORT_DIRNAME, allure_bin
 from gate.report.build import ReportPaths, build_report
 from gate.report.run import load_run
-from gate.report.sample import SCENARIOS, make_sample_run
 from gate.report.sanitize import find_external
 from gate.report.signoff import write_signoff
+from rehearse.report_sample import SCENARIOS, make_sample_run
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "Sup3rS3cret-pw"

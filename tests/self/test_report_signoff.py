@@ -10,10 +10,10 @@ import pytest
 
 from gate.report.redact import redact
 from gate.report.run import load_run
-from gate.report.sample import SCENARIOS, SECRET_URL, make_sample_run
 from gate.report.sanitize import find_external, strip_external
 from gate.report.signoff import VERDICT_COLOURS, render_html, render_markdown, write_signoff
 from gate.report.wayback import reverse_finding
+from rehearse.report_sample import SCENARIOS, SECRET_URL, make_sample_run
 
 SECRET_PASSWORD = "Sup3rS3cret-pw"
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from gate.bundled import COPY_URL_OVERRIDE, PYTHON
 from gate.db.snapshot import snapshot_of
-from gate.rehearsal import faults
 from gate.settings import Settings, read_env_file
-from gate.steps.scratch import scratch_target
+from rehearse import faults
+from rehearse.bundled import COPY_URL_OVERRIDE, PYTHON
+from rehearse.scratch import scratch_target
 
 REPO = Path(__file__).resolve().parents[2]
 PROTECTED = ["orders", "order_items", "cart_items", "users"]
@@ -71,7 +71,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     proc = window(env_file, "migrate", "--confirm", "--to", "migrate", extra={
         "RUN_DIR": str(run_dir), "MANAGE_CMD": str(manage), "BACKEND_DIR": str(release),
         "EXPECTED_PLAN": ",".join([*Settings().expected_plan, *extra_plan]),
-        "DEPLOYED_VERSION_CMD": f"{PYTHON} -m gate.rehearsal.release", "PIP_CHECK_CMD": "true"})
+        "DEPLOYED_VERSION_CMD": f"{PYTHON} -m rehearse.release", "PIP_CHECK_CMD": "true"})
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["verdict"] == "NO-GO", proc.stdout[-3000:]
     assert proc.returncode == 10

@@ -19,7 +19,7 @@ import pytest
 
 from gate import checks
 from gate.settings import read_env_file
-from gate.steps.scratch import scratch_target
+from rehearse.scratch import scratch_target
 
 REPO = Path(__file__).resolve().parents[2]
 PY = str(REPO / ".venv" / "bin" / "python")

@@ -1,7 +1,7 @@
 """The bundled reference backend as the gate drives it: ``manage.py`` in a child process.
 
-``make local-target`` (gate/local_target.py) and the window's throw-away target
-(gate/steps/scratch.py) build the same v13.3 FreeSport; the pieces they share live here. The
+``make local-target`` (rehearse/local_target.py) and the window's throw-away target
+(rehearse/scratch.py) build the same v13.3 FreeSport; the pieces they share live here. The
 gate never imports the backend: it runs its ``manage.py``, talks HTTP and reads the database.
 """
 

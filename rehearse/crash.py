@@ -17,7 +17,7 @@ the command to run again (and, in recreate mode from the restore on, the record 
 snapshot, the killed attempt's record kept, no partial copy left behind, and its record must name
 the killed attempt's record and the partial copies it dropped.
 
-    python -m gate.rehearsal.crash [--only window:import,rollback:swap:restore] [--out DIR]
+    python -m rehearse.crash [--only window:import,rollback:swap:restore] [--out DIR]
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def window_case(step: str, directory: Path) -> CrashCase:
     """Kill the window at the start of ``step`` on a fresh target, then run the resume it proposes."""
     from gate.run import Run
     from gate.steps.interrupted import effective_summary
-    from gate.steps.scratch import scratch_target
+    from rehearse.scratch import scratch_target
 
     t0 = time.monotonic()
     with scratch_target(directory, products=CRASH_PRODUCTS, pg_choice=os.environ.get("DISPOSABLE_PG")) as env_file:
@@ -165,7 +165,7 @@ def rollback_cases(modes: dict[str, tuple[str, ...]], directory: Path) -> Iterat
     """Every (mode, phase): damage, kill the rollback at the phase's start, run it again; on one target."""
 
     from gate.db.snapshot import Snapshot
-    from gate.steps.scratch import scratch_target
+    from rehearse.scratch import scratch_target
 
     with scratch_target(directory, products=CRASH_PRODUCTS, pg_choice=os.environ.get("DISPOSABLE_PG")) as env_file:
         run_dir = directory / "run"
@@ -257,7 +257,7 @@ def table(cases: list[CrashCase]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the matrix; exit 0 only when every case ended right."""
-    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal.crash", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rehearse.crash", description=__doc__.split("\n")[0])
     parser.add_argument("--only", help="window:<step>, rollback:<mode>:<phase>, comma-separated")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "crash-matrix")
     args = parser.parse_args(argv)

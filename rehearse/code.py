@@ -8,7 +8,7 @@ the code's own terms (``REHEARSAL_DB_ENV``, the syntax and presets of ``gate.db.
 ``PYTHONPATH`` (``REHEARSAL_PYTHONPATH``; the gate's repo is never on it), its settings module and
 ``REHEARSAL_CODE_ENV`` items. Every manage.py line of a rehearsal goes through this module:
 
-    python -m gate.rehearsal.code --env-file code.env --cwd BACKEND_DIR -- <MANAGE_CMD> migrate …
+    python -m rehearse.code --env-file code.env --cwd BACKEND_DIR -- <MANAGE_CMD> migrate …
 
 ``REHEARSAL_DATABASE_URL`` in the caller's environment (MIG-05's trial copy, the reverse-migration
 copy) re-renders the handoff over that database instead.
@@ -75,7 +75,7 @@ def parse_code_env(spec: str, values: Mapping[str, str], handoff: Handoff) -> di
     >>> parse_code_env("DB_HOST=staging", {}, Handoff.parse("db_parts"))
     Traceback (most recent call last):
     ...
-    gate.rehearsal.code.CodeEnvError: REHEARSAL_CODE_ENV: DB_HOST is a database variable: the database is \
+    rehearse.code.CodeEnvError: REHEARSAL_CODE_ENV: DB_HOST is a database variable: the database is \
 handed over by REHEARSAL_DB_ENV only
     """
     out: dict[str, str] = {}
@@ -211,7 +211,7 @@ DB_HOST) does not hand the disposable database to the code"
 
 def main(argv: list[str] | None = None) -> int:
     """The launcher: run a command line of the code with exactly the code's environment (exec)."""
-    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal.code")
+    parser = argparse.ArgumentParser(prog="python -m rehearse.code")
     parser.add_argument("--env-file", type=Path, required=True)
     parser.add_argument("--cwd", type=Path, required=True)
     parser.add_argument("command", nargs=argparse.REMAINDER)

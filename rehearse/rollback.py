@@ -44,7 +44,7 @@ def rehearse_latest_backup(console: Console) -> int:
     """Run the rollback rehearsal; exit 0 when RBK-01..03 passed."""
     import os
 
-    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
+    from rehearse.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
 
     try:
         environ = rehearsal_environ(dict(os.environ))

@@ -11,7 +11,7 @@ naming *code* (``BACKEND_DIR``, ``MANAGE_CMD``, ``API_PREFIX``, ``DJANGO_SETTING
 ``PROTECTED_TABLES``…) pass through, so the rehearsal rehearses that code. Any target setting can
 be given a rehearsal value as ``REHEARSAL_<SETTING>`` (placeholders ``{base_url} {work} {log_dir}
 {onec_dir} {onec_user} {onec_password}``). The code itself runs only through
-:mod:`gate.rehearsal.code` (its own environment: the disposable database handed over by
+:mod:`rehearse.code` (its own environment: the disposable database handed over by
 ``REHEARSAL_DB_ENV``, ``REHEARSAL_PYTHONPATH``, never the deployment's ``DB_*``), and the
 ``isolation`` phase proves, before anything runs, that it reaches the disposable database only.
 """
@@ -34,14 +34,14 @@ from typing import Any, Literal
 
 from rich.console import Console
 
-from gate.bundled import env_lines, free_port, write_private
 from gate.db.handoff import DbCoordinates, Handoff, HandoffError
-from gate.rehearsal import code as codelib
-from gate.rehearsal import faults as faultlib
-from gate.rehearsal.faults import Fault
 from gate.run import Run, StepRecord, new_run_id, now_utc
 from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
+from rehearse import code as codelib
+from rehearse import faults as faultlib
+from rehearse.bundled import env_lines, free_port, write_private
+from rehearse.faults import Fault
 
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
 BUNDLED_BACKEND = REPO / "backend"
@@ -202,7 +202,7 @@ class Rehearsal:
                and k not in self.handoff_names}
         env.update(self.gate_env)
         env["ENV_FILE"] = str(self.work / "rehearsal.env")
-        env["PYTHONPATH"] = str(REPO)  # the gate's own children only; the code gets code.env's (gate.rehearsal.code)
+        env["PYTHONPATH"] = str(REPO)  # the gate's own children only; the code gets code.env's (rehearse.code)
         if self.run is not None:
             env["RUN_DIR"], env["RUN_ID"] = str(self.run.dir), self.run.run_id
         return env
@@ -213,7 +213,7 @@ class Rehearsal:
 
         choice = self.setting("DISPOSABLE_PG", "auto")
         if choice == "existing":
-            from gate.pg_existing import ExistingPostgres
+            from disposable_pg.existing import ExistingPostgres
 
             self.pg = ExistingPostgres(self.setting("DISPOSABLE_PG_URL")).start()
         else:
@@ -280,7 +280,7 @@ class Rehearsal:
         write_private(self.work / "app" / "app.env", env_lines(app_env))
         manage_sh = self._manage_script("manage.sh", self.backend_dir, wrapped=bool(self.fault and self.fault.wraps_manage))
         self._manage_script("manage-previous.sh", self.original_backend_dir, wrapped=False)
-        app_cmd = f"{shlex.quote(PYTHON)} -m gate.rehearsal.app"
+        app_cmd = f"{shlex.quote(PYTHON)} -m rehearse.app"
         state = shlex.quote(str(self.work / "app"))
         gate_env = {
             "DATABASE_URL": self.dsn, "BASE_URL": base_url, "API_PREFIX": api_prefix,
@@ -298,7 +298,7 @@ class Rehearsal:
             "TRIAL_MANAGE_CMD": "", "REHEARSAL_OF": self.rehearsed(),
         }
         if self.backend_dir != self.original_backend_dir:
-            gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m gate.rehearsal.release"
+            gate_env["DEPLOYED_VERSION_CMD"] = f"{shlex.quote(PYTHON)} -m rehearse.release"
         if expected_extra:
             from gate.settings import Settings
 
@@ -312,7 +312,7 @@ class Rehearsal:
             proxy_port = free_port()
             self.record["proxy"] = f"127.0.0.1:{proxy_port} (+{self.fault.proxy_delay_ms:.0f} ms)"
             self.processes.append(subprocess.Popen(
-                [PYTHON, "-m", "gate.rehearsal.proxy", "--port", str(proxy_port), "--upstream", base_url,
+                [PYTHON, "-m", "rehearse.proxy", "--port", str(proxy_port), "--upstream", base_url,
                  "--delay-ms", str(self.fault.proxy_delay_ms)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
             gate_env["BASE_URL"] = f"http://127.0.0.1:{proxy_port}"
@@ -325,7 +325,7 @@ class Rehearsal:
                                "settings_module": settings_module, "wsgi_app": wsgi_app,
                                "pythonpath": self.setting("REHEARSAL_PYTHONPATH"), "db_env": list(handoff.names)}
         write_private(self.work / "rehearsal.env",
-                      "# the rehearsal's settings (gate/rehearsal): a disposable target, never the configured one\n"
+                      "# the rehearsal's settings (rehearse): a disposable target, never the configured one\n"
                       + env_lines(gate_env))
 
     def rehearsed(self) -> str:
@@ -372,11 +372,11 @@ class Rehearsal:
         real = self.manage_prefix()
         if wrapped:
             real = f"{shlex.quote(PYTHON)} {shlex.quote(str(Path(faultlib.__file__).with_name('wrap.py')))} -- {real}"
-        launcher = (f"{shlex.quote(PYTHON)} -m gate.rehearsal.code --env-file {shlex.quote(str(self.work / 'code.env'))}"
+        launcher = (f"{shlex.quote(PYTHON)} -m rehearse.code --env-file {shlex.quote(str(self.work / 'code.env'))}"
                     f" --cwd {shlex.quote(str(backend))}")
         path.write_text(
             "#!/usr/bin/env bash\n# manage.py of the code under rehearsal, with the code's environment only "
-            "(gate/rehearsal/code.py)\nset -euo pipefail\n"
+            "(rehearse/code.py)\nset -euo pipefail\n"
             f"PYTHONPATH={shlex.quote(str(REPO))} exec {launcher} -- {shlex.quote(real)} \"$@\"\n"
         )
         path.chmod(0o700)
@@ -435,7 +435,7 @@ class Rehearsal:
                 raise RehearsalError(f"REHEARSAL_SOURCE_DUMP does not restore: {proc.stderr.strip()[-800:]}")
             return f"restored REHEARSAL_SOURCE_DUMP {dump} (pg_restore into the disposable database)"
         # Every app at its latest migration, then products back to the v13.3 schema: on an empty
-        # database that is two commands, and the same state gate/local_target.py reaches app by app.
+        # database that is two commands, and the same state rehearse/local_target.py reaches app by app.
         self.manage("migrate", "--noinput", previous=True)
         self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
                     previous=True)
@@ -535,7 +535,7 @@ class Rehearsal:
         manifest = BackupManifest.load(self.run.dir)
         if manifest is None or manifest.error or manifest.refused:
             return -1
-        app_cmd = f"{shlex.quote(PYTHON)} -m gate.rehearsal.app"
+        app_cmd = f"{shlex.quote(PYTHON)} -m rehearse.app"
         state = shlex.quote(str(self.work / "app"))
         previous = self.setting("REHEARSAL_PREVIOUS_BACKEND_DIR", str(self.original_backend_dir))
         env = {

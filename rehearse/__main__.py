@@ -1,9 +1,9 @@
-"""``python -m gate.rehearsal``: the nightly rehearsal, its fault matrix and the rollback rehearsal.
+"""``python -m rehearse``: the nightly rehearsal, its fault matrix and the rollback rehearsal.
 
-    python -m gate.rehearsal [--fault NAME]          # make rehearsal [FAULT=NAME]
-    python -m gate.rehearsal matrix [--only A,B] [--jobs N]   # make fault-matrix (N faults at once)
-    python -m gate.rehearsal rollback                # make rollback-rehearsal
-    python -m gate.rehearsal faults                  # the faults and their verdicts
+    python -m rehearse [--fault NAME]          # make rehearsal [FAULT=NAME]
+    python -m rehearse matrix [--only A,B] [--jobs N]   # make fault-matrix (N faults at once)
+    python -m rehearse rollback                # make rollback-rehearsal
+    python -m rehearse faults                  # the faults and their verdicts
 
 Exit status: a rehearsal exits with its verdict's code (GO 0, NO-GO 10, ROLLBACK 20, MONITOR 30,
 HOTFIX 40; 1 when it could not run); with ``--fault`` and for ``matrix``, 0 when every fault gave
@@ -23,9 +23,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from gate.rehearsal import faults
 from gate.run import new_run_id
 from gate.settings import REPO
+from rehearse import faults
 
 
 def _row(rehearsal: object, name: str, code: int) -> dict[str, object]:
@@ -39,7 +39,7 @@ def _row(rehearsal: object, name: str, code: int) -> dict[str, object]:
 
 
 def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[dict[str, object]]:
-    """Each fault in its own ``python -m gate.rehearsal --fault`` (own disposable server), ``jobs`` at a time."""
+    """Each fault in its own ``python -m rehearse --fault`` (own disposable server), ``jobs`` at a time."""
     logs = Path(os.environ.get("REHEARSAL_WORK_DIR") or REPO / "var" / "rehearsal") / f"matrix-{new_run_id()}"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GATE_LIVE": "0"}
@@ -48,7 +48,7 @@ def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list
         while pending and len(running) < jobs:
             name = pending.pop(0)
             log = (logs / f"{name}.log").open("w")
-            proc = subprocess.Popen([sys.executable, "-m", "gate.rehearsal", "--fault", name,
+            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name,
                                      "--result", str(logs / f"{name}.json")],
                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             running[name] = (proc, log, time.monotonic())
@@ -78,7 +78,7 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
     if jobs > 1 and len(names) > 1:
         rows = _rehearse_in_children(names, jobs, console)
     else:
-        from gate.rehearsal.orchestrator import Rehearsal
+        from rehearse.orchestrator import Rehearsal
 
         rows = []
         for name in names:
@@ -96,7 +96,7 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """The CLI; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rehearse", description=__doc__.split("\n")[0])
     parser.add_argument("command", nargs="?", default="run", choices=("run", "matrix", "rollback", "faults"))
     parser.add_argument("--fault", default=os.environ.get("FAULT", ""), help="inject one fault (see `faults`)")
     parser.add_argument("--only", default="", help="matrix: only these faults (comma-separated)")
@@ -120,10 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             faults.get(name)
         return run_matrix(names, console, max(1, args.jobs))
     if args.command == "rollback":
-        from gate.rehearsal.rollback import rehearse_latest_backup
+        from rehearse.rollback import rehearse_latest_backup
 
         return rehearse_latest_backup(console)
-    from gate.rehearsal.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
+    from rehearse.orchestrator import Rehearsal, RehearsalError, rehearsal_environ
 
     try:
         fault = faults.get(args.fault) if args.fault else None

@@ -3,7 +3,7 @@
 Every request except the health endpoint waits ``--delay-ms`` before it is forwarded, so the
 gate's latency burst (PST-08) sees what a client of a slow release would see.
 
-    python -m gate.rehearsal.proxy --port 9000 --upstream http://127.0.0.1:8000 --delay-ms 1200
+    python -m rehearse.proxy --port 9000 --upstream http://127.0.0.1:8000 --delay-ms 1200
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def make_handler(upstream: str, delay_s: float, skip: tuple[str, ...]) -> type[B
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until killed."""
-    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal.proxy")
+    parser = argparse.ArgumentParser(prog="python -m rehearse.proxy")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--delay-ms", type=float, default=1200)

@@ -1,6 +1,6 @@
 """The rehearsal's ``manage.py`` wrapper: faults that happen *inside* a runbook command.
 
-``MANAGE_CMD`` of a fault rehearsal is ``python -m gate.rehearsal.wrap -- <the real manage.py
+``MANAGE_CMD`` of a fault rehearsal is ``python -m rehearse.wrap -- <the real manage.py
 line>``; ``REHEARSAL_FAULT`` (read only here, never by the backend) decides what happens
 around the one subcommand the fault is about. Every other command runs untouched, so
 ``manage.py help …`` (RUN-01) and the rest of the window see the real release.

@@ -5,8 +5,8 @@ supervisor on a server; in a rehearsal these commands are this module, which run
 for ``BACKEND_DIR`` from an env file (mode 0600, outside the run directory) and keeps its pid.
 Both are idempotent: starting a running app or stopping a stopped one does nothing.
 
-    python -m gate.rehearsal.app start --state DIR     # waits until /health/ answers 200
-    python -m gate.rehearsal.app stop --state DIR
+    python -m rehearse.app start --state DIR     # waits until /health/ answers 200
+    python -m rehearse.app stop --state DIR
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import requests
 
-from gate.bundled import crash_reason, log_tail, pid_alive
 from gate.settings import read_env_file
+from rehearse.bundled import crash_reason, log_tail, pid_alive
 
 ENV_FILE = "app.env"
 PID_FILE = "gunicorn.pid"
@@ -38,13 +38,13 @@ def _pid(state: Path) -> int | None:
 
 
 def app_env(state: Path) -> dict[str, str]:
-    """The app's environment: the code's own (``CODE_ENV_FILE``, gate/rehearsal/code.py), then ``state/app.env``.
+    """The app's environment: the code's own (``CODE_ENV_FILE``, rehearse/code.py), then ``state/app.env``.
 
     Without ``CODE_ENV_FILE`` (an app env written by hand): this process's environment under ``app.env``.
     """
     app = {k: v for k, (v, _) in read_env_file(state / ENV_FILE).items()}
     if app.get("CODE_ENV_FILE"):
-        from gate.rehearsal.code import launch_env
+        from rehearse.code import launch_env
 
         return {**launch_env(os.environ, Path(app["CODE_ENV_FILE"])), **app}
     return {**os.environ, **app}
@@ -133,7 +133,7 @@ def checkout(state: Path, backend_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``start`` | ``stop`` | ``restart`` | ``checkout`` with ``--state DIR``."""
-    parser = argparse.ArgumentParser(prog="python -m gate.rehearsal.app")
+    parser = argparse.ArgumentParser(prog="python -m rehearse.app")
     parser.add_argument("action", choices=("start", "stop", "restart", "checkout"))
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--backend-dir", type=Path, help="checkout: the previous release's code")

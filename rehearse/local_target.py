@@ -9,7 +9,7 @@ daemon, which stops gunicorn and PostgreSQL, then removes ``var/local-target/`` 
 ``var/local.env``. The gate talks to the backend only through ``manage.py`` in a child
 process, HTTP and the database, never by importing it.
 
->>> python -m gate.local_target up | down | status      # doctest: +SKIP
+>>> python -m rehearse.local_target up | down | status      # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gate.bundled import (
+from rehearse.bundled import (
     BACKEND,
     COPY_URL_OVERRIDE,
     PYTHON,
@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
 LOCAL_ENV = Path(os.environ.get("LOCAL_TARGET_ENV_FILE") or REPO / "var" / "local.env")
-MARKER = "# written by `make local-target` (gate/local_target.py); `make local-target-down` removes it"
+MARKER = "# written by `make local-target` (rehearse/local_target.py); `make local-target-down` removes it"
 DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
 DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
 DEFAULT_VARIANTS = int(os.environ.get("LOCAL_SEED_VARIANTS", "3"))
@@ -182,7 +182,7 @@ def up(timeout: float = 600.0) -> int:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log = (STATE_DIR / "daemon.log").open("w")
     daemon = subprocess.Popen(
-        [PYTHON, "-m", "gate.local_target", "serve"], cwd=REPO, stdin=subprocess.DEVNULL, stdout=log,
+        [PYTHON, "-m", "rehearse.local_target", "serve"], cwd=REPO, stdin=subprocess.DEVNULL, stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     write_state(status="starting", daemon_pid=daemon.pid)
@@ -248,7 +248,7 @@ def main(argv: list[str]) -> int:
     """``up`` | ``down`` | ``status`` | ``serve`` (the daemon itself)."""
     commands = {"up": up, "down": down, "status": status, "serve": serve}
     if len(argv) != 1 or argv[0] not in commands:
-        sys.stderr.write("usage: python -m gate.local_target up|down|status\n")
+        sys.stderr.write("usage: python -m rehearse.local_target up|down|status\n")
         return 2
     return commands[argv[0]]()
 

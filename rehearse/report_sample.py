@@ -5,7 +5,7 @@ shape plus ``started_at``, ``decision``, ``steps[]``, the backup manifest) and t
 results are real: a tiny pytest suite, one test per check, is run with ``--alluredir`` so
 the report is generated from what allure-pytest actually writes.
 
-``python -m gate.report.sample DIR`` writes one run per verdict under DIR.
+``python -m rehearse.report_sample DIR`` writes one run per verdict under DIR.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-REPO: Final = Path(__file__).resolve().parents[2]
+REPO: Final = Path(__file__).resolve().parents[1]
 
 _BASE_CHECKS: Final[list[tuple[str, str, str, str]]] = [
     ("PRE-01", "preflight", "critical", "stories 13.1-13.3 have gate PASS"),

@@ -5,7 +5,7 @@ are injected through what a real failure would come through:
 
 - the release's code: a *copy* of ``BACKEND_DIR`` gets an extra or altered migration module
   (``migration-fails``, ``missing-colors``, ``cascade-into-orders``, ``migration-deletes-orders``);
-- the commands: the ``MANAGE_CMD`` wrapper ``gate.rehearsal.wrap`` (``import-fails``,
+- the commands: the ``MANAGE_CMD`` wrapper ``rehearse.wrap`` (``import-fails``,
   ``protected-row-changed``), and a ``pg_dump`` wrapper in a private ``PG_BIN_DIR`` (``corrupt-backup``);
 - the inputs: a truncated file in the rehearsal's *copy* of the 1C package (``truncated-1c``), its retail
   price type renamed to a name the price-type mapping does not know (``retail-type-unmapped``);
@@ -91,7 +91,7 @@ def patch_migration_fails(backend: Path) -> list[str]:
     from gate.migrations.trial import TRIAL_DB_PREFIX
 
     _append(_migration(backend, "products", os.environ.get("REHEARSAL_FAULT_MIGRATION", "0004")), '''
-        # --- rehearsal fault migration-fails (gate/rehearsal/faults.py): this copy only
+        # --- rehearsal fault migration-fails (rehearse/faults.py): this copy only
         from django.db import migrations as _rehearsal_migrations
 
 
@@ -109,7 +109,7 @@ def patch_migration_fails(backend: Path) -> list[str]:
 def patch_missing_colors(backend: Path) -> list[str]:
     """The release's color data migration leaves only 15 of the 20 basic colors."""
     _append(_migration(backend, "products", "0003"), '''
-        # --- rehearsal fault missing-colors (gate/rehearsal/faults.py): this copy only
+        # --- rehearsal fault missing-colors (rehearse/faults.py): this copy only
         from django.db import migrations as _rehearsal_migrations
 
 
@@ -135,7 +135,7 @@ def patch_cascade_into_orders(backend: Path) -> list[str]:
     """
     orders_models = sorted(backend.glob("**/orders/models.py"))[0]
     _append(orders_models, '''
-        # --- rehearsal fault cascade-into-orders (gate/rehearsal/faults.py): this copy only
+        # --- rehearsal fault cascade-into-orders (rehearse/faults.py): this copy only
         class RehearsalOrderItemLink(models.Model):
             product = models.ForeignKey("products.Product", to_field="onec_id", db_column="onec_id",
                                         on_delete=models.CASCADE, db_constraint=False, related_name="+")
@@ -147,7 +147,7 @@ def patch_cascade_into_orders(backend: Path) -> list[str]:
     name = "0900_rehearsal_orderitem_catalog_link"
     previous = _latest_migration(backend, "orders")
     (orders_models.parent / "migrations" / f"{name}.py").write_text(textwrap.dedent(f'''
-        """rehearsal fault cascade-into-orders (gate/rehearsal/faults.py): a careless release's relation."""
+        """rehearsal fault cascade-into-orders (rehearse/faults.py): a careless release's relation."""
         import django.db.models.deletion
         from django.db import migrations, models
 
@@ -183,7 +183,7 @@ def patch_migration_deletes_orders(backend: Path) -> list[str]:
     name = "0900_rehearsal_cleanup_test_orders"
     previous = _latest_migration(backend, "orders")
     (orders_dir / f"{name}.py").write_text(textwrap.dedent(f'''
-        """rehearsal fault migration-deletes-orders (gate/rehearsal/faults.py): a cleanup that deletes real orders."""
+        """rehearsal fault migration-deletes-orders (rehearse/faults.py): a cleanup that deletes real orders."""
         from django.db import migrations
 
 
@@ -286,7 +286,7 @@ def truncate_onec(onec_dir: Path) -> Path:
 
 
 PG_DUMP_WRAPPER = """#!/usr/bin/env bash
-# rehearsal fault corrupt-backup (gate/rehearsal/faults.py): the real pg_dump, then 4 KiB of its
+# rehearsal fault corrupt-backup (rehearse/faults.py): the real pg_dump, then 4 KiB of its
 # output overwritten in the middle, as a failing disk or a bad copy would leave it.
 set -uo pipefail
 "{real}" "$@"

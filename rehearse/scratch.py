@@ -1,6 +1,6 @@
 """A throw-away FreeSport for the window's end-to-end self-test and benchmark (never the configured target).
 
-Same recipe as ``make local-target`` (gate/local_target.py) but self-contained and in a
+Same recipe as ``make local-target`` (rehearse/local_target.py) but self-contained and in a
 directory of its own, so it can run beside a local target: disposable PostgreSQL → the bundled
 backend at v13.3 (``seed_legacy_catalog``) → gunicorn → an env file for the gate. The 1C package
 is the committed sample, or one generated with ``generate_commerceml`` for ``products`` goods.
@@ -20,7 +20,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from gate.bundled import (
+from rehearse.bundled import (
     BACKEND,
     COPY_URL_OVERRIDE,
     PYTHON,
