@@ -77,7 +77,7 @@ smoke: bootstrap ## window phase: the runbook's smoke curls + PST-04/05/06/08/09
 runbook-lint: bootstrap ## every command/script/URL/tool of RUNBOOK=<file.md> checked against the target, line by line
 	$(GATE_ENV) $(if $(RUNBOOK),RUNBOOK=$(RUNBOOK)) $(PY) -m gate.runbook
 monitor: bootstrap ## MON-01 every MONITOR_INTERVAL_MINUTES for MONITOR_DURATION_HOURS (24 h), appended to the run
-	$(GATE_ENV) $(PY) -m gate.steps.monitor
+	$(GATE_ENV) $(PY) -m gate.window.monitor
 window-status: ## the step journal of the latest run (or RUN_DIR=...): INTERRUPTED + the command that resumes it
 	$(GATE_ENV) $(PY) -m gate.window status
 .PHONY: gate-role

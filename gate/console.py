@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = json.loads((run_dir / "summary.json").read_text())
         if (run_dir / "run.json").exists():  # a window that died is INTERRUPTED, whatever its checks said
             from gate.run import Run
-            from gate.steps.interrupted import effective_summary
+            from gate.window.interrupted import effective_summary
 
             summary = effective_summary(Run.open(run_dir)) or summary
     except (OSError, ValueError) as exc:

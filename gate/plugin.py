@@ -25,7 +25,7 @@ import pytest
 from gate import checks
 from gate.types import CheckId, Outcome, Phase, Severity
 
-pytest_plugins = ["gate.fixtures", "gate.steps.fixtures"]
+pytest_plugins = ["gate.fixtures", "gate.target_fixtures"]
 
 CHECK_MARK = "check"
 DESTRUCTIVE_MARK = "destructive"
@@ -194,7 +194,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if state is None or not state.gate_session:
         return None
     from gate.settings import SettingsError, load_settings
-    from gate.steps.budgets import missing_runbook
+    from gate.window.budgets import missing_runbook
 
     try:
         return missing_runbook(load_settings().runbook)

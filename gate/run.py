@@ -35,7 +35,7 @@ RUN_INFO = "run.json"
 
 
 REFUSED_EXIT = 3
-"""A step refused by the guard (gate/steps/guard.py) exits 3 having run nothing."""
+"""A step refused by the guard (gate/window/guard.py) exits 3 having run nothing."""
 
 
 def now_utc() -> datetime:

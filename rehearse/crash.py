@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.settings import REPO, read_env_file
-from gate.steps.plan import STAGES
+from gate.window.stages import STAGES
 
 PY = str(REPO / ".venv" / "bin" / "python")
 WINDOW_KILL_POINTS: tuple[str, ...] = tuple(
@@ -111,7 +111,7 @@ def _rows(summary: dict[str, object]) -> dict[str, dict[str, str]]:
 def window_case(step: str, directory: Path) -> CrashCase:
     """Kill the window at the start of ``step`` on a fresh target, then run the resume it proposes."""
     from gate.run import Run
-    from gate.steps.interrupted import effective_summary
+    from gate.window.interrupted import effective_summary
     from rehearse.scratch import scratch_target
 
     t0 = time.monotonic()

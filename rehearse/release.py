@@ -1,7 +1,7 @@
 """``DEPLOYED_VERSION_CMD`` of a rehearsal on a copied backend: which release does that code ship?
 
 A fault rehearsal alters a *copy* of the bundled backend, which carries no git tags. As the
-gate does for the bundled backend itself (gate/steps/deployed.py), the copy is at
+gate does for the bundled backend itself (gate/window/deployed.py), the copy is at
 ``RELEASE_TAG`` when it ships every migration of ``EXPECTED_PLAN``; otherwise this prints
 nothing and DEP-01 fails.
 """

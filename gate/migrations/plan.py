@@ -10,7 +10,7 @@ import re
 
 from gate import probes
 from gate.settings import Settings
-from gate.steps.commands import run_manage
+from gate.target_cmd import run_manage
 
 _LINE = re.compile(r"^\s*\[(?P<mark>[ X-])\]\s+(?P<name>[\w.]+)")
 

@@ -36,7 +36,7 @@ from gate.db.handoff import DbCoordinates, Handoff, command_line
 from gate.db.readonly import connect_readonly
 from gate import probes
 from gate.settings import REPO, Settings
-from gate.steps.commands import manage_prefix, target_env
+from gate.target_cmd import manage_prefix, target_env
 
 COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
 Counters = dict[str, tuple[int, int, int]]

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from gate.report.matrix import decide_explanation
 from gate.report.redact import redact
-from gate.report.run import Run
+from gate.report.run_view import Run
 
 ICONS: Final = {"GO": ":white_check_mark:", "NO-GO": ":no_entry:", "ROLLBACK": ":rotating_light:",
                 "MONITOR": ":eyes:", "HOTFIX": ":wrench:"}  # fmt: skip

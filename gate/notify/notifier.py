@@ -23,7 +23,7 @@ import requests
 from gate.notify.messages import payload
 from gate.report.matrix import decide_explanation
 from gate.report.redact import MASK, redact
-from gate.report.run import Run, load_run
+from gate.report.run_view import Run, load_run
 
 EVENTS: Final = ("start", "verdict", "end")
 RECORD_NAME: Final = "notifications.jsonl"

@@ -21,7 +21,7 @@ from typing import Final
 
 import toolpaths
 from gate.report.redact import redact
-from gate.report.run import Run, list_runs
+from gate.report.run_view import Run, list_runs
 from gate.report.sanitize import find_external, strip_external
 from gate.report.stage import Stage
 

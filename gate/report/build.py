@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate.report.allure_report import REPORT_DIRNAME, generate
-from gate.report.run import load_run, runs_dir
+from gate.report.run_view import load_run, runs_dir
 from gate.report.signoff import write_signoff
 
 
@@ -40,7 +40,7 @@ def build_report(run_dir: Path, *, runs_base: Path | None = None, allure: bool =
 
 def default_run_dir() -> Path | None:
     """``$RUN_DIR`` when set, else the newest run under ``var/runs``."""
-    from gate.report.run import latest_run
+    from gate.report.run_view import latest_run
 
     env = os.environ.get("RUN_DIR")
     return Path(env) if env else latest_run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from gate.report.run import Check, Decision, Run
+from gate.report.run_view import Check, Decision, Run
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from typing import Any, Final
 
 from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
-from gate.report.prices import load_evidence, price_rows, summary_lines
+from gate.report.prices_section import load_evidence, price_rows, summary_lines
 from gate.report.redact import redact
-from gate.report.run import Check, Decision, Run
+from gate.report.run_view import Check, Decision, Run
 from gate.report.signoff_css import CSS
 from gate.report.timeline import timeline_svg
 from gate.report.wayback import Detail, reverse_finding, rollback_summary
@@ -196,8 +196,8 @@ def _prices_html(run: Run) -> str:
 
 
 def _overrides_html(run: Run) -> str:
-    """The guard overrides of this run (gate/steps/guard.py): who ran a destructive step past a stop, and why."""
-    from gate.steps.guard import overrides
+    """The guard overrides of this run (gate/window/guard.py): who ran a destructive step past a stop, and why."""
+    from gate.window.guard import overrides
 
     found = overrides(run.run_dir)
     if not found:
@@ -332,7 +332,7 @@ def render_markdown(run: Run) -> str:
         lines += [""] + [f"- {_md(line)}" for line in summary_lines(evidence)]
     else:
         lines.append("PST-11/12 did not run in this run.")
-    from gate.steps.guard import overrides
+    from gate.window.guard import overrides
 
     for o in overrides(run.run_dir):
         lines += ["", f"**Guard override:** {_md(o.get('step'))} run past {_md('; '.join(o.get('overridden', [])))} "

@@ -12,7 +12,7 @@ from html import escape
 from typing import Final
 
 from gate.report.budgets import WINDOW_BUDGET_S, human_duration
-from gate.report.run import Step
+from gate.report.run_view import Step
 
 ROW_H: Final = 30
 LABEL_W: Final = 190

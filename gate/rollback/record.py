@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate.steps.interrupted import ROLLBACK_SCRIPT, process_alive
+from gate.window.interrupted import ROLLBACK_SCRIPT, process_alive
 
 ROLLBACK_RECORD = "rollback.json"
 PHASES = ("stop", "restore", "swap", "checkout", "start", "maintenance_off")

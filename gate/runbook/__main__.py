@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from gate.runbook.lint import Linter
+from gate.runbook.linter import Linter
 from gate.settings import SettingsError, load_settings
 
 STYLE = {"covered": "green", "variant": "cyan", "comment": "dim", "drift": "bold red", "manual": "yellow"}

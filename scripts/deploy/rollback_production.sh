@@ -159,7 +159,7 @@ elif m.get("sha256") != digest:
 PY
 )"
 [[ -z "$why" ]] || refuse "$why"
-# This run's record (gate/steps/guard.py, same rule): after a NO-GO nothing changed, so a restore would only
+# This run's record (gate/window/guard.py, same rule): after a NO-GO nothing changed, so a restore would only
 # throw away what the shop wrote since the backup; a backup whose BKP-01..04 did not pass is no way back.
 # ROLLBACK_OVERRIDE="<reason>" runs past it, recorded in RUN_DIR/overrides.jsonl (the sign-off lists it).
 why="$(python3 - "$RUN_DIR" "${ROLLBACK_OVERRIDE:-}" <<'PY'

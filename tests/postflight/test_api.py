@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.steps.facts import priced_skus, variant_findings
+from gate.window.facts import priced_skus, variant_findings
 
 
 @pytest.mark.check("PST-04", severity="critical")

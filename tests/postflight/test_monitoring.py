@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
-from gate.steps.facts import error_severity, latency_severity
 from gate.types import Severity
+from gate.window.facts import error_severity, latency_severity
 
 
 @pytest.mark.check("MON-01", severity="high")

@@ -6,8 +6,8 @@ import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
 from gate.report.attach import attach_json
-from gate.steps.facts import error_severity as _error_severity
-from gate.steps.facts import latency_severity as _latency_severity
+from gate.window.facts import error_severity as _error_severity
+from gate.window.facts import latency_severity as _latency_severity
 
 
 @pytest.mark.xdist_group("latency")

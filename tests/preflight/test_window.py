@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gate.checks import STEP_BUDGETS_S
-from gate.preflight.window import Window
+from gate.preflight.window_hours import Window
 
 
 @pytest.mark.check("PRE-07", severity="high")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate.db.readonly import connect_readonly
 from gate.settings import load_settings
-from gate.steps.facts import priced_skus, variant_findings
+from gate.window.facts import priced_skus, variant_findings
 
 FOREIGN = {"variants": [{"sku": "A-1", "current_price": "19.90"}, {"sku": "A-2", "current_price": None}]}
 

@@ -11,7 +11,7 @@ import pytest
 
 import toolpaths
 from gate.settings import REPO, Settings, load_settings
-from gate.steps.deployed import deployed_release, expected_release, requirements_check, same_release
+from gate.window.deployed import deployed_release, expected_release, requirements_check, same_release
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 FAKE_MANAGE = """import sys

@@ -20,10 +20,10 @@ from gate.db.readonly import connect_readonly
 from gate.db.snapshot import snapshot_of
 from gate.run import Run, StepRecord, write_summary
 from gate.settings import load_settings
-from gate.steps.plan import Stage
-from gate.steps.runner import WindowRunner
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult
+from gate.window.runner import WindowRunner
+from gate.window.stages import Stage
 
 RELATIONS = """
 CREATE TABLE product_variants (id bigserial PRIMARY KEY, product_id bigint REFERENCES products(id) ON DELETE CASCADE,

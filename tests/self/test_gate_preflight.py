@@ -18,7 +18,7 @@ from gate.preflight.ci import CiStatus
 from gate.preflight.notifications import NotificationRecord
 from gate.preflight.qa import QaGates
 from gate.preflight.rehearsal import RehearsalRecord
-from gate.preflight.window import Window
+from gate.preflight.window_hours import Window
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 1, 24, 2, 0, tzinfo=MSK)
@@ -211,7 +211,7 @@ def test_webhook_down_makes_pre05_a_manual_item_not_a_no_go(tmp_path):
 
     from gate.run import Run
     from gate.settings import load_settings
-    from gate.window import _notify
+    from gate.window.command import _notify
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -18,14 +18,14 @@ import pytest
 from rich.console import Console
 
 from gate.backup import take_backup
-from gate.report.run import load_run
+from gate.report.run_view import load_run
 from gate.report.signoff import render_html
 from gate.rollback import run_rollback_script
 from gate.run import Run, StepRecord, write_summary
 from gate.settings import load_settings
-from gate.steps.runner import WindowRunner
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult
+from gate.window.runner import WindowRunner
 
 REPO = Path(__file__).resolve().parents[2]
 BKP = [CheckResult(i, Outcome.PASSED, Severity.CRITICAL) for i in ("BKP-01", "BKP-02", "BKP-03", "BKP-04")]

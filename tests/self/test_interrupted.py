@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 from gate.run import Run, StepRecord
-from gate.steps.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption, mark_ended
+from gate.window.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption, mark_ended
 
 
 def _run(tmp_path: Path, steps: list[tuple[str, int | None]], pid: int | None, ended: bool = False) -> Run:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from foreign_lint_target import make_foreign_target
 
-from gate.runbook.lint import Linter
+from gate.runbook.linter import Linter
 from gate.settings import load_settings
-from gate.steps.window_manifest import window_lines
+from gate.window.window_manifest import window_lines
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -248,7 +248,7 @@ def test_the_retail_type_unmapped_fault_renames_the_copy_so_one_04_refuses_it(tm
 
 def test_the_signoff_page_shows_the_price_and_stock_comparison(tmp_path, price_map):
     from gate.onec.prices import EVIDENCE_FILE
-    from gate.report.run import load_run
+    from gate.report.run_view import load_run
     from gate.report.signoff import render_html, render_markdown
     from rehearse.report_sample import make_sample_run
 

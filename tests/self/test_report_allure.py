@@ -21,7 +21,7 @@ import pytest
 from gate.report import browser
 from gate.report.allure_report import HISTORY_NAME, REPORT_DIRNAME, allure_bin
 from gate.report.build import ReportPaths, build_report
-from gate.report.run import load_run
+from gate.report.run_view import load_run
 from gate.report.sanitize import find_external
 from gate.report.signoff import write_signoff
 from rehearse.report_sample import SCENARIOS, make_sample_run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gate.report.run import load_run
+from gate.report.run_view import load_run
 from gate.report.stage import Stage, _artifact_check, _iter_artifacts
 
 

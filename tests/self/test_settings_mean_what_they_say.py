@@ -11,9 +11,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from gate.runbook.lint import Linter
+from gate.runbook.linter import Linter
 from gate.settings import Settings
-from gate.steps.window_manifest import window_lines
+from gate.window.window_manifest import window_lines
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_MANAGE = '#!/usr/bin/env bash\necho "PYTHONPATH=${PYTHONPATH-<unset>}"\necho "ARGS=$*"\n'

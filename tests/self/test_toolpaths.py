@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 DECOYS = ("uv", "pip", "initdb", "pg_ctl", "pg_dump", "pg_restore", "node", "chromium", "allure")
 # RUN-02 checks the tools the runbook's shell steps will find on the operator's PATH: a PATH lookup by design.
-PATH_LOOKUP_ALLOWED = {"gate/runbook/lint.py"}
+PATH_LOOKUP_ALLOWED = {"gate/runbook/linter.py"}
 
 
 def test_no_package_code_looks_tools_up_on_path() -> None:
@@ -49,7 +49,7 @@ PROBE = r"""
 import json, subprocess
 import toolpaths
 from gate.settings import load_settings
-from gate.steps.deployed import requirements_check
+from gate.window.deployed import requirements_check
 from disposable_pg.local import find_bin_dir
 from gate.report import browser
 from gate.report.allure_report import allure_bin

@@ -95,7 +95,7 @@ def test_two_windows_then_a_kill_then_interrupted_everywhere_then_close(gate_env
                              text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert console.returncode == 50 and "INTERRUPTED" in console.stdout and "GO exit 0" not in console.stdout
     assert json.loads((run_a / "summary.json").read_text())["verdict"] == "INTERRUPTED"
-    from gate.report.run import load_run
+    from gate.report.run_view import load_run
     from gate.report.signoff import render_html
 
     page = render_html(load_run(run_a))
@@ -142,7 +142,7 @@ def test_no_go_after_a_deploy_says_in_red_that_the_site_is_in_maintenance(gate_e
     for name in ("maintenance_on", "deploy"):
         run.record_step(StepRecord(name, exit_code=0, duration_s=0.1))
     from gate.settings import load_settings
-    from gate.steps.window_claim import no_site_left_down
+    from gate.window.window_claim import no_site_left_down
 
     settings = load_settings({**gate_env, "DEPLOY_CMD": "true"})
     message = no_site_left_down(object(), run, settings)

@@ -10,14 +10,14 @@ from gate.http.api import Burst, Sample, redact_url
 from gate.logs.parse import access_entries, django_errors, error_rate
 from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
 from gate.migrations.plan import compare_plan, parse_plan
-from gate.steps.facts import (
+from gate.types import Severity
+from gate.window.facts import (
     error_severity,
     flush_plan_findings,
     import_findings,
     latency_severity,
     variant_findings,
 )
-from gate.types import Severity
 
 PROTECTED = ["orders", "order_items", "carts", "cart_items", "users", "favorites"]
 
@@ -139,7 +139,7 @@ def test_urls_are_printed_without_passwords():
 
 def test_dep_01_wrong_release_and_broken_requirements_are_caught(tmp_path, monkeypatch):
     from gate.settings import load_settings
-    from gate.steps.deployed import deployed_release, requirements_check
+    from gate.window.deployed import deployed_release, requirements_check
 
     (tmp_path / "empty.env").write_text("")
     monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))
@@ -153,7 +153,7 @@ def test_dep_01_wrong_release_and_broken_requirements_are_caught(tmp_path, monke
 
 
 def test_run_02_pg_dump_older_than_the_server_is_drift(tmp_path, monkeypatch):
-    from gate.runbook.lint import Linter
+    from gate.runbook.linter import Linter
     from gate.settings import load_settings
 
     (tmp_path / "empty.env").write_text("")

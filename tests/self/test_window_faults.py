@@ -10,10 +10,10 @@ from rich.console import Console
 
 from gate.run import Run, write_summary
 from gate.settings import load_settings
-from gate.steps.plan import Stage
-from gate.steps.runner import WindowRunner
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult
+from gate.window.runner import WindowRunner
+from gate.window.stages import Stage
 
 FLUSH = 'echo flushed >"$RUN_DIR/flushed"\n'
 

@@ -9,7 +9,7 @@ from window_support import write_package
 
 from gate.onec import read_package
 from gate.onec.package import file_hashes
-from gate.steps.facts import changed_files
+from gate.window.facts import changed_files
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "commerceml-samples"
 

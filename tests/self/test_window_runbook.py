@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from gate.runbook.__main__ import main as lint_main
-from gate.runbook.lint import Linter
+from gate.runbook.linter import Linter
 from gate.settings import load_settings
-from gate.steps.window_manifest import window_lines
+from gate.window.window_manifest import window_lines
 
 REPO = Path(__file__).resolve().parents[2]
 RUNBOOK = REPO.parent / "shared" / "seed" / "migration-guide-productvariant.md"
@@ -170,7 +170,7 @@ python manage.py shell -c "from apps.products.services.parser import XMLDataPars
 
 
 def test_the_foreign_targets_manage_py_finds_its_settings_through_its_own_pythonpath(foreign_linter):
-    from gate.steps.commands import run_manage
+    from gate.target_cmd import run_manage
 
     proc = run_manage(foreign_linter.settings, "shell", "-c", "import sys, foreign_site; print(foreign_site.__file__)")
     assert proc.returncode == 0, proc.stderr[-800:]

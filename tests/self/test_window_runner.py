@@ -11,10 +11,10 @@ from rich.console import Console
 
 from gate.run import Run, write_summary
 from gate.settings import load_settings
-from gate.steps.plan import Stage
-from gate.steps.runner import ResumeRefused, WindowRunner
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult
+from gate.window.runner import ResumeRefused, WindowRunner
+from gate.window.stages import Stage
 
 STAGES = (
     Stage("backup", "backup"),
@@ -23,7 +23,7 @@ STAGES = (
     Stage("smoke", "smoke"),
 )
 GUARDED_FLUSH = ('confirm=(); [[ "${CONFIRM:-}" == "yes" ]] && confirm=(--confirm)\n'
-                 '"$GATE_PYTHON" -m gate.steps.guard flush "${confirm[@]}"\necho flushed >"$RUN_DIR/flushed"\n')
+                 '"$GATE_PYTHON" -m gate.window.guard flush "${confirm[@]}"\necho flushed >"$RUN_DIR/flushed"\n')
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_on_a_terminal_the_window_runs_under_the_rich_live_view(window, monkeypa
 
 
 def test_make_migrate_without_confirmation_refuses_before_anything_starts(tmp_path, monkeypatch, capsys):
-    from gate.window import main
+    from gate.window.command import main
 
     (tmp_path / "empty.env").write_text("")
     monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gate.steps.deployed import deployed_release, expected_release, requirements_check, same_release
-from gate.steps.window_manifest import window_lines
+from gate.window.deployed import deployed_release, expected_release, requirements_check, same_release
+from gate.window.window_manifest import window_lines
 
 
 @pytest.mark.check("DEP-01", severity="critical")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gate.report.attach import attach_json, attach_text
-from gate.steps.facts import flush_plan_findings, read_json
+from gate.window.facts import flush_plan_findings, read_json
 
 
 @pytest.mark.check("FLS-01", severity="critical")

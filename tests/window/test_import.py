@@ -8,8 +8,8 @@ import pytest
 
 from gate.logs.parse import django_errors
 from gate.onec.package import file_hashes
-from gate.steps.facts import changed_files, import_findings
-from gate.steps.runner import ONEC_BEFORE
+from gate.window.facts import changed_files, import_findings
+from gate.window.runner import ONEC_BEFORE
 
 
 @pytest.mark.check("IMP-01", severity="critical")

@@ -8,7 +8,7 @@ from gate.db.snapshot import Snapshot
 from gate.migrations.lint import apply_waivers, lint_sql, load_waivers
 from gate.migrations.plan import capture_sql, compare_plan, pending_migrations
 from gate.report.attach import attach_file, attach_text
-from gate.steps.runner import PROTECTED_BEFORE
+from gate.window.runner import PROTECTED_BEFORE
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,8 @@ def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings, ru
     """The pending migrations, run with the release's code on a restored copy of this run's verified backup:
     no protected table changes (per migration), none fails, the total fits the migrate budget."""
     from gate.migrations.trial import TrialRefused, run_trial, trial_json
-    from gate.steps.budgets import budgets_from
-    from gate.steps.guard import backup_verified
+    from gate.window.budgets import budgets_from
+    from gate.window.guard import backup_verified
 
     missing = backup_verified(run)  # BKP-01..03: the file is this run's, readable, intact; the copy is made here
     unverified = [m for m in missing if not m.startswith("BKP-04")]

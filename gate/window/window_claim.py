@@ -23,7 +23,7 @@ from rich.console import Console
 from gate.db.window_lock import WindowBusy, WindowLock, WindowRecord, _user
 from gate.run import JOURNAL, RUN_INFO, Run, _atomic_write, now_utc
 from gate.settings import Settings
-from gate.steps.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption
+from gate.window.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption
 
 ROLLBACK = "ROLLBACK"
 NO_GO = "NO-GO"

@@ -1,4 +1,4 @@
-"""``python -m gate.steps.monitor`` (``make monitor``): MON-01 every N minutes for the post-migration 24 h.
+"""``python -m gate.window.monitor`` (``make monitor``): MON-01 every N minutes for the post-migration 24 h.
 
 Each round runs the MON-01 check into the window's run (the latest, or ``RUN_DIR``) and appends
 its row to ``RUN_DIR/monitor.jsonl``; the run's summary keeps the latest MON-01. Settings:
@@ -17,8 +17,8 @@ from rich.console import Console
 
 from gate.run import Run, now_utc
 from gate.settings import SettingsError, load_settings
-from gate.steps.runner import WindowRunner
 from gate.types import EXIT_CODES, Verdict
+from gate.window.runner import WindowRunner
 
 
 def main() -> int:

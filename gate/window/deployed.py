@@ -29,7 +29,7 @@ from typing import Any
 import toolpaths
 from gate import probes
 from gate.settings import REPO, Settings
-from gate.steps.commands import run_manage, run_shell, target_env
+from gate.target_cmd import run_manage, run_shell, target_env
 
 SHA = re.compile(r"[0-9a-f]{7,40}")
 UNANSWERED = "MANAGE_CMD shell did not name its interpreter"

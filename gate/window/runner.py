@@ -1,6 +1,6 @@
 """The step runner: runs the window's stages, journals every step, stops at the first failure.
 
-Each step script runs with the target's environment (``gate.steps.commands.target_env``), its
+Each step script runs with the target's environment (``gate.target_cmd.target_env``), its
 output teed to ``RUN_DIR/steps/<step>.log``; the journal (``RUN_DIR/journal.jsonl``) gets a start
 entry and an end entry (duration, exit code, budget, output tail) per step, and ``summary.json``
 ``steps[]`` is rebuilt from it after each one. Checks run as pytest sessions over the same
@@ -35,11 +35,11 @@ from rich.text import Text
 from gate import checks
 from gate.run import Run, StepRecord, now_utc, write_summary
 from gate.settings import REPO, Settings, env_file_warnings
-from gate.steps.budgets import budgets_from, missing_runbook
-from gate.steps.commands import target_env
-from gate.steps.plan import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.target_cmd import target_env
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
+from gate.window.budgets import budgets_from, missing_runbook
+from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
 STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
 TAIL_LINES = 30

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from gate.run import Run, _atomic_write, now_utc
-from gate.steps.plan import STAGES
+from gate.window.stages import STAGES
 
 WINDOW_PROCESS: Final = "window.json"
 INTERRUPTED: Final = "INTERRUPTED"

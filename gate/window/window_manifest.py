@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from gate.runbook.extract import ShellLine, extract_lines
 from gate.settings import Settings, load_settings
-from gate.steps.plan import SCRIPTS
+from gate.window.stages import SCRIPTS
 
 API_PATHS = ("/products/", "/products/{slug}/", "/categories/", "/health/")
 

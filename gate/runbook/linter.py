@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 from gate import probes
 from gate.runbook.extract import ShellLine, extract_lines
 from gate.settings import REPO, Settings, SettingsError
-from gate.steps.commands import run_manage
+from gate.target_cmd import run_manage
 
 VARIANT_TOOLS: dict[str, str] = {
     "sudo": "MAINTENANCE_ON_CMD/MAINTENANCE_OFF_CMD (nginx variant)",

@@ -25,11 +25,11 @@ from gate.console import render_summary
 from gate.rollback.record import RollbackRecord
 from gate.run import Run
 from gate.settings import Settings, SettingsError, announce_env_file_warnings, load_settings, no_target
-from gate.steps.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
-from gate.steps.plan import STAGE_NAMES
-from gate.steps.runner import ResumeRefused, WindowRunner
-from gate.steps.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
 from gate.types import EXIT_CODES, Verdict
+from gate.window.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
+from gate.window.runner import ResumeRefused, WindowRunner
+from gate.window.stages import STAGE_NAMES
+from gate.window.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
 
 
 def _open_run(settings: Settings, fresh: bool) -> Run:
@@ -185,7 +185,4 @@ def _run_window(args: argparse.Namespace, run: Run, runner: WindowRunner, settin
         return 3
     return _print_verdict(run, console)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 

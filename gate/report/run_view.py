@@ -231,7 +231,7 @@ def load_run(run_dir: Path | str) -> Run:
         summary = {}
     if summary and (run_dir / "run.json").exists():  # a window that died reads INTERRUPTED, never GO
         from gate.run import Run as GateRun
-        from gate.steps.interrupted import effective_summary
+        from gate.window.interrupted import effective_summary
 
         summary = effective_summary(GateRun.open(run_dir)) or summary
     verdict = str(summary.get("verdict") or "UNKNOWN").upper()

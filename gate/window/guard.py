@@ -12,7 +12,7 @@ run-state refusals (never past a missing confirmation or an unverified backup); 
 with its reason and what it overrode in ``RUN_DIR/overrides.jsonl`` and in ``summary.json``
 ``overrides[]``, which the sign-off page shows.
 
-``python -m gate.steps.guard <step> [--confirm] [--override REASON]`` exits 0 when the step may
+``python -m gate.window.guard <step> [--confirm] [--override REASON]`` exits 0 when the step may
 run, 3 when refused (the step scripts call it first, so running them by hand is guarded too).
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 from gate.run import REFUSED_EXIT, Run, now_utc
 from gate.settings import Settings, SettingsError, load_settings
-from gate.steps.plan import BKP_IDS, STAGES
+from gate.window.stages import BKP_IDS, STAGES
 
 OVERRIDES = "overrides.jsonl"
 STOP_VERDICTS = ("NO-GO", "ROLLBACK")
@@ -51,7 +51,7 @@ def backup_verified(run: Run) -> list[str]:
 def run_state(run: Run, step: str, window: list[str] | None = None) -> list[str]:
     """Why this run's record says ``step`` must not run now: its verdict, earlier steps not completed.
 
-    ``window``: the window's steps in order (default: every stage of gate/steps/plan.py with a script).
+    ``window``: the window's steps in order (default: every stage of gate/window/stages.py with a script).
     """
     summary = run.read_summary()
     reasons = []
@@ -110,7 +110,7 @@ def overrides(run_dir: Any) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: exit 0 when the step may run, 3 with the reason when refused."""
-    parser = argparse.ArgumentParser(prog="python -m gate.steps.guard")
+    parser = argparse.ArgumentParser(prog="python -m gate.window.guard")
     parser.add_argument("step")
     parser.add_argument("--confirm", action="store_true")
     parser.add_argument("--override", default=None, help="run past this run's state, recorded with this reason")

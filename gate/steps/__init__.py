@@ -1,1 +1,0 @@
-"""The migration window: its stages, the step runner and journal, the destructive-step guard."""
