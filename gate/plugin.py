@@ -249,7 +249,7 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, known: list[s
     pytest's long traceback shows function arguments (``conninfo = "user=… password=…"``); the
     terminal, ``summary.json`` messages and Allure's ``trace`` are all printed from here.
     """
-    from gate.report.redact import redact
+    from gate.redact import redact
 
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -279,7 +279,7 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
 
 def scrub_tree(directory: Path, known: list[str], since: float = 0.0) -> list[Path]:
     """Redact secrets inside every text file under ``directory`` written since ``since``; the files changed."""
-    from gate.report.redact import redact
+    from gate.redact import redact
 
     changed = []
     for path in directory.rglob("*") if directory.is_dir() else ():

@@ -220,7 +220,7 @@ class Settings(BaseSettings):
     @field_validator("trial_db_env")
     @classmethod
     def _handoff(cls, value: str) -> str:
-        from gate.db.handoff import Handoff
+        from gate.handoff import Handoff
 
         Handoff.parse(value)
         return value

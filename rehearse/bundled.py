@@ -26,7 +26,7 @@ SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
 COPY_URL_VAR = "GATE_COPY_DATABASE_URL"
 """The bundled ``manage.sh`` wrappers source their env file (which sets ``DATABASE_URL``), then take this
-variable over it when set: how MIG-05's trial hands them a copy (``TRIAL_DB_ENV``, gate/db/handoff.py)."""
+variable over it when set: how MIG-05's trial hands them a copy (``TRIAL_DB_ENV``, gate/handoff.py)."""
 TRIAL_DB_ENV = f"{COPY_URL_VAR}={{url}}"
 COPY_URL_OVERRIDE = f'if [[ -n "${{{COPY_URL_VAR}:-}}" ]]; then export DATABASE_URL="${COPY_URL_VAR}"; fi\n'
 """The wrapper's line that honours ``GATE_COPY_DATABASE_URL``."""

@@ -4,7 +4,7 @@ The rehearsal runs the release's own code (``BACKEND_DIR``, ``MANAGE_CMD``) agai
 PostgreSQL. On a staging host the environment carries the deployment's own database variables
 (``DB_*``, ``DATABASE_URL``, ``POSTGRES_*``, ``PG*``): none of them ever reaches the code. The code
 gets exactly the env file the rehearsal writes (``code.env``, mode 0600): the disposable database in
-the code's own terms (``REHEARSAL_DB_ENV``, the syntax and presets of ``gate.db.handoff``), its
+the code's own terms (``REHEARSAL_DB_ENV``, the syntax and presets of ``gate.handoff``), its
 ``PYTHONPATH`` (``REHEARSAL_PYTHONPATH``; the gate's repo is never on it), its settings module and
 ``REHEARSAL_CODE_ENV`` items. Every manage.py line of a rehearsal goes through this module:
 
@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.db.handoff import PRESETS, DbCoordinates, Handoff
+from gate.handoff import PRESETS, DbCoordinates, Handoff
 from gate.settings import read_env_file
 
 DB_VARIABLES: frozenset[str] = frozenset(name for preset in PRESETS.values() for name, _ in preset)

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from rich.console import Console
 
-from gate.db.handoff import DbCoordinates, Handoff, HandoffError
+from gate.handoff import DbCoordinates, Handoff, HandoffError
 from gate.run import Run, StepRecord, new_run_id, now_utc
 from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
@@ -453,7 +453,7 @@ class Rehearsal:
             # the headline (exit code, exception, command) first, then the end of the output
             out = (proc.stdout + proc.stderr).strip()
             head, _, rest = out.partition("\n")
-            from gate.report.redact import redact
+            from gate.redact import redact
 
             raise RehearsalError(redact(f"the application did not start ({line} exited {proc.returncode}): {head}"
                                         + (f"\n{rest[-1500:]}" if rest else ""), self._child_env()))

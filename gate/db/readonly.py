@@ -45,7 +45,7 @@ def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
 def _redacted_error(exc: BaseException, dsn: str) -> str:
     from urllib.parse import unquote, urlsplit
 
-    from gate.report.redact import redact
+    from gate.redact import redact
 
     known: list[str] = []
     try:

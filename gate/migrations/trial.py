@@ -2,7 +2,7 @@
 
 Before ``migrate`` touches the target (the point of no return), the backup the run just verified
 is restored into a new database of the disposable server, the release's ``manage.py`` is pointed
-at that copy (``gate.db.handoff``: ``TRIAL_DB_ENV``, ``TRIAL_MANAGE_CMD``, ``TRIAL_DB_HOST``) and
+at that copy (``gate.handoff``: ``TRIAL_DB_ENV``, ``TRIAL_MANAGE_CMD``, ``TRIAL_DB_HOST``) and
 the pending migrations run there, one by one when ``TRIAL_ONE_BY_ONE`` allows it. Around every
 migration the copy is measured, read-only: the protected tables' row counts and content hashes,
 the server's own per-table counters (``pg_stat_user_tables``: rows inserted, updated, deleted,
@@ -32,7 +32,7 @@ from typing import Any
 
 from gate.db import fingerprint as fp
 from gate.db.fingerprint import TableStats
-from gate.db.handoff import DbCoordinates, Handoff, command_line
+from gate.handoff import DbCoordinates, Handoff, command_line
 from gate.db.readonly import connect_readonly
 from gate import probes
 from gate.settings import REPO, Settings

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from gate.redact import redact
 from gate.report.matrix import decide_explanation
-from gate.report.redact import redact
 from gate.report.run_view import Run
 
 ICONS: Final = {"GO": ":white_check_mark:", "NO-GO": ":no_entry:", "ROLLBACK": ":rotating_light:",

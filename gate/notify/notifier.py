@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import requests
 
 from gate.notify.messages import payload
+from gate.redact import MASK, redact
 from gate.report.matrix import decide_explanation
-from gate.report.redact import MASK, redact
 from gate.report.run_view import Run, load_run
 
 EVENTS: Final = ("start", "verdict", "end")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Final
 
 import toolpaths
-from gate.report.redact import redact
+from gate.redact import redact
 from gate.report.run_view import Run, list_runs
 from gate.report.sanitize import find_external, strip_external
 from gate.report.stage import Stage

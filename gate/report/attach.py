@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import allure
 
-from gate.report.redact import redact, redact_obj
+from gate.redact import redact, redact_obj
 
 _BY_SUFFIX: Final = {
     ".json": allure.attachment_type.JSON,

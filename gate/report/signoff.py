@@ -2,7 +2,7 @@
 
 One self-contained HTML file (inline CSS, inline SVG, no script, no external resource) and
 the same content as Markdown for the change ticket. Every string coming from the run goes
-through :func:`gate.report.redact.redact` and then HTML escaping: a check message quoting a
+through :func:`gate.redact.redact` and then HTML escaping: a check message quoting a
 connection URL must not put a password on a page that gets printed and mailed around.
 """
 
@@ -13,10 +13,10 @@ from html import escape
 from pathlib import Path
 from typing import Any, Final
 
+from gate.redact import redact
 from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.prices_section import load_evidence, price_rows, summary_lines
-from gate.report.redact import redact
 from gate.report.run_view import Check, Decision, Run
 from gate.report.signoff_css import CSS
 from gate.report.timeline import timeline_svg

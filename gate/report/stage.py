@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from gate.redact import redact, redact_obj
 from gate.report.budgets import human_duration
 from gate.report.matrix import decide_explanation
-from gate.report.redact import redact, redact_obj
 from gate.report.run_view import Check, Run
 
 TEXT_SUFFIXES: Final = {".json", ".jsonl", ".txt", ".log", ".sql", ".csv", ".tsv", ".md", ".html", ".xml", ".yaml", ".yml", ".svg"}

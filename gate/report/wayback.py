@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from gate.redact import redact
 from gate.report.budgets import ROLLBACK_BUDGET_S, human_duration
-from gate.report.redact import redact
 
 _OK_KEYS: Final = ("works", "ok", "succeeded", "success", "passed", "reversible")
 _LOSS_KEYS: Final = ("losses", "lost", "loses", "data_loss", "lost_columns", "lost_data")

@@ -1,4 +1,4 @@
-"""The migration window: entry point (``command``), stages, runner, guard, journal, claim, budgets, monitor.
+"""The migration window: entry point (``__main__``), stages, runner, guard, journal, claim, budgets, monitor.
 
-Kept import-free: the report reads ``gate.window.budgets`` without loading the runner.
+Kept import-free: the report and the plugin read ``gate.window.budgets`` without loading the runner.
 """

@@ -206,7 +206,7 @@ class WindowRunner:
         log_dir.mkdir(exist_ok=True)
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         t0 = time.monotonic()
-        from gate.report.redact import redact
+        from gate.redact import redact
         from gate.settings import known_secrets
 
         secrets = known_secrets()

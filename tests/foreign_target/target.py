@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate.db.handoff import DbCoordinates
+from gate.handoff import DbCoordinates
 from rehearse.bundled import PYTHON, env_lines, free_port, wait_http, write_private
 
 HERE = Path(__file__).resolve().parent

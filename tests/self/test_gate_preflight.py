@@ -211,7 +211,7 @@ def test_webhook_down_makes_pre05_a_manual_item_not_a_no_go(tmp_path):
 
     from gate.run import Run
     from gate.settings import load_settings
-    from gate.window.command import _notify
+    from gate.window.__main__ import _notify
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

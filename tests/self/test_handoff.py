@@ -1,10 +1,10 @@
-"""gate.db.handoff: a template over host, port, name, user, password, url → the variables a deployment reads."""
+"""gate.handoff: a template over host, port, name, user, password, url → the variables a deployment reads."""
 
 from __future__ import annotations
 
 import pytest
 
-from gate.db.handoff import PRESETS, DbCoordinates, Handoff, HandoffError, command_line
+from gate.handoff import PRESETS, DbCoordinates, Handoff, HandoffError, command_line
 from gate.settings import SettingsError, load_settings
 
 COPY = DbCoordinates.from_url("postgresql://gate:p%40ss%2Fw@127.0.0.1:54321/mig05_trial_0a1b2c3d")

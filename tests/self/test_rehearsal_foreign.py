@@ -142,7 +142,7 @@ def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp
 
 def test_the_codes_environment_is_its_own(tmp_path):
     """No deployment DB_*, no gate repo on PYTHONPATH; a trial copy re-rendered in the code's own terms."""
-    from gate.db.handoff import Handoff
+    from gate.handoff import Handoff
     from rehearse.bundled import env_lines, write_private
     from rehearse.code import CodeEnvError, launch_env, parse_code_env
 
@@ -175,7 +175,7 @@ def test_a_settings_module_without_wsgi_names_the_setting(tmp_path):
 
 def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_the_connection():
     """Inside a container the server says 5432; the gate reaches it on the mapped port. Its own view decides."""
-    from gate.db.handoff import DbCoordinates
+    from gate.handoff import DbCoordinates
     from rehearse.code import Seen, refusal
 
     disposable = DbCoordinates("127.0.0.1", 32794, "freesport_ee19c6", "postgres")

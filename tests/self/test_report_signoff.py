@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.report.redact import redact
+from gate.redact import redact
 from gate.report.run_view import load_run
 from gate.report.sanitize import find_external, strip_external
 from gate.report.signoff import VERDICT_COLOURS, render_html, render_markdown, write_signoff

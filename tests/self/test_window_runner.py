@@ -169,7 +169,7 @@ def test_on_a_terminal_the_window_runs_under_the_rich_live_view(window, monkeypa
 
 
 def test_make_migrate_without_confirmation_refuses_before_anything_starts(tmp_path, monkeypatch, capsys):
-    from gate.window.command import main
+    from gate.window.__main__ import main
 
     (tmp_path / "empty.env").write_text("")
     monkeypatch.setenv("ENV_FILE", str(tmp_path / "empty.env"))

@@ -116,7 +116,7 @@ class Handoff:
         >>> Handoff.parse("mysql")
         Traceback (most recent call last):
         ...
-        gate.db.handoff.HandoffError: TRIAL_DB_ENV: 'mysql' is neither a preset (database_url, db_parts, \
+        gate.handoff.HandoffError: TRIAL_DB_ENV: 'mysql' is neither a preset (database_url, db_parts, \
 postgres_parts, libpq) nor NAME=template
         """
         items: list[tuple[str, str]] = []
@@ -154,7 +154,7 @@ def command_line(template: str, db: DbCoordinates, setting: str = "TRIAL_MANAGE_
     >>> command_line("x --db {url}", DbCoordinates("h", 5, "d", "u", "p"))
     Traceback (most recent call last):
     ...
-    gate.db.handoff.HandoffError: TRIAL_MANAGE_CMD: {url} would put a secret on the command line: set it \
+    gate.handoff.HandoffError: TRIAL_MANAGE_CMD: {url} would put a secret on the command line: set it \
 through TRIAL_DB_ENV and forward the variable (docker compose run -e NAME, ssh SendEnv)
     """
     allowed = tuple(f for f in FIELDS if f not in SECRET_FIELDS)
