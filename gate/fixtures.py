@@ -29,6 +29,9 @@ from gate.types import Severity
 SeverityReporter = Callable[[Severity | str], None]
 MessageReporter = Callable[[str], None]
 
+SELECTED_PHASES = pytest.StashKey[set[str]]()
+"""Phases of the checks selected in this session, filled by the plugin at collection (``config.stash``)."""
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
@@ -102,7 +105,6 @@ def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Any:
     has none fails, it never gets a snapshot of the migrated database.
     """
     from gate.backup import Backup, BackupFailed, BackupRefused, take_backup
-    from gate.plugin import selected_phases
 
     with (run.dir / "backup.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: one takes the backup, the others wait and read it
@@ -110,7 +112,7 @@ def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Any:
         if found is None:
             if settings.database_url is None:
                 pytest.fail("DATABASE_URL is not set: no target to back up, the backup is not proven", pytrace=False)
-            if "backup" not in selected_phases(request.config) or run.destructive_started():
+            if "backup" not in request.config.stash.get(SELECTED_PHASES, set()) or run.destructive_started():
                 pytest.fail(f"run {run.run_id} has no backup (backup.json): run the backup step first "
                             "(make backup, same RUN_DIR)", pytrace=False)
             with contextlib.suppress(BackupRefused, BackupFailed):

@@ -143,8 +143,11 @@ def pytest_configure(config: pytest.Config) -> None:
     for phase in Phase:
         config.addinivalue_line("markers", f"{phase.value}: checks of the {phase.value} phase")
     config.addinivalue_line("markers", "window: checks run inside the window (tests/window)")
+    from gate.fixtures import SELECTED_PHASES  # registered by pytest_plugins by now (assertions rewritten)
+
     state = GateState()
     config.stash[STATE_KEY] = state
+    config.stash[SELECTED_PHASES] = state.phases  # the backup fixture takes a backup only for BKP checks
     _CONFIGS.append(config)
     for option in _split(config.getoption("--check")):
         if option not in checks.CHECKS:
@@ -414,12 +417,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if check_id:
             state.expected[item.nodeid] = check_id
             state.phases.add(checks.CHECKS[check_id].phase.value)
-
-
-def selected_phases(config: pytest.Config) -> set[str]:
-    """Phases of the checks selected in this session (the backup fixture takes a backup only for BKP checks)."""
-    state = config.stash.get(STATE_KEY, None)
-    return set(state.phases) if state is not None else set()
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from gate.report.budgets import budget_for, phase_order
+from gate.window.budgets import budget_for, phase_order
 
 VERDICTS: Final = ("GO", "NO-GO", "ROLLBACK", "MONITOR", "HOTFIX")
 DEFAULT_RUNS_DIR: Final = Path("var/runs")

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from gate.redact import redact
-from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.prices_section import load_evidence, price_rows, summary_lines
 from gate.report.run_view import Check, Decision, Run
 from gate.report.signoff_css import CSS
 from gate.report.timeline import timeline_svg
 from gate.report.wayback import Detail, reverse_finding, rollback_summary
+from gate.window.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
 
 VERDICT_COLOURS: Final = {
     "GO": "#15803d",

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from gate.redact import redact, redact_obj
-from gate.report.budgets import human_duration
 from gate.report.matrix import decide_explanation
 from gate.report.run_view import Check, Run
+from gate.window.budgets import human_duration
 
 TEXT_SUFFIXES: Final = {".json", ".jsonl", ".txt", ".log", ".sql", ".csv", ".tsv", ".md", ".html", ".xml", ".yaml", ".yml", ".svg"}
 ARTIFACTS: Final[tuple[tuple[str, str, str | None], ...]] = (

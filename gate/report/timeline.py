@@ -11,8 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import Final
 
-from gate.report.budgets import WINDOW_BUDGET_S, human_duration
 from gate.report.run_view import Step
+from gate.window.budgets import WINDOW_BUDGET_S, human_duration
 
 ROW_H: Final = 30
 LABEL_W: Final = 190

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from gate.redact import redact
-from gate.report.budgets import ROLLBACK_BUDGET_S, human_duration
+from gate.window.budgets import ROLLBACK_BUDGET_S, human_duration
 
 _OK_KEYS: Final = ("works", "ok", "succeeded", "success", "passed", "reversible")
 _LOSS_KEYS: Final = ("losses", "lost", "loses", "data_loss", "lost_columns", "lost_data")
