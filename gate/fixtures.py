@@ -31,6 +31,8 @@ MessageReporter = Callable[[str], None]
 
 SELECTED_PHASES = pytest.StashKey[set[str]]()
 """Phases of the checks selected in this session, filled by the plugin at collection (``config.stash``)."""
+RUN_DIR = pytest.StashKey[Path]()
+"""This session's run directory, fixed by the plugin (``--run-dir``, else the settings; xdist workers: the controller's)."""
 
 
 @pytest.fixture(scope="session")
@@ -43,9 +45,10 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def run(settings: Settings) -> Run:
-    """This run (``RUN_DIR`` / ``RUN_ID``), shared by every phase of one window."""
-    return Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+def run(settings: Settings, request: pytest.FixtureRequest) -> Run:
+    """This run (``--run-dir``, else ``RUN_DIR`` / ``RUN_ID``), shared by every phase of one window."""
+    fixed = request.config.stash.get(RUN_DIR, None)
+    return Run.open(fixed) if fixed is not None else Run.open(settings.run_dir, settings.run_id, settings.runs_root)
 
 
 @pytest.fixture(scope="session")

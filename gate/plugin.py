@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,8 @@ PROP_CHECK_ID = "check_id"
 PROP_SEVERITY = "effective_severity"
 PROP_MESSAGE = "check_message"
 STATE_KEY = pytest.StashKey["GateState"]()
+WORKER_RUN_DIR = "gate_run_dir"
+"""The key of xdist's ``workerinput`` that hands the controller's run directory to each worker."""
 _CONFIGS: list[pytest.Config] = []
 """Configs of the live sessions, innermost last (pytester runs sessions inside sessions)."""
 
@@ -66,7 +67,6 @@ class GateState:
     crashed: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None
     decision: Any = None
-    env_backup: dict[str, str | None] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)
     phases: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
@@ -95,6 +95,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="decide as if the first destructive step had started (ROLLBACK/MONITOR/HOTFIX, not NO-GO)",
+    )
+    group.addoption(
+        "--run-dir",
+        default=None,
+        type=Path,
+        help="this run's directory (default: the RUN_DIR / RUN_ID settings, else a new run under RUNS_ROOT)",
     )
     group.addoption(
         "--no-gate-summary",
@@ -143,10 +149,12 @@ def pytest_configure(config: pytest.Config) -> None:
     for phase in Phase:
         config.addinivalue_line("markers", f"{phase.value}: checks of the {phase.value} phase")
     config.addinivalue_line("markers", "window: checks run inside the window (tests/window)")
-    from gate.fixtures import SELECTED_PHASES  # registered by pytest_plugins by now (assertions rewritten)
+    from gate.fixtures import RUN_DIR, SELECTED_PHASES  # imported by pytest_plugins already
 
     state = GateState()
     config.stash[STATE_KEY] = state
+    if _is_worker(config) and config.workerinput.get(WORKER_RUN_DIR):  # type: ignore[attr-defined]
+        config.stash[RUN_DIR] = Path(config.workerinput[WORKER_RUN_DIR])  # type: ignore[attr-defined]
     config.stash[SELECTED_PHASES] = state.phases  # the backup fixture takes a backup only for BKP checks
     _CONFIGS.append(config)
     for option in _split(config.getoption("--check")):
@@ -217,19 +225,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def _open_run(config: pytest.Config, state: GateState) -> None:
     """Fix the run directory for this session (and its xdist workers) and point Allure into it."""
+    from gate.fixtures import RUN_DIR
     from gate.run import Run
-    from gate.settings import SettingsError, load_settings
+    from gate.settings import SettingsError, load_settings, run_location
 
+    given: Path | None = config.getoption("--run-dir")
     try:
         settings = load_settings()
-        run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
-    except SettingsError:
-        run = Run.open(
-            os.environ.get("RUN_DIR") and Path(os.environ["RUN_DIR"]) or None, os.environ.get("RUN_ID")
-        )
-    for key, value in (("RUN_DIR", str(run.dir)), ("RUN_ID", run.run_id)):
-        state.env_backup[key] = os.environ.get(key)
-        os.environ[key] = value
+        run = Run.open(given or settings.run_dir, None if given else settings.run_id, settings.runs_root)
+    except SettingsError:  # the run is still recorded (the summary says why the settings failed)
+        run_dir, run_id = run_location()
+        run = Run.open(given or run_dir, None if given else run_id)
+    config.stash[RUN_DIR] = run.dir
     allure = config.pluginmanager.hasplugin("allure_pytest") and hasattr(config.option, "allure_report_dir")
     if allure and not config.option.allure_report_dir:
         config.option.allure_report_dir = str(run.dir / "allure-results")
@@ -308,14 +315,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         scrub_tree(Path(allure_dir), _known_secrets(state), state.started_wall - 1)
     if config in _CONFIGS:
         _CONFIGS.remove(config)
-    state = config.stash.get(STATE_KEY, None)
-    if state is None:
-        return
-    for key, value in state.env_backup.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 def check_of(item: pytest.Item) -> checks.Check | None:
@@ -417,6 +416,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if check_id:
             state.expected[item.nodeid] = check_id
             state.phases.add(checks.CHECKS[check_id].phase.value)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Controller side of xdist: each worker records into the controller's run directory."""
+    from gate.fixtures import RUN_DIR
+
+    run_dir = node.config.stash.get(RUN_DIR, None)
+    if run_dir is not None:
+        node.workerinput[WORKER_RUN_DIR] = str(run_dir)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -558,10 +567,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if not state.expected and not state.nodes and not state.collection_errors:
         return
+    from gate.fixtures import RUN_DIR
     from gate.run import Run, write_summary
     from gate.settings import SettingsError, env_file_warnings, load_settings
 
-    run = Run.open(Path(os.environ["RUN_DIR"]))
+    run = Run.open(config.stash[RUN_DIR])
     try:
         settings = load_settings()
         target, release = settings.target, settings.release_tag
@@ -571,14 +581,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except SettingsError as exc:
         target, release = f"(settings error: {exc})", ""
     results = [*aggregate(state), completeness(state)]
-    if config.getoption("--after-destructive"):
-        os.environ["GATE_AFTER_DESTRUCTIVE"] = "1"
-    try:
-        summary, decision = write_summary(run, results, target, release,
-                                          {"settings_warnings": env_file_warnings()})
-    finally:
-        if config.getoption("--after-destructive"):
-            os.environ.pop("GATE_AFTER_DESTRUCTIVE", None)
+    summary, decision = write_summary(run, results, target, release, {"settings_warnings": env_file_warnings()},
+                                      after_destructive=bool(config.getoption("--after-destructive")))
     state.summary, state.decision = summary, decision
     session.exitstatus = decision.exit_code
 

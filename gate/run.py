@@ -138,8 +138,6 @@ class Run:
 
     def destructive_started(self) -> bool:
         """True once a destructive step (migrate, flush, import) has started in this run."""
-        if os.environ.get("GATE_AFTER_DESTRUCTIVE", "").lower() in ("1", "yes", "true"):
-            return True
         if (self.dir / "point_of_no_return.json").exists():  # read from the target (gate/db/point_of_no_return.py)
             return True
         names: set[Any] = set()
@@ -191,11 +189,14 @@ def write_summary(
     target: str,
     release_tag: str = "",
     extra: dict[str, Any] | None = None,
+    after_destructive: bool = False,
 ) -> tuple[dict[str, Any], Decision]:
     """Merge ``results`` into ``RUN_DIR/summary.json`` (same id → replaced), decide, write atomically.
 
     Later phases of one window append their checks; a re-run of a check replaces its row.
-    The verdict is decided over every check recorded in the run.
+    The verdict is decided over every check recorded in the run, as after the point of no return
+    when ``after_destructive`` (pytest ``--after-destructive``) or the run's record says a
+    destructive step started.
     """
     existing = run.read_summary()
     rows = {row["id"]: row for row in existing.get("checks", [])}
@@ -204,7 +205,7 @@ def write_summary(
     order = list(checks.CHECKS)
     ordered = sorted(rows.values(), key=lambda r: order.index(r["id"]) if r["id"] in checks.CHECKS else len(order))
     merged = {"checks": ordered}
-    decision = decide(results_from_summary(merged), run.destructive_started())
+    decision = decide(results_from_summary(merged), after_destructive or run.destructive_started())
     summary: dict[str, Any] = {
         "run_id": run.run_id,
         "target": target,

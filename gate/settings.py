@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     rehearsal_max_age_days: int = Field(7, ge=0)
     notify_record: Path | None = None
     notify_webhook_url: SecretStr | None = None
+    notify_channel: str | None = Field(None, description="optional channel field of the webhook's message")
+    notify_timeout_s: float = Field(5.0, gt=0, description="seconds per attempt to post a notification")
     notify_max_age_hours: float = Field(24, ge=0)
     # window
     window_start: str = "02:00"
@@ -170,11 +172,16 @@ class Settings(BaseSettings):
     access_log_format: str = Field("gunicorn", description="gunicorn | nginx | combined | a regex with status, time")
     django_log_format: str = Field("time-first", description="time-first | level-first | bracketed | a regex with "
                                                              "level, time (gate.logs.parse.DJANGO_FORMATS)")
+    rollback_smoke_paths: str = Field("", description="RBK-03's paths under API_PREFIX, comma-separated "
+                                      "(default: /health/,/products/,/categories/)")
+    rollback_smoke_wait_s: float = Field(20.0, ge=0, description="RBK-03: how long the application may take to come up")
     monitor_interval_minutes: float = Field(15.0, gt=0)
     monitor_duration_hours: float = Field(24.0, gt=0)
+    monitor_rounds: int = Field(0, ge=0, description="make monitor stops after this many rounds (0: at the end of MONITOR_DURATION_HOURS)")
     postflight_workers: int = Field(2, ge=0)
     runbook: Path = Field(REPO.parent / "shared" / "seed" / "migration-guide-productvariant.md")
     window_checks: bool = Field(True, description="false: run the bare steps (benchmark of the gate's overhead)")
+    gate_live: bool = Field(True, description="0: plain lines instead of the live view on a terminal")
     onec_checkauth_url: str | None = Field(None, description="default BASE_URL+API_PREFIX/integration/1c/exchange/")
     runbook_variant_tools: list[str] = Field(
         default_factory=lambda: ["sudo", "nginx", "supervisorctl"],
@@ -410,6 +417,16 @@ def no_target(environ: dict[str, str] | None = None) -> str | None:
     if env.get("DATABASE_URL") or env.get("ENV_FILE") or DEFAULT_ENV_FILE.exists():
         return None
     return NO_TARGET
+
+
+def run_location(environ: dict[str, str] | None = None) -> tuple[Path | None, str | None]:
+    """``RUN_DIR`` and ``RUN_ID`` alone, for a caller whose settings did not load (the run is still recorded).
+
+    >>> run_location({"RUN_DIR": "/r", "RUN_ID": ""})
+    (PosixPath('/r'), None)
+    """
+    env = os.environ if environ is None else environ
+    return (Path(env["RUN_DIR"]) if env.get("RUN_DIR") else None), env.get("RUN_ID") or None
 
 
 _UNSET = object()

@@ -88,7 +88,7 @@ BURST_RECORD = "latency_burst.json"
 
 
 @pytest.fixture(scope="session")
-def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any) -> Any:
+def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any, request: pytest.FixtureRequest) -> Any:
     """One bounded burst of real requests (list, categories, a detail), saved in the run.
 
     PST-08 and PST-09 read the same burst. Under pytest-xdist each worker has its own session, so
@@ -96,13 +96,13 @@ def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any) -> Any
     test run's id; the others read that record (no second burst against the target).
     """
     import fcntl
-    import os
 
     from gate.http import burst
     from gate.http.api import Burst, Sample
 
     record = run.dir / BURST_RECORD
-    test_run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # xdist's id of this test run, the same on every worker
+    workerinput = getattr(request.config, "workerinput", {})  # xdist's: the same test run id on every worker
+    test_run = str(workerinput.get("testrunuid", ""))
     with (run.dir / (BURST_RECORD + ".lock")).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if test_run and record.exists():

@@ -10,18 +10,14 @@ from __future__ import annotations
 import sys
 
 from gate.backup.take import BackupFailed, BackupRefused, take_backup
-from gate.run import Run
-from gate.settings import SettingsError, load_settings
+from gate.cli import command, load_settings, open_run
 
 
+@command("backup")
 def main() -> int:
     """Run the backup step; the exit status says what happened."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        sys.stderr.write(f"backup: settings: {exc}\n")
-        return 2
-    run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+    settings = load_settings()
+    run = open_run(settings)
     try:
         manifest = take_backup(settings, run)
     except BackupRefused as exc:

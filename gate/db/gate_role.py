@@ -24,6 +24,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from psycopg import sql
 
+from gate.cli import command, load_settings
+
 DEFAULT_ROLE = "freesport_gate"
 
 
@@ -61,20 +63,14 @@ def apply(database_url: str, env_file: Path, role: str = DEFAULT_ROLE) -> str:
     return f"role {role} can read every table of {database} and write none; GATE_DATABASE_URL appended to {env_file}"
 
 
+@command("gate-role")
 def main(argv: list[str] | None = None) -> int:
     """Print the SQL, or apply it (``--apply ENV_FILE``)."""
     parser = argparse.ArgumentParser(prog="python -m gate.db.gate_role", description=__doc__.split("\n")[0])
     parser.add_argument("--role", default=DEFAULT_ROLE)
     parser.add_argument("--apply", type=Path, metavar="ENV_FILE", help="create it now; append GATE_DATABASE_URL here")
     args = parser.parse_args(argv)
-    from gate.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings()
-        dsn = settings.dsn()
-    except SettingsError as exc:
-        sys.stderr.write(f"settings: {exc}\n")
-        return 2
+    dsn = load_settings().dsn()
     if args.apply is None:
         sys.stdout.write(role_sql(args.role, urlsplit(dsn).path.lstrip("/")) + "\n-- then: ALTER ROLE "
                          f"{args.role} PASSWORD '...'; and GATE_DATABASE_URL=postgresql://{args.role}:...@host/db\n")

@@ -7,6 +7,6 @@ webhook that is down is reported as a warning and never fails the migration.
 
 from __future__ import annotations
 
-from gate.notify.notifier import EVENTS, Attempt, notify, read_record, was_notified
+from gate.notify.notifier import EVENTS, Attempt, notify, notify_args, read_record, was_notified
 
-__all__ = ["EVENTS", "Attempt", "notify", "read_record", "was_notified"]
+__all__ = ["EVENTS", "Attempt", "notify", "notify_args", "read_record", "was_notified"]

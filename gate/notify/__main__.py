@@ -8,31 +8,26 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
-from gate.notify.notifier import EVENTS, RECORD_NAME, notify
-from gate.settings import SettingsError, load_settings
+from gate.cli import command, load_settings
+from gate.notify.notifier import EVENTS, RECORD_NAME, notify, notify_args
 
 
+@command("notify")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gate.notify", description=__doc__)
     parser.add_argument("event", choices=EVENTS)
-    parser.add_argument("--run-dir", type=Path, default=Path(os.environ["RUN_DIR"]) if os.environ.get("RUN_DIR") else None,
-                        help="run directory (default: $RUN_DIR)")  # fmt: skip
+    parser.add_argument("--run-dir", type=Path, default=None, help="run directory (default: the RUN_DIR setting)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the message was not delivered")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings = load_settings()  # the webhook is a setting: the env file's NOTIFY_WEBHOOK_URL counts too
+    args.run_dir = args.run_dir or settings.run_dir
     if args.run_dir is None:
         parser.error("--run-dir (or RUN_DIR) is required")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:  # the webhook is a setting: the env file's NOTIFY_WEBHOOK_URL counts as much as the environment's
-        settings = load_settings()
-    except SettingsError as exc:
-        sys.stderr.write(f"notify: settings: {exc}\n")
-        return 2
-    hook = settings.notify_webhook_url
-    attempts = notify(args.event, args.run_dir, hook.get_secret_value() if hook is not None else None)
+    attempts = notify(args.event, args.run_dir, **notify_args(settings))
     last = attempts[-1]
     where = args.run_dir / RECORD_NAME
     if last.status == "sent":

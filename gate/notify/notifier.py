@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from gate.notify.messages import payload
 from gate.redact import MASK, redact
 from gate.report.matrix import decide_explanation
 from gate.report.run_view import Run, load_run
+from gate.settings import Settings
 
 EVENTS: Final = ("start", "verdict", "end")
 RECORD_NAME: Final = "notifications.jsonl"
@@ -108,21 +108,28 @@ class _Context:
         )  # fmt: skip
 
 
+def notify_args(settings: Settings) -> dict[str, Any]:
+    """``notify()``'s keyword arguments from the settings (``NOTIFY_WEBHOOK_URL``, ``NOTIFY_TIMEOUT_S``, ``NOTIFY_CHANNEL``)."""
+    hook = settings.notify_webhook_url
+    return {"webhook_url": hook.get_secret_value() if hook is not None else None,
+            "timeout": settings.notify_timeout_s, "channel": settings.notify_channel}
+
+
 def notify(event: str, run_dir: Path | str, webhook_url: str | None = None, *, timeout: float | None = None,
            channel: str | None = None) -> list[Attempt]:  # fmt: skip
     """Post ``event`` for the run in ``run_dir``; record and return every attempt. Never raises on delivery.
 
     ``verdict`` is only posted for a verdict other than GO (recorded as skipped otherwise);
     without a webhook (``NOTIFY_WEBHOOK_URL`` unset) nothing is posted and that is recorded too,
-    so PRE-05 reports the notification as a manual item instead of a silent pass.
+    so PRE-05 reports the notification as a manual item instead of a silent pass. The webhook,
+    ``timeout`` and ``channel`` are the caller's settings (``notify_args``), never read here.
     """
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r} (known: {', '.join(EVENTS)})")
     run_dir = Path(run_dir)
     run = load_run(run_dir)
-    url = webhook_url if webhook_url is not None else os.environ.get("NOTIFY_WEBHOOK_URL", "")
-    timeout = timeout if timeout is not None else float(os.environ.get("NOTIFY_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
-    channel = channel if channel is not None else os.environ.get("NOTIFY_CHANNEL") or None
+    url = webhook_url or ""
+    timeout = timeout if timeout is not None else DEFAULT_TIMEOUT_S
     body = json.loads(_scrub(json.dumps(payload(event, run, channel), ensure_ascii=False), url))
     ctx = _Context(event, run, url, body["text"], decide_explanation(run).deciding_check)
     if event == "verdict" and run.verdict == "GO":

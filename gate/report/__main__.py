@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from gate.report import browser
 from gate.report.allure_report import ReportError
 from gate.report.build import build_report, default_run_dir
+from gate.report.run_view import DEFAULT_RUNS_DIR
 
 
 def _png(signoff: Path) -> str:
@@ -27,13 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-allure", action="store_true", help="only the sign-off page (no Allure report)")
     parser.add_argument("--png", action="store_true", help="also render RUN_DIR/signoff.png with headless chromium")
     args = parser.parse_args(argv)
-    run_dir = args.run_dir or default_run_dir()
+    # the CLI edge: the report needs no target's settings, only where the runs are
+    runs_dir = Path(os.environ.get("RUNS_DIR") or DEFAULT_RUNS_DIR)
+    run_dir = args.run_dir or default_run_dir(Path(os.environ["RUN_DIR"]) if os.environ.get("RUN_DIR") else None,
+                                              runs_dir)
     if run_dir is None or not (run_dir / "summary.json").is_file():
         where = f"{run_dir} has no summary.json" if run_dir else "no run directory under var/runs/ (or RUN_DIR)"
         sys.stderr.write(f"no run to report: {where}\n")
         return 2
     try:
-        paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure)
+        paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure, runs_dir=runs_dir)
     except ReportError as exc:
         sys.stderr.write(f"report: {exc}\nthe sign-off page was written: {run_dir / 'signoff.html'}\n")
         return 1

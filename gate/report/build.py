@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from gate.report.allure_report import REPORT_DIRNAME, generate
-from gate.report.run_view import load_run, runs_dir
+from gate.report.run_view import DEFAULT_RUNS_DIR, latest_run, load_run
 from gate.report.signoff import write_signoff
 
 
@@ -22,7 +21,8 @@ class ReportPaths:
     seconds: float
 
 
-def build_report(run_dir: Path, *, runs_base: Path | None = None, allure: bool = True) -> ReportPaths:
+def build_report(run_dir: Path, *, runs_base: Path | None = None, allure: bool = True,
+                 runs_dir: Path = DEFAULT_RUNS_DIR) -> ReportPaths:
     """Write the sign-off page and (unless ``allure`` is False) the Allure report for ``run_dir``.
 
     The sign-off is written even when Allure fails, so a broken report tool never hides the verdict.
@@ -33,14 +33,11 @@ def build_report(run_dir: Path, *, runs_base: Path | None = None, allure: bool =
     signoff_html, signoff_md = write_signoff(run, report_href=href)
     index = None
     if allure:
-        base = runs_base if runs_base is not None else (run_dir.parent if run_dir.parent.is_dir() else runs_dir())
+        base = runs_base if runs_base is not None else (run_dir.parent if run_dir.parent.is_dir() else runs_dir)
         index = generate(run, base).index
     return ReportPaths(index, signoff_html, signoff_md, time.monotonic() - started)
 
 
-def default_run_dir() -> Path | None:
-    """``$RUN_DIR`` when set, else the newest run under ``var/runs``."""
-    from gate.report.run_view import latest_run
-
-    env = os.environ.get("RUN_DIR")
-    return Path(env) if env else latest_run()
+def default_run_dir(run_dir: Path | None, runs_dir: Path = DEFAULT_RUNS_DIR) -> Path | None:
+    """``run_dir`` (``RUN_DIR``) when given, else the newest run under ``runs_dir`` (``RUNS_DIR``)."""
+    return run_dir or latest_run(runs_dir)

@@ -9,7 +9,6 @@ default and unknown keys are kept in ``raw``.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,14 +252,9 @@ def load_run(run_dir: Path | str) -> Run:
     )
 
 
-def runs_dir() -> Path:
-    """Where runs live: ``$RUNS_DIR`` or ``var/runs`` under the current directory."""
-    return Path(os.environ.get("RUNS_DIR") or DEFAULT_RUNS_DIR)
-
-
 def list_runs(base: Path | None = None) -> list[Path]:
     """Run directories (those holding a summary.json), oldest first by the summary's start or mtime."""
-    base = runs_dir() if base is None else base
+    base = DEFAULT_RUNS_DIR if base is None else base
     if not base.is_dir():
         return []
     found = [p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and (p / "summary.json").is_file()]
@@ -275,7 +269,7 @@ def list_runs(base: Path | None = None) -> list[Path]:
 
 def latest_run(base: Path | None = None) -> Path | None:
     """The run ``var/runs/latest`` points at (the gate keeps that link), else the newest; None when none."""
-    base = runs_dir() if base is None else base
+    base = DEFAULT_RUNS_DIR if base is None else base
     link = base / "latest"
     if link.is_symlink() and (link / "summary.json").is_file():
         return link.resolve()

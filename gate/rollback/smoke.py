@@ -12,7 +12,6 @@ no ``variants[]``, so the v13.4 shape is no smoke test of v13.3.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,15 +21,13 @@ import requests
 DEFAULT_SMOKE_PATHS = ("/health/", "/products/", "/categories/")
 
 
-def smoke_paths(environ: dict[str, str] | None = None) -> tuple[str, ...]:
-    """``ROLLBACK_SMOKE_PATHS`` (comma-separated, under ``API_PREFIX``), else the default three."""
-    value = (os.environ if environ is None else environ).get("ROLLBACK_SMOKE_PATHS", "")
+def smoke_paths(value: str = "") -> tuple[str, ...]:
+    """``ROLLBACK_SMOKE_PATHS`` (comma-separated, under ``API_PREFIX``), else the default three.
+
+    >>> smoke_paths(" /health/, /products/ ")
+    ('/health/', '/products/')
+    """
     return tuple(p.strip() for p in value.split(",") if p.strip()) or DEFAULT_SMOKE_PATHS
-
-
-def smoke_wait_s(environ: dict[str, str] | None = None) -> float:
-    """``ROLLBACK_SMOKE_WAIT_S``: how long the application may take to come up after the rollback (20 s)."""
-    return float((os.environ if environ is None else environ).get("ROLLBACK_SMOKE_WAIT_S", "20"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -19,24 +18,24 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from gate.cli import command, load_settings
 from gate.runbook.linter import Linter
-from gate.settings import SettingsError, load_settings
 
 STYLE = {"covered": "green", "variant": "cyan", "comment": "dim", "drift": "bold red", "manual": "yellow"}
 
 
+@command("runbook")
 def main(argv: list[str] | None = None) -> int:
     """Lint one runbook; the exit status says whether it would work on the target."""
     parser = argparse.ArgumentParser(prog="python -m gate.runbook")
     parser.add_argument("runbook", type=Path, nargs="?", help="the Markdown runbook (default: the RUNBOOK setting)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--run-dir", type=Path, default=None,
+                        help="also write runbook-lint.json here (default: the RUN_DIR setting, if set)")
     args = parser.parse_args(argv)
     console = Console(width=160)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        console.print(f"settings: {exc}", markup=False)
-        return 2
+    settings = load_settings()
+    run_dir = args.run_dir or settings.run_dir
     if args.runbook is None:
         args.runbook = settings.runbook
     if not args.runbook.is_file():
@@ -49,10 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         console.print(f"the target could not be introspected: {exc}", markup=False)
         return 2
-    if os.environ.get("RUN_DIR"):
-        Path(os.environ["RUN_DIR"]).mkdir(parents=True, exist_ok=True)
-        (Path(os.environ["RUN_DIR"]) / "runbook-lint.json").write_text(
-            json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1))
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "runbook-lint.json").write_text(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1))
     if args.json:
         sys.stdout.write(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1) + "\n")
     else:

@@ -16,29 +16,20 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
 
 from rich.console import Console
 
+from gate.cli import command, load_settings, open_run
 from gate.console import render_summary
 from gate.rollback.record import RollbackRecord
 from gate.run import Run
-from gate.settings import Settings, SettingsError, announce_env_file_warnings, load_settings, no_target
+from gate.settings import Settings, announce_env_file_warnings, no_target
 from gate.types import EXIT_CODES, Verdict
 from gate.window.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
 from gate.window.runner import ResumeRefused, WindowRunner
 from gate.window.stages import STAGE_NAMES
 from gate.window.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
-
-
-def _open_run(settings: Settings, fresh: bool) -> Run:
-    if settings.run_dir is not None or settings.run_id is not None:
-        return Run.open(settings.run_dir, settings.run_id, settings.runs_root)
-    latest = settings.runs_root / "latest"
-    if not fresh and latest.exists():
-        return Run.open(latest.resolve())
-    return Run.open(None, None, settings.runs_root)
 
 
 def _ask_confirmation(console: Console) -> bool:
@@ -55,11 +46,10 @@ def _notify(event: str, run: Run, settings: Settings) -> None:
 
     The answer is recorded in the run (PRE-05 reads it); a webhook that is down never fails the window.
     """
-    from gate.notify import notify
+    from gate.notify import notify, notify_args
 
-    url = settings.notify_webhook_url.get_secret_value() if settings.notify_webhook_url else None
     try:
-        notify(event, run.dir, webhook_url=url)
+        notify(event, run.dir, **notify_args(settings))
     except Exception as exc:  # noqa: BLE001 - chat must never stop the migration
         sys.stderr.write(f"WARNING notify {event}: {type(exc).__name__}; the window goes on\n")
 
@@ -78,6 +68,7 @@ def _print_verdict(run: Run, console: Console) -> int:
     return EXIT_CODES[Verdict(summary.get("verdict", "GO"))]
 
 
+@command("window")
 def main(argv: list[str] | None = None) -> int:
     """The CLI; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m gate.window", description=__doc__.split("\n")[0])
@@ -103,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if not console.is_terminal:
         console = Console(width=150)
     announce_env_file_warnings(sys.stderr)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        console.print(f"settings: {exc}", markup=False)
-        return 2
+    settings = load_settings()
     if args.command != "status" and (problem := no_target()):
         console.print(problem, markup=False)
         return 2
@@ -117,9 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if unfinished:
             console.print(unfinished, markup=False, highlight=False, style="bold red")
             return 3
-    run = _open_run(settings, fresh)
-    os.environ["RUN_DIR"] = str(run.dir)
-    os.environ["RUN_ID"] = run.run_id
+    run = open_run(settings, latest=not fresh)
     confirm = bool(getattr(args, "confirm", False) or settings.confirm)
     if args.command == "migrate" and not confirm:
         if sys.stdin.isatty() and _ask_confirmation(console):

@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from gate.cli import command, load_settings, open_run
 from gate.run import REFUSED_EXIT, Run, now_utc
-from gate.settings import Settings, SettingsError, load_settings
+from gate.settings import Settings
 from gate.window.stages import BKP_IDS, STAGES
 
 OVERRIDES = "overrides.jsonl"
 STOP_VERDICTS = ("NO-GO", "ROLLBACK")
 GUARDED = ("migrate", "flush", "import")
-WINDOW_STEPS_VAR = "GATE_WINDOW_STEPS"
 """Set by the step runner for its scripts: the window's steps in order, comma-separated."""
 
 
@@ -100,30 +100,27 @@ def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> 
 
 def overrides(run_dir: Any) -> list[dict[str, Any]]:
     """The overrides recorded in a run directory (the sign-off page lists them)."""
-    from pathlib import Path
-
     path = Path(run_dir) / OVERRIDES
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+@command("guard")
 def main(argv: list[str] | None = None) -> int:
     """CLI: exit 0 when the step may run, 3 with the reason when refused."""
     parser = argparse.ArgumentParser(prog="python -m gate.window.guard")
     parser.add_argument("step")
     parser.add_argument("--confirm", action="store_true")
     parser.add_argument("--override", default=None, help="run past this run's state, recorded with this reason")
+    parser.add_argument("--run-dir", type=Path, default=None, help="this run (default: the RUN_DIR / RUN_ID settings)")
+    parser.add_argument("--window-steps", default="", metavar="STEP[,STEP…]",
+                        help="the runner's own step list, in order (it may run a shorter window; default: every stage)")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        sys.stderr.write(f"guard: settings: {exc}\n")
-        return 2
-    run = Run.open(settings.run_dir, settings.run_id, settings.runs_root)
+    settings = load_settings()
+    run = open_run(settings, args.run_dir)
     override = args.override if args.override is not None else settings.guard_override
-    steps = os.environ.get(WINDOW_STEPS_VAR)  # the runner's own step list (it may run a shorter window)
-    window = [n for n in steps.split(",") if n] if steps else None
+    window = [n for n in args.window_steps.split(",") if n] or None
     reason = refusal(settings, run, args.confirm, args.step, override, window)
     if reason:
         sys.stderr.write(f"{args.step} refused, nothing changed: {reason}\n")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import re
 import subprocess
 import sys
@@ -261,15 +260,21 @@ class WindowRunner:
                                            known.phase.value)])
 
     # checks ----------------------------------------------------------------------------------
-    def run_checks(self, label: str, ids: tuple[str, ...], xdist: bool = False) -> bool:
-        """Run the checks ``ids`` as one pytest session into this run; True when none failed."""
+    def run_checks(self, label: str, ids: tuple[str, ...], xdist: bool = False, after_destructive: bool = False) -> bool:
+        """Run the checks ``ids`` as one pytest session into this run; True when none failed.
+
+        ``after_destructive``: decide as after the point of no return even when this run's record
+        shows no destructive step (the monitor of a window run elsewhere).
+        """
         if not ids:
             return True
         row = Row(label, "checks", "running", None, time.monotonic(), detail=",".join(ids))
         self.rows.append(row)
         self._event(row)
         argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
-                "--check", ",".join(ids), "-q", "--no-header", "-rN", "--color=no"]
+                "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
+        if after_destructive:
+            argv.append("--after-destructive")
         if xdist and self.settings.postflight_workers > 1 and len(ids) > 1:
             argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
         log_dir = self.run.dir / "checks"
@@ -387,7 +392,7 @@ class WindowRunner:
         if start:
             self.preconditions(start, repeat)
         self.rows = []
-        live = self.console.is_terminal and os.environ.get("GATE_LIVE", "1") != "0"
+        live = self.console.is_terminal and self.settings.gate_live
         runner: Callable[[], None]
 
         def body() -> None:

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/_common.sh"
 confirm=()
 [[ "${CONFIRM:-}" == "yes" ]] && confirm=(--confirm)
-"$GATE_PYTHON" -m gate.window.guard flush "${confirm[@]}"
+"$GATE_PYTHON" -m gate.window.guard flush "${confirm[@]}" --run-dir "$RUN_DIR" --window-steps "${GATE_WINDOW_STEPS:-}"
 # FLUSH_ARGS is a setting (default: --confirm --skip-interactive --format json)
 read -r -a flush_args <<<"${FLUSH_ARGS---confirm --skip-interactive --format json}"
 manage flush_products "${flush_args[@]}" >"$RUN_DIR/flush_result.json"

@@ -3,7 +3,7 @@
 # importer a copy of the package (for importers that move or delete what they read; IMP-03
 # checks the original is byte-identical afterwards). IMPORT_ARGS default --full.
 source "$(dirname "$0")/_common.sh"
-"$GATE_PYTHON" -m gate.window.guard import  # exit 3, nothing run: this run says stop (ROLLBACK…)
+"$GATE_PYTHON" -m gate.window.guard import --run-dir "$RUN_DIR" --window-steps "${GATE_WINDOW_STEPS:-}"  # exit 3, nothing run: this run says stop (ROLLBACK…)
 src="${ONEC_DATA_DIR:?ONEC_DATA_DIR is not set}"
 data="$src"
 if [[ "${IMPORT_READS_COPY:-}" == "yes" ]]; then

@@ -3,7 +3,7 @@
 # (PGOPTIONS reaches libpq: a migration waiting on a lock fails fast instead of blocking the shop).
 # Over ssh/docker, MANAGE_CMD must forward PGOPTIONS (docker compose exec -e PGOPTIONS ...).
 source "$(dirname "$0")/_common.sh"
-"$GATE_PYTHON" -m gate.window.guard migrate  # exit 3, nothing run: this run says stop (NO-GO…)
+"$GATE_PYTHON" -m gate.window.guard migrate --run-dir "$RUN_DIR" --window-steps "${GATE_WINDOW_STEPS:-}"  # exit 3, nothing run: this run says stop (NO-GO…)
 export PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=${MIGRATE_LOCK_TIMEOUT:-5s} -c statement_timeout=${MIGRATE_STATEMENT_TIMEOUT:-15min}"
 say "pending before:"
 manage showmigrations --plan | grep -F '[ ]' || say "  (none)"

@@ -12,7 +12,7 @@ import pytest
 from gate.checks import ROLLBACK_BUDGET_S
 from gate.db.snapshot import snapshot_of
 from gate.rollback import RollbackRecord, previous_release_serves
-from gate.rollback.smoke import smoke_paths, smoke_wait_s
+from gate.rollback.smoke import smoke_paths
 
 
 @pytest.mark.check("RBK-01", severity="critical")
@@ -43,6 +43,7 @@ def test_rollback_within_its_budget(rollback_record: RollbackRecord, check_messa
 def test_previous_release_serves_after_rollback(rollback_record: RollbackRecord, settings, check_message):
     """Перезапустить приложение: the previous release answers the smoke requests over HTTP."""
     assert rollback_record.completed, rollback_record.describe()
-    served = previous_release_serves(settings.base_url, settings.api_prefix, smoke_paths(), wait_s=smoke_wait_s())
+    served = previous_release_serves(settings.base_url, settings.api_prefix, smoke_paths(settings.rollback_smoke_paths),
+                                     wait_s=settings.rollback_smoke_wait_s)
     assert served, "; ".join(served.problems)
     check_message(f"{settings.base_url}: {served.describe()}")

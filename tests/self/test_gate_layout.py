@@ -130,3 +130,64 @@ def test_pytest_plugins_count_as_imports(tmp_path):
     (root / "plugin.py").write_text('pytest_plugins = ["gate.fixtures"]\n')
     (root / "fixtures.py").write_text("def f():\n    from gate.plugin import x\n")
     assert cycles(import_graph(root)) == [["gate.fixtures", "gate.plugin"]]
+
+
+ENVIRON_READERS: dict[str, str] = {
+    "gate/settings.py": "the settings loader: the environment over the env file",
+    "gate/target_cmd.py": "builds the environment of the target's commands (env file < process environment < settings)",
+    "gate/backup/take.py": "pg_dump's environment: the process's plus the libpq password",
+    "gate/backup/archive.py": "pg_restore's environment: the process's plus the libpq password",
+    "gate/rollback/reverse.py": "pg_dump/psql's environment: the process's plus the libpq password",
+    "gate/rollback/script.py": "the rollback script's environment: the process's plus the caller's",
+    "gate/report/allure_report.py": "Allure's environment: PATH, HOME, locale only (no CI variables, no secrets)",
+    "gate/redact.py": "secret values in the process environment are masked wherever they appear",
+    "gate/report/__main__.py": "the report's CLI edge: RUN_DIR and RUNS_DIR (a report needs no target's settings)",
+}
+"""The only modules of gate/ that read ``os.environ``, and why. Nothing in gate/ writes it."""
+
+
+def environ_uses(path: Path) -> tuple[bool, list[int]]:
+    """(reads ``os.environ``/``os.getenv``, lines that write ``os.environ``) in one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    reads, writes = False, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" \
+                and node.attr in ("environ", "getenv", "putenv", "unsetenv"):
+            reads = True
+        if isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del) \
+                and "os.environ" in ast.unparse(node):
+            writes.append(node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and ast.unparse(node.func.value) == "os.environ" \
+                and node.func.attr in ("pop", "setdefault", "update", "clear", "popitem"):
+            writes.append(node.lineno)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.putenv", "os.unsetenv"):
+            writes.append(node.lineno)
+    return reads, writes
+
+
+def environ_report(root: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """(modules reading the environment that are not allowed to, writes of the environment per module)."""
+    readers, writers = [], {}
+    for path in sorted(root.rglob("*.py")):
+        rel = str(path.relative_to(root.parent))
+        reads, writes = environ_uses(path)
+        if reads and rel not in ENVIRON_READERS:
+            readers.append(rel)
+        if writes:
+            writers[rel] = writes
+    return readers, writers
+
+
+def test_no_value_travels_through_the_environment_inside_the_gate():
+    """Run directory, "after the first destructive step", the window's steps: arguments, never os.environ."""
+    assert environ_report(GATE) == ([], {})
+
+
+def test_the_environment_scan_sees_a_bus(tmp_path):
+    root = tmp_path / "gate"
+    (root / "window").mkdir(parents=True)
+    (root / "window" / "runner.py").write_text('import os\nos.environ["RUN_DIR"] = "/r"\nos.environ.pop("X", None)\n')
+    (root / "run.py").write_text('import os\n\ndef started():\n    return os.environ.get("GATE_AFTER_DESTRUCTIVE")\n')
+    (root / "settings.py").write_text('import os\nENV = dict(os.environ)\n')
+    assert environ_report(root) == (["gate/run.py", "gate/window/runner.py"], {"gate/window/runner.py": [2, 3]})

@@ -77,8 +77,9 @@ def _access_log(log_dir: Path, ok: int, errors: int) -> None:
 def test_make_monitor_repeats_mon_01_and_3pct_errors_in_the_logs_is_monitor(gate_env, tmp_path):
     _access_log(tmp_path / "log", 97, 3)
     env = {**os.environ, **gate_env, "LOG_DIR": str(tmp_path / "log"), "MONITOR_ROUNDS": "2",
-           "MONITOR_INTERVAL_MINUTES": "0.001", "GATE_AFTER_DESTRUCTIVE": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "gate.window.monitor"], cwd=REPO, env=env,
+           "MONITOR_INTERVAL_MINUTES": "0.001", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "gate.window.monitor", "--after-destructive"],
+                          cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=240)
     rounds = [json.loads(line) for line in (Path(gate_env["RUN_DIR"]) / "monitor.jsonl").read_text().splitlines()]
     assert len(rounds) == 2 and all(r["outcome"] == "failed" for r in rounds)

@@ -23,7 +23,8 @@ STAGES = (
     Stage("smoke", "smoke"),
 )
 GUARDED_FLUSH = ('confirm=(); [[ "${CONFIRM:-}" == "yes" ]] && confirm=(--confirm)\n'
-                 '"$GATE_PYTHON" -m gate.window.guard flush "${confirm[@]}"\necho flushed >"$RUN_DIR/flushed"\n')
+                 '"$GATE_PYTHON" -m gate.window.guard flush "${confirm[@]}" --run-dir "$RUN_DIR" '
+                 '--window-steps "${GATE_WINDOW_STEPS:-}"\necho flushed >"$RUN_DIR/flushed"\n')  # as scripts/steps/flush.sh
 
 
 @pytest.fixture
