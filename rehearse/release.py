@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import sys
 
-from gate.settings import SettingsError, load_settings
+from gate.cli import command, load_settings
 
 
+@command("release")
 def main() -> int:
     """Print ``RELEASE_TAG`` when every expected migration file exists in ``BACKEND_DIR``."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        sys.stderr.write(f"release: {exc}\n")
-        return 2
+    settings = load_settings()
     missing = []
     for name in settings.expected_plan:
         app, _, migration = name.partition(".")

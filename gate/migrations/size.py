@@ -6,9 +6,10 @@ import sys
 
 from gate.db.fingerprint import database_size
 from gate.db.readonly import connect_readonly
-from gate.settings import load_settings
+from gate.cli import command, load_settings
 
 
+@command("size")
 def main() -> int:
     """Print ``pg_database_size`` of the target."""
     with connect_readonly(load_settings().dsn()) as conn:
