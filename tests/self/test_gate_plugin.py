@@ -214,6 +214,22 @@ def test_xdist_run_writes_one_summary_with_every_check(gate, tmp_path):
     assert rows["GATE-01"]["message"] == "4 of 4 selected check tests reported"
 
 
+
+def test_run_dir_is_an_option_and_reaches_every_xdist_worker(gate, tmp_path, monkeypatch):
+    """``--run-dir`` wins over RUN_DIR and is handed to the workers by the plugin, not through the environment."""
+    given = tmp_path / "given"
+    body = ('@pytest.mark.check("{id}")\ndef test_{name}(run_dir):\n'
+            '    import os\n    (run_dir / f"seen-{name}").write_text(str(os.environ.get("RUN_DIR")))\n')
+    write(gate, "tests/preflight/test_a.py", "".join(body.format(id=i, name=i.lower().replace("-", "_"))
+                                                     for i in ("PRE-01", "PRE-05", "PRE-07", "BKP-01")))
+    result = gate.runpytest_subprocess("tests/preflight", "-n", "2", "--run-dir", str(given))
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    assert sorted(p.name for p in given.glob("seen-*")) == ["seen-bkp_01", "seen-pre_01", "seen-pre_05", "seen-pre_07"]
+    assert {p.read_text() for p in given.glob("seen-*")} == {str(tmp_path / "run")}  # the environment untouched
+    assert set(r["id"] for r in json.loads((given / "summary.json").read_text())["checks"]) >= {"PRE-01", "BKP-01"}
+    assert not (tmp_path / "run").exists()
+
+
 # allure ----------------------------------------------------------------------------------
 def test_allure_results_carry_id_severity_suite_and_runbook_line(gate, tmp_path):
     write(gate, "tests/preflight/test_a.py", check("BKP-04", name="backup_restores"))
