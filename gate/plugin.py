@@ -382,7 +382,8 @@ def pytest_collection_modifyitems(
     wanted_phases = set(_split(config.getoption("--phase")))
     if not (wanted_ids or wanted_phases):
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         check = checks.CHECKS.get(_item_check_id(item) or "")
         selected = check is not None and (

@@ -157,7 +157,7 @@ def results_from_summary(summary: dict[str, Any]) -> list[CheckResult]:
     results = []
     for row in summary.get("checks", []):
         known = checks.CHECKS.get(row["id"])
-        severity = Severity(row.get("effective_severity") or row.get("severity") or (known and known.severity.value))
+        severity = Severity(row.get("effective_severity") or row.get("severity") or (known.severity.value if known else ""))
         results.append(
             CheckResult(
                 row["id"], Outcome(row["outcome"]), severity, row.get("message", ""),

@@ -15,10 +15,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 MARK = "GATE-JSON:"
 HERE = Path(__file__).resolve().parent
+
+
+class CommandParser(TypedDict):
+    """What ``introspect`` read from one management command's argument parser."""
+
+    options: list[str]
+    choices: list[str]
+
+
+class Introspection(TypedDict):
+    """The answer of the ``introspect`` probe: per command, URL path, ``module:name`` import, and
+    fact kind (``fs``, ``ref``, ``migration``, ``call``) keyed ``key\\x00what``, what the target said
+    (``None``/``False``: unknown there; a fact's ``""``: it holds, else why not)."""
+
+    commands: dict[str, CommandParser | None]
+    urls: dict[str, str | None]
+    imports: dict[str, bool]
+    facts: dict[str, dict[str, str]]
 
 
 def source(name: str, given: Any) -> str:
@@ -35,4 +53,4 @@ def answer(stdout: str) -> Any | None:
     return None
 
 
-__all__ = ["MARK", "answer", "source"]
+__all__ = ["MARK", "CommandParser", "Introspection", "answer", "source"]

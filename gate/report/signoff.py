@@ -13,7 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Final
 
-from gate.report.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
+from gate.checks import ROLLBACK_BUDGET_S
+from gate.report.budgets import WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.prices import load_evidence, price_rows, summary_lines
 from gate.report.redact import redact

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from gate.report.budgets import ROLLBACK_BUDGET_S, human_duration
+from gate.checks import ROLLBACK_BUDGET_S
+from gate.report.budgets import human_duration
 from gate.report.redact import redact
 
 _OK_KEYS: Final = ("works", "ok", "succeeded", "success", "passed", "reversible")

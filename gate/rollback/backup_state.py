@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(__doc__.split("\n\n")[-1])
         return 2
     if args[0] == "pick":
-        found = pick(Path(args[1]))
-        if found is None:
+        picked = pick(Path(args[1]))
+        if picked is None:
             return 1
-        sys.stdout.write(f"{found}\n")
+        sys.stdout.write(f"{picked}\n")
         return 0
     from gate.settings import SettingsError, load_settings
 

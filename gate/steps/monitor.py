@@ -42,7 +42,7 @@ def main() -> int:
     done = 0
     while True:
         runner.run_checks(f"monitor-{done + 1}", ("MON-01",))
-        row = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
+        row: dict[str, object] = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
         with (run.dir / "monitor.jsonl").open("a") as fh:
             fh.write(json.dumps({"at": now_utc().isoformat(), **row}, ensure_ascii=False) + "\n")
         console.print(f"{now_utc():%H:%M:%S} MON-01 {row.get('outcome')}: {row.get('message', '')}", markup=False)
