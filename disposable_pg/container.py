@@ -344,7 +344,7 @@ def _new_container(pg: ContainerPostgres) -> Any:
                     rc, output = self.exec(["sh", "-c", check])
                     if rc == 0:
                         return
-                    last = output.decode(errors="replace").strip()[-300:]
+                    last = output.decode(errors="replace").strip()[-300:] if isinstance(output, bytes) else last
                 if time.monotonic() > deadline:
                     raise TimeoutError(
                         f"PostgreSQL in {pg.image} not ready within {pg.startup_timeout:g} s (psql: {last})"

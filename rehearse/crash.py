@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gate.settings import REPO, read_env_file
 from gate.steps.plan import STAGES
@@ -105,7 +105,8 @@ def kill_window_at(env_file: Path, run_dir: Path, step: str, timeout_s: float = 
 
 
 def _rows(summary: dict[str, object]) -> dict[str, dict[str, str]]:
-    return {r["id"]: r for r in summary.get("checks", [])}  # type: ignore[union-attr,index]
+    checks = cast(list[dict[str, str]], summary.get("checks", []))
+    return {r["id"]: r for r in checks}
 
 
 def window_case(step: str, directory: Path) -> CrashCase:
