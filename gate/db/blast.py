@@ -26,6 +26,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.db.fingerprint import USER_SCHEMAS, qualified
 
@@ -79,7 +80,7 @@ class Reach:
         return f"{self.table} via {self.constraint} → {self.parent}: {self.rows} rows ({what})"
 
 
-def foreign_keys(conn: psycopg.Connection[Any]) -> list[ForeignKey]:
+def foreign_keys(conn: psycopg.Connection[TupleRow]) -> list[ForeignKey]:
     """Every foreign key of the user schemas, from the catalog."""
     return [ForeignKey(name, qualified(cs, ct), tuple(ccols), qualified(ps, pt), tuple(pcols),
                        ACTIONS.get(kind, "block"), bool(deferrable))
@@ -121,7 +122,7 @@ class _Closure:
             _ident(key.parent), sql.Identifier(inner), join, self.reached(key.parent, inner, stack))
 
 
-def blast_radius(conn: psycopg.Connection[Any], roots: Iterable[str]) -> list[Reach]:
+def blast_radius(conn: psycopg.Connection[TupleRow], roots: Iterable[str]) -> list[Reach]:
     """Per foreign key into the closure of ``roots``: the rows the flush of ``roots`` deletes, nulls or blocks on."""
     keys = foreign_keys(conn)
     root_set = set(roots)

@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg.rows import TupleRow
 
 READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
 APPLICATION_NAME = "freesport-gate"
 
 
-def connect_readonly(dsn: str, autocommit: bool = True, **kwargs: Any) -> psycopg.Connection[Any]:
+def connect_readonly(dsn: str, autocommit: bool = True, **kwargs: Any) -> psycopg.Connection[TupleRow]:
     """A psycopg connection whose every transaction is read-only."""
     __tracebackhide__ = True
     kwargs.setdefault("connect_timeout", 10)
@@ -26,7 +27,7 @@ def connect_readonly(dsn: str, autocommit: bool = True, **kwargs: Any) -> psycop
     return connect_redacted(dsn, options=READ_ONLY_OPTIONS, autocommit=autocommit, **kwargs)
 
 
-def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
+def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[TupleRow]:
     """``psycopg.connect`` whose failure carries no secret: same exception type, redacted text, no chain.
 
     libpq quotes a malformed conninfo whole (password included) and pytest's traceback prints
@@ -68,7 +69,7 @@ def _safe_target(dsn: str) -> str:
         return "a DSN that does not parse (not shown)"
 
 
-def is_read_only(conn: psycopg.Connection[Any]) -> bool:
+def is_read_only(conn: psycopg.Connection[TupleRow]) -> bool:
     """The server says this session's transactions default to read-only."""
     row = conn.execute("SHOW default_transaction_read_only").fetchone()
     return bool(row and row[0] == "on")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from gate.db import fingerprint as fp
 from gate.db.canonical import canonical_schema
@@ -158,7 +159,7 @@ def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema
 
 
 def take_snapshot(
-    conn: psycopg.Connection[Any],
+    conn: psycopg.Connection[TupleRow],
     database: str,
     tables: Iterable[TableName] | None = None,
     pg_snapshot_id: str | None = None,

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.db import fingerprint as fp
 from gate.db.readonly import connect_readonly, is_read_only
@@ -28,7 +29,7 @@ class TargetDb:
     psycopg.OperationalError: ...
     """
 
-    def __init__(self, conn: psycopg.Connection[Any], label: str, dsn: str) -> None:
+    def __init__(self, conn: psycopg.Connection[TupleRow], label: str, dsn: str) -> None:
         self.conn = conn
         self.label = label
         self._dsn = dsn
