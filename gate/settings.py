@@ -39,7 +39,7 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message names the variable (and file:line)."""
 
 
-def _csv(value: Any) -> Any:
+def _csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value

@@ -27,12 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, xml_files
 from gate.onec.price_types import PriceTypeMap
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 MAX_PRICE = Decimal("10000000")
 """At or above: an absurd price (1C's -999 999 999,9 sentinels), stored as no price."""
@@ -327,7 +331,7 @@ class Comparison:
                 "high_findings": self.high_findings, **self.notes}
 
 
-def variant_values(conn: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def variant_values(conn: psycopg.Connection[TupleRow], columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """``onec_id`` → price columns and ``stock_quantity`` of every active variant of an active product.
 
     One read-only query over the target (``conn`` is the gate's read-only psycopg connection).

@@ -142,7 +142,7 @@ class Run:
         return next((c for c in self.checks if c.id == check_id), None)
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """ISO 8601 string or epoch seconds/milliseconds → aware datetime (UTC when naive)."""
     if value in (None, ""):
         return None
@@ -156,9 +156,9 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _float_or_none(value: Any) -> float | None:
+def _float_or_none(value: object) -> float | None:
     try:
-        return None if value is None or value == "" else float(value)
+        return float(value) if isinstance(value, int | float | str) and value != "" else None
     except (TypeError, ValueError):
         return None
 

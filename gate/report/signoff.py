@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from gate.checks import ROLLBACK_BUDGET_S
 from gate.report.budgets import WINDOW_BUDGET_S, human_duration
@@ -44,12 +44,12 @@ VERDICT_MEANING: Final = {
 SIGNERS: Final = ("DevOps Lead", "Backend Lead", "QA Lead")
 
 
-def clean(value: Any) -> str:
+def clean(value: object) -> str:
     """Redacted text of ``value`` (not escaped: the HTML writer escapes, Markdown escapes pipes)."""
     return redact("" if value is None else str(value))
 
 
-def h(value: Any) -> str:
+def h(value: object) -> str:
     """Redacted and HTML-escaped: the only way run data enters the page."""
     return escape(clean(value), quote=True)
 
@@ -273,7 +273,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 """
 
 
-def _md(value: Any) -> str:
+def _md(value: object) -> str:
     return clean(value).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.types import Severity
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -140,7 +144,7 @@ def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped
     return out
 
 
-def priced_skus(conn: Any, slug: str, priced_offers: set[str], variants: str = "product_variants",
+def priced_skus(conn: psycopg.Connection[TupleRow], slug: str, priced_offers: set[str], variants: str = "product_variants",
                 products: str = "products") -> set[str] | None:
     """The SKUs of ``slug``'s variants whose 1C id the package prices, read from the database (read-only).
 

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from gate.run import REFUSED_EXIT, Run, now_utc
@@ -98,10 +99,8 @@ def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> 
     return entry
 
 
-def overrides(run_dir: Any) -> list[dict[str, Any]]:
+def overrides(run_dir: str | Path) -> list[dict[str, Any]]:
     """The overrides recorded in a run directory (the sign-off page lists them)."""
-    from pathlib import Path
-
     path = Path(run_dir) / OVERRIDES
     if not path.exists():
         return []

@@ -15,7 +15,7 @@ import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from rich.console import Console
@@ -24,6 +24,9 @@ from gate.db.window_lock import WindowBusy, WindowLock, WindowRecord, _user
 from gate.run import JOURNAL, RUN_INFO, Run, _atomic_write, now_utc
 from gate.settings import Settings
 from gate.steps.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption
+
+if TYPE_CHECKING:
+    from gate.steps.runner import WindowRunner
 
 ROLLBACK = "ROLLBACK"
 NO_GO = "NO-GO"
@@ -155,7 +158,7 @@ def close_window(settings: Settings, run: Run, reason: str, console: Console) ->
             lock.release()
 
 
-def no_site_left_down(runner: Any, run: Run, settings: Settings) -> str | None:
+def no_site_left_down(runner: WindowRunner, run: Run, settings: Settings) -> str | None:
     """After a NO-GO with maintenance on: turn it off when the previous release still serves, else say so.
 
     The previous release still serves when the release was not deployed (no ``DEPLOY_CMD`` ran);
