@@ -16,14 +16,18 @@ import contextlib
 import io
 import os
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gate import checks
 from gate.types import CheckId, Outcome, Phase, Severity
+
+if TYPE_CHECKING:
+    from gate.verdict import CheckResult, Decision
 
 pytest_plugins = ["gate.fixtures", "gate.steps.fixtures"]
 
@@ -65,7 +69,7 @@ class GateState:
     collection_errors: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None
-    decision: Any = None
+    decision: Decision | None = None
     env_backup: dict[str, str | None] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)
     phases: set[str] = field(default_factory=set)
@@ -263,7 +267,9 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, known: list[s
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Innermost wrapper: the report is scrubbed before Allure or the terminal reads it."""
     report = yield
     scrub_report(report, _known_secrets(item.config.stash.get(STATE_KEY, None)))
@@ -271,7 +277,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
     scrub_report(report, _known_secrets(collector.config.stash.get(STATE_KEY, None)))
     return report
@@ -424,7 +430,7 @@ def selected_phases(config: pytest.Config) -> set[str]:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Controller side of xdist: the nodes a worker collected are what must run."""
     state = _state()
     if state is not None:
@@ -433,7 +439,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
+def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: object) -> None:
     state = _state()
     if state is not None:
         state.crashed.append(crashitem)
@@ -498,7 +504,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         node.message = str(props.get(PROP_MESSAGE) or "")
 
 
-def aggregate(state: GateState) -> list[Any]:
+def aggregate(state: GateState) -> list[CheckResult]:
     """Per check id one result: failed if any node failed, skipped only if all skipped."""
     from gate.verdict import CheckResult
 
@@ -530,7 +536,7 @@ def aggregate(state: GateState) -> list[Any]:
     return results
 
 
-def completeness(state: GateState) -> Any:
+def completeness(state: GateState) -> CheckResult:
     """GATE-01: every node that was selected produced an outcome; no collection error."""
     from gate.verdict import CheckResult
 
@@ -587,14 +593,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.exitstatus = decision.exit_code
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     state: GateState | None = config.stash.get(STATE_KEY, None)
     if state is None or state.summary is None:
         return
     from gate.console import render_summary
 
     buffer = io.StringIO()
-    render_summary(state.summary, buffer, color=terminalreporter.isatty)
+    render_summary(state.summary, buffer, color=bool(terminalreporter.isatty))
     terminalreporter.write(buffer.getvalue())
 
 
