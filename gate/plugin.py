@@ -19,7 +19,7 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,6 +27,7 @@ from gate import checks
 from gate.types import CheckId, Outcome, Phase, Severity
 
 if TYPE_CHECKING:
+    from gate.run import Summary
     from gate.verdict import CheckResult, Decision
 
 pytest_plugins = ["gate.fixtures", "gate.steps.fixtures"]
@@ -68,7 +69,7 @@ class GateState:
     nodes: dict[str, NodeResult] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
+    summary: Summary | None = None
     decision: Decision | None = None
     env_backup: dict[str, str | None] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)

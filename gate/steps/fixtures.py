@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from gate.run import Run
+from gate.run import Run, StepRow
 from gate.settings import Settings
 
 if TYPE_CHECKING:  # imported where used, as the fixtures do
@@ -77,7 +77,7 @@ def linter(settings: Settings) -> Linter:
 
 
 @pytest.fixture
-def journal(run: Run) -> dict[str, dict[str, Any]]:
+def journal(run: Run) -> dict[str, StepRow]:
     """Per step its last journal state (``steps[]``)."""
     return {s["name"]: s for s in run.steps()}
 

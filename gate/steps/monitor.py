@@ -15,7 +15,7 @@ import time
 
 from rich.console import Console
 
-from gate.run import Run, now_utc
+from gate.run import CheckRow, Run, now_utc
 from gate.settings import SettingsError, load_settings
 from gate.steps.runner import WindowRunner
 from gate.types import EXIT_CODES, Verdict
@@ -42,7 +42,7 @@ def main() -> int:
     done = 0
     while True:
         runner.run_checks(f"monitor-{done + 1}", ("MON-01",))
-        row: dict[str, object] = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
+        row: CheckRow | dict[str, str] = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
         with (run.dir / "monitor.jsonl").open("a") as fh:
             fh.write(json.dumps({"at": now_utc().isoformat(), **row}, ensure_ascii=False) + "\n")
         console.print(f"{now_utc():%H:%M:%S} MON-01 {row.get('outcome')}: {row.get('message', '')}", markup=False)
