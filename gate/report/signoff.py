@@ -18,7 +18,7 @@ from gate.report.budgets import WINDOW_BUDGET_S, human_duration
 from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.prices import load_evidence, price_rows, summary_lines
 from gate.report.redact import redact
-from gate.report.run import Check, Decision, Run
+from gate.report.run import Check, Decision, Run, as_list
 from gate.report.signoff_css import CSS
 from gate.report.timeline import timeline_svg
 from gate.report.wayback import Detail, reverse_finding, rollback_summary
@@ -210,7 +210,7 @@ def _overrides_html(run: Run) -> str:
 
 def _settings_warnings_html(run: Run) -> str:
     """Env-file keys that are no setting but look like one (a misspelt DATABASE_URL is ignored, not used)."""
-    warnings = [str(w) for w in run.raw.get("settings_warnings") or []]
+    warnings = [str(w) for w in as_list(run.raw.get("settings_warnings"))]
     if not warnings:
         return ""
     lis = "".join(f"<li>{h(w)}</li>" for w in warnings)
