@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NotRequired, Required, TypedDict, cast
+from typing import NotRequired, Required, TypedDict, cast
 
 from gate import checks
 from gate.preflight.rehearsal import NOT_APPLICABLE
@@ -98,6 +98,22 @@ class Closed(TypedDict):
     reason: str
 
 
+class Override(TypedDict):
+    """A guard refusal a person overrode (``overrides.jsonl``, ``overrides[]`` of the summary)."""
+
+    step: str
+    reason: str
+    overridden: list[str]
+    at: str
+
+
+class RunInfo(TypedDict):
+    """``run.json``: the run's id and when it started."""
+
+    run_id: str
+    started_at: str
+
+
 class Summary(TypedDict, total=False):
     """``summary.json``: SPEC.md's keys, then what the window, the guard and the rehearsal add."""
 
@@ -115,12 +131,12 @@ class Summary(TypedDict, total=False):
     settings_warnings: list[str]
     destructive_started: bool
     first_destructive_step: str
-    interrupted: dict[str, Any]
+    interrupted: dict[str, object]
     closed: Closed
     site_in_maintenance: str
-    overrides: list[dict[str, Any]]
+    overrides: list[Override]
     # the rehearsal's (rehearse/): free-form records the report reads
-    rehearsal: dict[str, Any]
+    rehearsal: dict[str, object]
     reverse_migration: object
     backup: object
     backup_manifest: object
@@ -179,10 +195,10 @@ class Run:
         run_dir = run_dir.resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         info_path = run_dir / RUN_INFO
-        info: dict[str, Any] = {}
+        info: RunInfo | None = None
         with contextlib.suppress(OSError, ValueError):
             info = json.loads(info_path.read_text())
-        if not info.get("run_id"):
+        if not info or not info.get("run_id"):
             info = {"run_id": run_id or run_dir.name, "started_at": now_utc().isoformat()}
             _atomic_write(info_path, json.dumps(info, indent=2))
             _point_latest(run_dir)

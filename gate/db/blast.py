@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -160,6 +159,6 @@ def findings(radius: list[Reach], protected: Iterable[str]) -> list[str]:
     return [f"protected table {r.describe()}" for r in radius if r.table in keep]
 
 
-def as_json(radius: list[Reach]) -> list[dict[str, Any]]:
+def as_json(radius: list[Reach]) -> list[dict[str, object]]:
     """The closure as JSON-ready rows."""
     return [asdict(r) for r in radius]

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -54,7 +53,7 @@ class Snapshot:
         """sha256 of schema, migrations and table stats (not of the label or time)."""
         return hashlib.sha256(json.dumps(self._comparable(), sort_keys=True).encode()).hexdigest()
 
-    def _comparable(self) -> dict[str, Any]:
+    def _comparable(self) -> dict[str, object]:
         return {
             "schema": canonical_schema(self.schema),
             "migrations": list(self.migrations),

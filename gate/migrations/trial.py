@@ -28,7 +28,7 @@ import shlex
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.db import fingerprint as fp
 from gate.db.fingerprint import TableStats
@@ -126,7 +126,7 @@ class TrialResult:
             out.append(f"the migrations took {self.duration_s:.1f}s on the copy > the migrate budget {budget_s:.0f}s")
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The record written to ``RUN_DIR/migrations/trial.json``."""
         return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
                 "pending": list(self.pending), "duration_s": self.duration_s,

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 import requests
@@ -137,7 +137,7 @@ def notify(event: str, run_dir: Path | str, webhook_url: str | None = None, *, t
     return done
 
 
-def _post(ctx: _Context, body: dict[str, Any], timeout: float) -> list[Attempt]:
+def _post(ctx: _Context, body: dict[str, object], timeout: float) -> list[Attempt]:
     """Up to MAX_ATTEMPTS posts: retried on a connection error, a 5xx or a 429; each one recorded."""
     done: list[Attempt] = []
     for n in range(1, MAX_ATTEMPTS + 1):

@@ -322,7 +322,7 @@ class Comparison:
         """No count differs, no sampled value differs, no critical finding."""
         return not self.findings and not self.difference_count
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """For the run directory and the sign-off page."""
         return {"columns": self.columns, "sample_size": self.sample_size, "compared": self.compared,
                 "difference_count": self.difference_count, "differences": self.differences,

@@ -20,7 +20,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -141,7 +141,7 @@ class ReverseTrial:
             lines.append(f"schema: {len(schema)} difference(s), e.g. {schema[0]}")
         return lines
 
-    def as_summary(self, pre: Snapshot) -> dict[str, Any]:
+    def as_summary(self, pre: Snapshot) -> dict[str, object]:
         """The ``reverse_migration`` entry of ``summary.json`` (the sign-off reads it)."""
         losses = self.losses(pre)
         restore_only = not self.works or bool(losses)
