@@ -232,7 +232,8 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, *_: Any, **__: Any
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        *_: PydanticBaseSettingsSource, **__: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
 
@@ -519,7 +520,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None |
     path = resolve_env_file(env) if env_file is _UNSET else env_file
     from_file: dict[str, tuple[str, int]] = read_env_file(path) if isinstance(path, Path) else {}
     fields = Settings.model_fields
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # raw strings: Settings(**values) validates each into its field's type
     origin: dict[str, str] = {}
     for key, (value, line) in from_file.items():
         if key.lower() in fields:

@@ -39,7 +39,7 @@ class Introspection(TypedDict):
     facts: dict[str, dict[str, str]]
 
 
-def source(name: str, given: Any) -> str:
+def source(name: str, given: object) -> str:
     """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input."""
     text = (HERE / f"{name}.py").read_text()
     return f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
