@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from gate.types import Severity
 
@@ -174,7 +174,7 @@ def priced_skus(conn: psycopg.Connection[TupleRow], slug: str, priced_offers: se
     return {str(sku) for sku, onec in rows if str(onec or "") in priced_offers}
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path) -> object:
     """JSON of a run artefact (``None`` when it does not exist)."""
     import json
 
