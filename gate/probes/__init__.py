@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 MARK = "GATE-JSON:"
 HERE = Path(__file__).resolve().parent
@@ -45,8 +45,8 @@ def source(name: str, given: object) -> str:
     return f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
 
 
-def answer(stdout: str) -> Any | None:
-    """The probe's answer from its output, ``None`` when it printed none."""
+def answer(stdout: str) -> object:
+    """The probe's answer from its output (any JSON value: the caller narrows it), ``None`` when it printed none."""
     for line in stdout.splitlines():
         if line.startswith(MARK):
             return json.loads(line[len(MARK):])
