@@ -29,7 +29,7 @@ report: bootstrap report-tools ## the Allure single-file report + sign-off page 
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .
 
-typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/ and rehearse/ (settings and exceptions: pyproject.toml [tool.mypy])
+typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/, rehearse/ and the checks (tests/preflight, window, postflight, rollback); settings: pyproject.toml [tool.mypy]
 	.venv/bin/mypy
 
 test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, mypy --strict (make typecheck), the gate's self-tests (tests/), then the reference backend's tests (backend/)
