@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help bootstrap test lint
+.PHONY: help bootstrap test lint typecheck
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -29,8 +29,12 @@ report: bootstrap report-tools ## the Allure single-file report + sign-off page 
 lint: bootstrap ## ruff
 	.venv/bin/ruff check .
 
-test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, the gate's self-tests (tests/), then the reference backend's tests (backend/)
+typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/, rehearse/ and the checks (tests/preflight, window, postflight, rollback); settings: pyproject.toml [tool.mypy]
+	.venv/bin/mypy
+
+test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, mypy --strict (make typecheck), the gate's self-tests (tests/), then the reference backend's tests (backend/)
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	$(PYTEST) -p no:cacheprovider tests/
 	cd backend && ../$(PYTEST)
 

@@ -31,6 +31,8 @@ from disposable_pg.base import PgUnavailable, ServerBase, make_password
 
 if TYPE_CHECKING:
     import docker
+    from docker.models.containers import Container
+    from testcontainers.postgres import PostgresContainer
 
 LABEL: Final = "org.freesport.disposable-pg"
 OWNER_PID: Final = f"{LABEL}.owner-pid"
@@ -156,7 +158,7 @@ def owner_labels() -> dict[str, str]:
     }
 
 
-def labelled_containers() -> list[Any]:
+def labelled_containers() -> list[Container]:
     """Every container (running or not) carrying our label, on the engine we talk to."""
     with contextlib.closing(docker_client(timeout=30)) as client:
         return list(client.containers.list(all=True, filters={"label": LABEL}))
@@ -209,7 +211,7 @@ class ContainerPostgres(ServerBase):
         self.poll_interval = poll_interval
         self.env = dict(env or {})
         self.server_settings = dict(server_settings or {})
-        self._tc: Any = None
+        self._tc: PostgresContainer | None = None
 
     @property
     def image(self) -> str:
@@ -274,7 +276,10 @@ class ContainerPostgres(ServerBase):
             "PGDATABASE": self.dbname,
         }
         result = self._tc.get_wrapped_container().exec_run(list(argv), environment=env)
-        return int(result.exit_code), result.output.decode(errors="replace")
+        code, output = result.exit_code, result.output
+        if code is None or not isinstance(output, bytes):  # only a streamed exec lacks them
+            raise PgUnavailable(f"docker exec {argv[0]}: no exit code")
+        return code, output.decode(errors="replace")
 
     def server_log(self) -> str:
         """The container's output (the server log), last 4000 characters."""
@@ -301,7 +306,7 @@ class ContainerPostgres(ServerBase):
                 time.sleep(self.poll_interval)
 
 
-def _new_container(pg: ContainerPostgres) -> Any:
+def _new_container(pg: ContainerPostgres) -> PostgresContainer:
     """Build the testcontainers object (imported here only: the local backend never needs it)."""
     _testcontainers_env()
     from testcontainers.core.config import ConnectionMode, testcontainers_config
@@ -344,7 +349,7 @@ def _new_container(pg: ContainerPostgres) -> Any:
                     rc, output = self.exec(["sh", "-c", check])
                     if rc == 0:
                         return
-                    last = output.decode(errors="replace").strip()[-300:]
+                    last = output.decode(errors="replace").strip()[-300:] if isinstance(output, bytes) else last
                 if time.monotonic() > deadline:
                     raise TimeoutError(
                         f"PostgreSQL in {pg.image} not ready within {pg.startup_timeout:g} s (psql: {last})"

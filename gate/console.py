@@ -8,12 +8,15 @@ True
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from gate.run import DecisionRow, Summary
 
 OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
 VERDICT_STYLE = {"GO": "bold white on green", "NO-GO": "bold white on red", "ROLLBACK": "bold white on red",
@@ -21,7 +24,7 @@ VERDICT_STYLE = {"GO": "bold white on green", "NO-GO": "bold white on red", "ROL
                  "INTERRUPTED": "bold white on magenta"}
 
 
-def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, width: int = 140) -> None:
+def render_summary(summary: Summary, file: TextIO, color: bool = False, width: int = 140) -> None:
     """Print the checks of ``summary`` as a table, then its verdict and deciding check."""
     console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=f"gate run {summary.get('run_id', '')} → {summary.get('target', '')}", expand=False)
@@ -43,7 +46,7 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
         for item in manual:
             console.print(f"  [ ] {item['id']}: {item['reason']}", markup=False)
     verdict = summary.get("verdict", "?")
-    decision = summary.get("decision") or {}
+    decision: DecisionRow | dict[str, str] = summary.get("decision") or {}
     deciding = decision.get("deciding_check")
     body = Text(f" {verdict} ", style=VERDICT_STYLE.get(verdict, "bold"))
     body.append(f"  exit {decision.get('exit_code', '?')}  ")
@@ -55,7 +58,7 @@ def render_summary(summary: dict[str, Any], file: TextIO, color: bool = False, w
         console.print(Text(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}", style="bold red"))
 
 
-def markdown_verdict(summary: dict[str, Any], run_dir: str) -> str:
+def markdown_verdict(summary: Summary, run_dir: str) -> str:
     """The verdict by name, its code, the deciding check and the run's files, as Markdown (a CI job summary).
 
     >>> print(markdown_verdict({"verdict": "NO-GO", "decision": {"exit_code": 10, "deciding_check": "MIG-03",
@@ -64,7 +67,7 @@ def markdown_verdict(summary: dict[str, Any], run_dir: str) -> str:
     - deciding check: MIG-03 — the plan deletes orders
     - run: `var/runs/x` (summary.json, signoff.html, signoff.md)
     """
-    decision = summary.get("decision") or {}
+    decision: DecisionRow | dict[str, str] = summary.get("decision") or {}
     lines = [f"### Verdict: **{summary.get('verdict', '?')}** (its code {decision.get('exit_code', '?')})",
              f"- deciding check: {decision.get('deciding_check') or 'none'} — {decision.get('matrix_row', '')}",
              f"- run: `{run_dir}` (summary.json, signoff.html, signoff.md)"]

@@ -18,13 +18,19 @@ import fcntl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.run import Run
 from gate.settings import Settings, SettingsError, load_settings
 from gate.types import Severity
+
+if TYPE_CHECKING:  # imported where used: a session that needs no database loads none of it
+    from disposable_pg import DisposablePostgres
+    from gate.backup import Backup
+    from gate.db.snapshot import Snapshot
+    from gate.db.target import TargetDb
 
 SeverityReporter = Callable[[Severity | str], None]
 MessageReporter = Callable[[str], None]
@@ -58,7 +64,7 @@ def run_dir(run: Run) -> Path:
 
 
 @pytest.fixture(scope="session")
-def target_db(settings: Settings) -> Iterator[Any]:
+def target_db(settings: Settings) -> Iterator[TargetDb]:
     """The target database through a read-only connection (skips when ``DATABASE_URL`` is unset)."""
     from gate.db.target import TargetDb
 
@@ -73,7 +79,7 @@ def target_db(settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Any]:
+def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterator[DisposablePostgres]:
     """A disposable PostgreSQL of the target's major version (``DISPOSABLE_PG`` picks the backend)."""
     from disposable_pg import PgUnavailable, disposable_postgres
 
@@ -100,7 +106,7 @@ def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Any:
+def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Backup:
     """This run's backup (``gate.backup.Backup``): the backup step's, or taken now when it has not run.
 
     It is taken here only for a session that runs the backup checks (BKP-*) before any
@@ -127,7 +133,7 @@ def backup(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def pre_snapshot(backup: Any) -> Any:
+def pre_snapshot(backup: Backup) -> Snapshot:
     """The pre-migration snapshot, taken in the same exported snapshot as the dump."""
     snapshot = backup.pre_snapshot
     if snapshot is None:

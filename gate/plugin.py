@@ -15,14 +15,19 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
 from gate import checks
 from gate.types import CheckId, Outcome, Phase, Severity
+
+if TYPE_CHECKING:
+    from gate.run import Summary
+    from gate.verdict import CheckResult, Decision
 
 pytest_plugins = ["gate.fixtures", "gate.target_fixtures"]
 
@@ -65,8 +70,8 @@ class GateState:
     nodes: dict[str, NodeResult] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     crashed: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
-    decision: Any = None
+    summary: Summary | None = None
+    decision: Decision | None = None
     reported: set[str] = field(default_factory=set)
     phases: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
@@ -273,7 +278,9 @@ def scrub_report(report: pytest.TestReport | pytest.CollectReport, known: list[s
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Innermost wrapper: the report is scrubbed before Allure or the terminal reads it."""
     report = yield
     scrub_report(report, _known_secrets(item.config.stash.get(STATE_KEY, None)))
@@ -281,7 +288,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
     scrub_report(report, _known_secrets(collector.config.stash.get(STATE_KEY, None)))
     return report
@@ -384,7 +391,8 @@ def pytest_collection_modifyitems(
     wanted_phases = set(_split(config.getoption("--phase")))
     if not (wanted_ids or wanted_phases):
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         check = checks.CHECKS.get(_item_check_id(item) or "")
         selected = check is not None and (
@@ -419,7 +427,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
+def pytest_configure_node(node: _WorkerNode) -> None:
     """Controller side of xdist: each worker records into the controller's run directory."""
     from gate.fixtures import RUN_DIR
 
@@ -428,8 +436,15 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[WORKER_RUN_DIR] = str(run_dir)
 
 
+class _WorkerNode(Protocol):
+    """What the plugin uses of xdist's ``WorkerController`` (xdist ships no type information)."""
+
+    config: pytest.Config
+    workerinput: dict[str, object]
+
+
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Controller side of xdist: the nodes a worker collected are what must run."""
     state = _state()
     if state is not None:
@@ -438,7 +453,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
+def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: object) -> None:
     state = _state()
     if state is not None:
         state.crashed.append(crashitem)
@@ -503,7 +518,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         node.message = str(props.get(PROP_MESSAGE) or "")
 
 
-def aggregate(state: GateState) -> list[Any]:
+def aggregate(state: GateState) -> list[CheckResult]:
     """Per check id one result: failed if any node failed, skipped only if all skipped."""
     from gate.verdict import CheckResult
 
@@ -535,7 +550,7 @@ def aggregate(state: GateState) -> list[Any]:
     return results
 
 
-def completeness(state: GateState) -> Any:
+def completeness(state: GateState) -> CheckResult:
     """GATE-01: every node that was selected produced an outcome; no collection error."""
     from gate.verdict import CheckResult
 
@@ -587,14 +602,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.exitstatus = decision.exit_code
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     state: GateState | None = config.stash.get(STATE_KEY, None)
     if state is None or state.summary is None:
         return
     from gate.console import render_summary
 
     buffer = io.StringIO()
-    render_summary(state.summary, buffer, color=terminalreporter.isatty)
+    render_summary(state.summary, buffer, color=bool(terminalreporter.isatty))
     terminalreporter.write(buffer.getvalue())
 
 

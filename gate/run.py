@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, Required, TypedDict, cast
 
 from gate import checks
 from gate.preflight.rehearsal import NOT_APPLICABLE
@@ -36,6 +36,110 @@ RUN_INFO = "run.json"
 
 REFUSED_EXIT = 3
 """A step refused by the guard (gate/window/guard.py) exits 3 having run nothing."""
+
+
+class CheckRow(TypedDict):
+    """One entry of ``checks[]`` (SPEC.md's shape; ``effective_severity`` when it differs)."""
+
+    id: str
+    phase: str
+    severity: str
+    outcome: str
+    message: str
+    duration_s: float
+    effective_severity: NotRequired[str]
+    runbook_line: NotRequired[str]
+
+
+class StepRow(TypedDict, total=False):
+    """One line of ``journal.jsonl`` (``event`` start, end or note) or one entry of ``steps[]``."""
+
+    name: Required[str]
+    event: str
+    budget_s: float | None
+    duration_s: float | None
+    exit_code: int | None
+    started_at: str
+    finished_at: str | None
+    output_tail: str
+    note: str
+    at: str
+
+
+class DecisionRow(TypedDict):
+    """``decision`` of the summary: the verdict, the check that decided it, the matrix row, the exit code."""
+
+    verdict: str
+    deciding_check: str | None
+    matrix_row: str
+    exit_code: int
+
+
+class ManualItem(TypedDict):
+    """A skipped check a person signs off by hand (``manual_items[]``)."""
+
+    id: str
+    reason: str
+    runbook_line: str
+
+
+class NotApplicable(TypedDict):
+    """A check that does not apply to this target (``not_applicable[]``)."""
+
+    id: str
+    reason: str
+
+
+class Closed(TypedDict):
+    """Who closed an interrupted window on purpose, when and why (``make window-close``)."""
+
+    by: str
+    at: str
+    reason: str
+
+
+class Override(TypedDict):
+    """A guard refusal a person overrode (``overrides.jsonl``, ``overrides[]`` of the summary)."""
+
+    step: str
+    reason: str
+    overridden: list[str]
+    at: str
+
+
+class RunInfo(TypedDict):
+    """``run.json``: the run's id and when it started."""
+
+    run_id: str
+    started_at: str
+
+
+class Summary(TypedDict, total=False):
+    """``summary.json``: SPEC.md's keys, then what the window, the guard and the rehearsal add."""
+
+    run_id: str
+    target: str
+    verdict: str
+    checks: list[CheckRow]
+    steps: list[StepRow]
+    started_at: str
+    finished_at: str
+    release_tag: str
+    decision: DecisionRow
+    manual_items: list[ManualItem]
+    not_applicable: list[NotApplicable]
+    settings_warnings: list[str]
+    destructive_started: bool
+    first_destructive_step: str
+    interrupted: dict[str, object]
+    closed: Closed
+    site_in_maintenance: str
+    overrides: list[Override]
+    # the rehearsal's (rehearse/): free-form records the report reads
+    rehearsal: dict[str, object]
+    reverse_migration: object
+    backup: object
+    backup_manifest: object
 
 
 def now_utc() -> datetime:
@@ -91,10 +195,10 @@ class Run:
         run_dir = run_dir.resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         info_path = run_dir / RUN_INFO
-        info: dict[str, Any] = {}
+        info: RunInfo | None = None
         with contextlib.suppress(OSError, ValueError):
             info = json.loads(info_path.read_text())
-        if not info.get("run_id"):
+        if not info or not info.get("run_id"):
             info = {"run_id": run_id or run_dir.name, "started_at": now_utc().isoformat()}
             _atomic_write(info_path, json.dumps(info, indent=2))
             _point_latest(run_dir)
@@ -105,32 +209,31 @@ class Run:
         """``RUN_DIR/summary.json``."""
         return self.dir / SUMMARY
 
-    def read_summary(self) -> dict[str, Any]:
+    def read_summary(self) -> Summary:
         """The summary written so far (empty when none)."""
         try:
-            data: dict[str, Any] = json.loads(self.summary_path.read_text())
+            return cast(Summary, json.loads(self.summary_path.read_text()))
         except (OSError, ValueError):
             return {}
-        return data
 
     def record_step(self, record: StepRecord) -> None:
         """Append one journal entry (``journal.jsonl``): call at a step's start and at its end."""
         with (self.dir / JOURNAL).open("a") as fh:
             fh.write(json.dumps({**asdict(record), "event": record.event}) + "\n")
 
-    def journal(self) -> list[dict[str, Any]]:
+    def journal(self) -> list[StepRow]:
         """Every journal entry in order."""
         path = self.dir / JOURNAL
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [cast(StepRow, json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
-    def steps(self) -> list[dict[str, Any]]:
+    def steps(self) -> list[StepRow]:
         """SPEC.md's ``steps[]``: per step its last journal state (name, budget_s, duration_s, exit_code, ...)."""
-        latest: dict[str, dict[str, Any]] = {}
+        latest: dict[str, StepRow] = {}
         for entry in self.journal():
-            step = {k: v for k, v in entry.items() if k != "event"}
-            latest[entry["name"]] = {**latest.get(entry["name"], {}), **{k: v for k, v in step.items() if v is not None}}
+            given = {k: v for k, v in entry.items() if k != "event" and v is not None}
+            latest[entry["name"]] = cast(StepRow, {**latest.get(entry["name"], {}), **given})
         for step in latest.values():
             step.setdefault("exit_code", None)
             step.setdefault("duration_s", None)
@@ -140,7 +243,7 @@ class Run:
         """True once a destructive step (migrate, flush, import) has started in this run."""
         if (self.dir / "point_of_no_return.json").exists():  # read from the target (gate/db/point_of_no_return.py)
             return True
-        names: set[Any] = set()
+        names: set[str | None] = set()
         for entry in self.journal():  # a step the guard refused (exit 3) ran nothing: it does not count
             if entry.get("exit_code") == REFUSED_EXIT:
                 names.discard(entry.get("name"))
@@ -150,12 +253,12 @@ class Run:
         return bool(names & checks.DESTRUCTIVE_STEPS)
 
 
-def results_from_summary(summary: dict[str, Any]) -> list[CheckResult]:
+def results_from_summary(summary: Summary) -> list[CheckResult]:
     """The ``checks[]`` of a summary as results (unknown severities default to the registry's)."""
     results = []
     for row in summary.get("checks", []):
         known = checks.CHECKS.get(row["id"])
-        severity = Severity(row.get("effective_severity") or row.get("severity") or (known and known.severity.value))
+        severity = Severity(row.get("effective_severity") or row.get("severity") or (known.severity.value if known else ""))
         results.append(
             CheckResult(
                 row["id"], Outcome(row["outcome"]), severity, row.get("message", ""),
@@ -165,10 +268,10 @@ def results_from_summary(summary: dict[str, Any]) -> list[CheckResult]:
     return results
 
 
-def check_row(result: CheckResult) -> dict[str, Any]:
+def check_row(result: CheckResult) -> CheckRow:
     """One ``checks[]`` entry in SPEC.md's shape (+ ``effective_severity`` when it differs)."""
     known = checks.CHECKS.get(result.id)
-    row: dict[str, Any] = {
+    row: CheckRow = {
         "id": result.id,
         "phase": result.phase or (known.phase.value if known else ""),
         "severity": known.severity.value if known else result.severity.value,
@@ -188,9 +291,9 @@ def write_summary(
     results: Iterable[CheckResult],
     target: str,
     release_tag: str = "",
-    extra: dict[str, Any] | None = None,
+    extra: Summary | None = None,
     after_destructive: bool = False,
-) -> tuple[dict[str, Any], Decision]:
+) -> tuple[Summary, Decision]:
     """Merge ``results`` into ``RUN_DIR/summary.json`` (same id → replaced), decide, write atomically.
 
     Later phases of one window append their checks; a re-run of a check replaces its row.
@@ -204,9 +307,8 @@ def write_summary(
         rows[result.id] = check_row(result)
     order = list(checks.CHECKS)
     ordered = sorted(rows.values(), key=lambda r: order.index(r["id"]) if r["id"] in checks.CHECKS else len(order))
-    merged = {"checks": ordered}
-    decision = decide(results_from_summary(merged), after_destructive or run.destructive_started())
-    summary: dict[str, Any] = {
+    decision = decide(results_from_summary({"checks": ordered}), after_destructive or run.destructive_started())
+    summary: Summary = {
         "run_id": run.run_id,
         "target": target,
         "verdict": decision.verdict.value,
@@ -229,8 +331,8 @@ def write_summary(
         "not_applicable": [{"id": r["id"], "reason": r["message"]} for r in ordered
                            if r["outcome"] == Outcome.SKIPPED.value and NOT_APPLICABLE in str(r.get("message") or "")],
     }
-    for key, value in {**existing, **(extra or {})}.items():
-        summary.setdefault(key, value)
+    kept = {k: v for k, v in {**existing, **(extra or {})}.items() if k not in summary}
+    summary = cast(Summary, {**summary, **kept})
     _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
     return summary, decision
 

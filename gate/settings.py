@@ -39,7 +39,7 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message names the variable (and file:line)."""
 
 
-def _csv(value: Any) -> Any:
+def _csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
@@ -239,7 +239,8 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, *_: Any, **__: Any
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        *_: PydanticBaseSettingsSource, **__: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
 
@@ -536,7 +537,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None |
     path = resolve_env_file(env) if env_file is _UNSET else env_file
     from_file: dict[str, tuple[str, int]] = read_env_file(path) if isinstance(path, Path) else {}
     fields = Settings.model_fields
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # raw strings: Settings(**values) validates each into its field's type
     origin: dict[str, str] = {}
     for key, (value, line) in from_file.items():
         if key.lower() in fields:

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from gate.run import Run
+from gate.run import Run, StepRow
 from gate.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, as the fixtures do
+    from gate.db.target import TargetDb
+    from gate.http import ApiClient
+    from gate.http.api import Burst
+    from gate.onec.package import OnecPackage
+    from gate.onec.price_types import PriceTypeMap
+    from gate.onec.prices import PriceReading
+    from gate.runbook import Linter
 
 
 @pytest.fixture(scope="session")
-def onec_package(settings: Settings, run: Run) -> Any:
+def onec_package(settings: Settings, run: Run) -> OnecPackage:
     """The 1C package read by the gate's own streaming reader (summary saved in the run)."""
     from gate.onec.package import read_package_cached
 
@@ -31,7 +40,7 @@ def onec_package(settings: Settings, run: Run) -> Any:
 
 
 @pytest.fixture(scope="session")
-def price_types(settings: Settings) -> Any:
+def price_types(settings: Settings) -> PriceTypeMap:
     """The price-type mapping (``PRICE_TYPES_FILE``), read by the gate's own reader."""
     from gate.onec.price_types import PriceTypesError, load_price_types
 
@@ -42,7 +51,7 @@ def price_types(settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
-def onec_prices(settings: Settings, onec_package: Any) -> Any:
+def onec_prices(settings: Settings, onec_package: OnecPackage) -> PriceReading:
     """Prices and stock of the 1C package per variant key (the gate's own streaming reader)."""
     from gate.onec.prices import read_prices
 
@@ -50,7 +59,7 @@ def onec_prices(settings: Settings, onec_package: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def api(settings: Settings) -> Any:
+def api(settings: Settings) -> ApiClient:
     """The target's public API over HTTP (``BASE_URL`` + ``API_PREFIX``)."""
     from gate.http import ApiClient
 
@@ -58,7 +67,7 @@ def api(settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
-def linter(settings: Settings) -> Any:
+def linter(settings: Settings) -> Linter:
     """The runbook linter bound to the configured target (RUN-01..03)."""
     from gate.runbook import Linter
 
@@ -68,7 +77,7 @@ def linter(settings: Settings) -> Any:
 
 
 @pytest.fixture
-def journal(run: Run) -> dict[str, dict[str, Any]]:
+def journal(run: Run) -> dict[str, StepRow]:
     """Per step its last journal state (``steps[]``)."""
     return {s["name"]: s for s in run.steps()}
 
@@ -88,7 +97,7 @@ BURST_RECORD = "latency_burst.json"
 
 
 @pytest.fixture(scope="session")
-def latency_burst(api: Any, settings: Settings, run: Run, target_db: Any, request: pytest.FixtureRequest) -> Any:
+def latency_burst(api: ApiClient, settings: Settings, run: Run, target_db: TargetDb, request: pytest.FixtureRequest) -> Burst:
     """One bounded burst of real requests (list, categories, a detail), saved in the run.
 
     PST-08 and PST-09 read the same burst. Under pytest-xdist each worker has its own session, so

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO, TypedDict
 
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +29,19 @@ from gate.settings import REPO
 from rehearse import faults
 
 
-def _row(rehearsal: object, name: str, code: int) -> dict[str, object]:
+class MatrixRow(TypedDict):
+    """One line of the fault matrix (also the JSON ``--result`` writes)."""
+
+    fault: str
+    expected: str
+    verdict: str
+    seconds: float
+    ok: bool
+    problems: list[str]
+    run_dir: str
+
+
+def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
     """One line of the matrix: fault, expected, verdict, seconds, ok, problems, run directory."""
     record = getattr(rehearsal, "record", {})
     matrix = record.get("matrix", {})
@@ -38,12 +51,14 @@ def _row(rehearsal: object, name: str, code: int) -> dict[str, object]:
             "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else ""}
 
 
-def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[dict[str, object]]:
+def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[MatrixRow]:
     """Each fault in its own ``python -m rehearse --fault`` (own disposable server), ``jobs`` at a time."""
     logs = Path(os.environ.get("REHEARSAL_WORK_DIR") or REPO / "var" / "rehearsal") / f"matrix-{new_run_id()}"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GATE_LIVE": "0"}
-    pending, running, rows = list(names), {}, {}
+    pending = list(names)
+    running: dict[str, tuple[subprocess.Popen[bytes], TextIO, float]] = {}
+    rows: dict[str, MatrixRow] = {}
     while pending or running:
         while pending and len(running) < jobs:
             name = pending.pop(0)
@@ -53,10 +68,10 @@ def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list
                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             running[name] = (proc, log, time.monotonic())
             console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
-        for name, (proc, log, started) in list(running.items()):
+        for name, (proc, handle, started) in list(running.items()):
             if proc.poll() is None:
                 continue
-            log.close()
+            handle.close()
             del running[name]
             try:
                 rows[name] = json.loads((logs / f"{name}.json").read_text())
@@ -75,6 +90,7 @@ def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list
 def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
     """Every fault of ``names`` (``jobs`` at a time, each on its own server); a table of fault → expected → got."""
     started = time.monotonic()
+    rows: list[MatrixRow]
     if jobs > 1 and len(names) > 1:
         rows = _rehearse_in_children(names, jobs, console)
     else:
@@ -110,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             sys.stdout.write(json.dumps(list(faults.FAULTS)) + "\n")
             return 0
-        for fault in faults.FAULTS.values():
-            console.print(f"{fault.name:<26} → {fault.expected.value:<8} caught by {', '.join(fault.caught_by):<14} "
-                          f"{fault.what}", highlight=False, markup=False)
+        for each in faults.FAULTS.values():
+            console.print(f"{each.name:<26} → {each.expected.value:<8} caught by {', '.join(each.caught_by):<14} "
+                          f"{each.what}", highlight=False, markup=False)
         return 0
     if args.command == "matrix":
         names = [n.strip() for n in args.only.split(",") if n.strip()] or list(faults.FAULTS)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TypeGuard
 
 import psutil
 import requests
@@ -90,7 +91,7 @@ def write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> TypeGuard[int]:
     """A process with this pid exists and is not a zombie (a dead child nobody reaped yet is dead)."""
     if not pid:
         return False

@@ -170,7 +170,7 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
         if found:
             with connect_readonly(disposable_dsn) as conn:
                 row = conn.execute("SELECT datname FROM pg_stat_activity WHERE application_name = %s", (tag,)).fetchone()
-                seen_here = bool(row) and row[0] == found.get("database")
+                seen_here = row is not None and row[0] == found.get("database")
                 own = conn.execute("SELECT inet_server_port()").fetchone()
                 server_port = int(own[0]) if own and own[0] is not None else None
         try:
@@ -183,8 +183,8 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
             proc.kill()
     if not found:
         return Seen({}, "", None, False, f"the probe exited {proc.returncode}: {(err or '').strip()[-600:]}")
-    port = found.get("port")
-    return Seen({k: str(v) for k, v in dict(found.get("settings") or {}).items()}, str(found.get("database", "")),
+    port, given = found.get("port"), found.get("settings")
+    return Seen({str(k): str(v) for k, v in (given.items() if isinstance(given, dict) else ())}, str(found.get("database", "")),
                 int(port) if isinstance(port, int) else None, seen_here, server_port=server_port)
 
 
@@ -223,7 +223,6 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(args.cwd)
     line = " ".join(command[:1] + [shlex.quote(a) for a in command[1:]])
     os.execvpe("bash", ["bash", "-c", line], env)
-    return 127  # pragma: no cover
 
 
 __all__ = ["DB_VARIABLES", "CodeEnvError", "Seen", "code_environment", "fill", "launch_env", "parse_code_env",

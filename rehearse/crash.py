@@ -33,10 +33,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.settings import REPO, read_env_file
 from gate.window.stages import STAGES
+
+if TYPE_CHECKING:
+    from gate.run import Summary
 
 PY = str(REPO / ".venv" / "bin" / "python")
 WINDOW_KILL_POINTS: tuple[str, ...] = tuple(
@@ -104,8 +107,8 @@ def kill_window_at(env_file: Path, run_dir: Path, step: str, timeout_s: float = 
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _rows(summary: dict[str, object]) -> dict[str, dict[str, str]]:
-    return {r["id"]: r for r in summary.get("checks", [])}  # type: ignore[union-attr,index]
+def _outcomes(summary: Summary) -> dict[str, str]:
+    return {r["id"]: r["outcome"] for r in summary.get("checks", [])}
 
 
 def window_case(step: str, directory: Path) -> CrashCase:
@@ -130,12 +133,13 @@ def window_case(step: str, directory: Path) -> CrashCase:
         proc = subprocess.run([PY, "-m", "gate.window", "migrate", "--from", resume, "--confirm"], cwd=REPO,
                               env=_env(env_file, run_dir), capture_output=True, text=True, timeout=1800, check=False)
         summary = effective_summary(Run.open(run_dir))
-        rows = _rows(summary)
-        protected = rows.get("PST-07", {}).get("outcome") == "passed"
-        counts = all(rows.get(i, {}).get("outcome") == "passed" for i in ("PST-01", "PST-02"))
+        outcomes = _outcomes(summary)
+        protected = outcomes.get("PST-07") == "passed"
+        counts = all(outcomes.get(i) == "passed" for i in ("PST-01", "PST-02"))
         verdict = str(summary.get("verdict"))
         ok = verdict == "GO" and protected and counts and proc.returncode == 0
-        detail = "" if ok else (summary.get("decision") or {}).get("matrix_row", "") or proc.stdout[-300:]
+        decision = summary.get("decision")
+        detail = "" if ok else (decision["matrix_row"] if decision else "") or proc.stdout[-300:]
         return CrashCase("window", step, f"make migrate FROM={resume}", verdict, protected, counts, ok,
                          str(detail)[:300], round(time.monotonic() - t0, 1))
 

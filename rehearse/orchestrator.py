@@ -30,12 +30,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from rich.console import Console
 
 from gate.handoff import DbCoordinates, Handoff, HandoffError
-from gate.run import Run, StepRecord, new_run_id, now_utc
+from gate.run import Run, StepRecord, Summary, new_run_id, now_utc
 from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 from rehearse import code as codelib
@@ -572,7 +572,7 @@ class Rehearsal:
         """Add keys to summary.json (the report reads ``reverse_migration``, ``rehearsal``)."""
         assert self.run is not None
         summary = self.run.read_summary()
-        summary.update(values)
+        summary.update(cast(Summary, values))
         tmp = self.run.summary_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         os.replace(tmp, self.run.summary_path)

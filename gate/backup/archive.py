@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate.backup.manifest import BackupManifest
 from gate.backup.take import sha256_of
 from gate.db.snapshot import Snapshot
 from gate.run import Run
 from gate.settings import libpq_env
+
+if TYPE_CHECKING:
+    from disposable_pg import DisposablePostgres
 
 _TOC_DATA = re.compile(r"^\d+;\s*\d+\s+\d+\s+TABLE DATA\s+(\S+)\s+(\S+)\s")
 
@@ -165,13 +168,13 @@ class Backup:
         _, stderr = proc.communicate()
         return "" if proc.returncode == 0 else f"pg_restore {what} exit {proc.returncode}: {stderr.strip()[-1500:]}"
 
-    def restore(self, pg: Any, database: str | None = None) -> tuple[str, str]:
+    def restore(self, pg: DisposablePostgres, database: str | None = None) -> tuple[str, str]:
         """Restore into a new database of the disposable server ``pg``: ``(dsn, error)``."""
         name = database or f"restore_{secrets.token_hex(4)}"
         dsn = pg.create_database(name)
         return dsn, self._finish(self._pg_restore(dsn, "-j", str(self.jobs)), "")
 
-    def restores_into(self, pg: Any, expected: Snapshot | None = None, keep: bool = False) -> RestoreResult:
+    def restores_into(self, pg: DisposablePostgres, expected: Snapshot | None = None, keep: bool = False) -> RestoreResult:
         """Restore into ``pg`` and compare its fingerprint with the snapshot taken at backup time.
 
         The restore runs by section: pre-data, data, then post-data (indexes, constraints)

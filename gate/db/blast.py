@@ -22,10 +22,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.db.fingerprint import USER_SCHEMAS, qualified
 
@@ -79,7 +79,7 @@ class Reach:
         return f"{self.table} via {self.constraint} → {self.parent}: {self.rows} rows ({what})"
 
 
-def foreign_keys(conn: psycopg.Connection[Any]) -> list[ForeignKey]:
+def foreign_keys(conn: psycopg.Connection[TupleRow]) -> list[ForeignKey]:
     """Every foreign key of the user schemas, from the catalog."""
     return [ForeignKey(name, qualified(cs, ct), tuple(ccols), qualified(ps, pt), tuple(pcols),
                        ACTIONS.get(kind, "block"), bool(deferrable))
@@ -121,7 +121,7 @@ class _Closure:
             _ident(key.parent), sql.Identifier(inner), join, self.reached(key.parent, inner, stack))
 
 
-def blast_radius(conn: psycopg.Connection[Any], roots: Iterable[str]) -> list[Reach]:
+def blast_radius(conn: psycopg.Connection[TupleRow], roots: Iterable[str]) -> list[Reach]:
     """Per foreign key into the closure of ``roots``: the rows the flush of ``roots`` deletes, nulls or blocks on."""
     keys = foreign_keys(conn)
     root_set = set(roots)
@@ -159,6 +159,6 @@ def findings(radius: list[Reach], protected: Iterable[str]) -> list[str]:
     return [f"protected table {r.describe()}" for r in radius if r.table in keep]
 
 
-def as_json(radius: list[Reach]) -> list[dict[str, Any]]:
+def as_json(radius: list[Reach]) -> list[dict[str, object]]:
     """The closure as JSON-ready rows."""
     return [asdict(r) for r in radius]

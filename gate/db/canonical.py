@@ -46,7 +46,7 @@ _PREFIX = {"constraint": "ALTER TABLE t ADD CONSTRAINT c ", "default": "SELECT "
 
 
 def _type_name(name: ast.TypeName) -> str:
-    parts = [p.sval for p in name.names or () if isinstance(p, ast.String)]
+    parts = [p.sval or "" for p in name.names or () if isinstance(p, ast.String)]
     return parts[-1] if parts else ""
 
 
@@ -57,7 +57,7 @@ def _is_string_cast(name: ast.TypeName, array: bool) -> bool:
     return _type_name(name) in _STRING_TYPES and bool(name.arrayBounds) == array
 
 
-class _Normalise(Visitor):  # type: ignore[misc]
+class _Normalise(Visitor):
     changed = False
 
     def visit_TypeName(self, ancestors: object, node: ast.TypeName) -> None:

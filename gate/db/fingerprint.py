@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.types import TableName
 
@@ -46,7 +46,7 @@ def _split(table: TableName) -> tuple[str, str]:
     return tuple(table.split(".", 1)) if "." in table else ("public", table)  # type: ignore[return-value]
 
 
-def list_tables(conn: psycopg.Connection[Any]) -> list[TableName]:
+def list_tables(conn: psycopg.Connection[TupleRow]) -> list[TableName]:
     """Every ordinary and partitioned table in the user schemas, sorted."""
     rows = conn.execute(
         f"""SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -73,14 +73,14 @@ HAVING bool_and(typtype = 'e' OR EXISTS (
 """
 
 
-def hashable_tables(conn: psycopg.Connection[Any]) -> set[TableName]:
+def hashable_tables(conn: psycopg.Connection[TupleRow]) -> set[TableName]:
     """Tables whose every column type has a hash function (``hash_record_extended`` works on their rows)."""
     if conn.info.server_version < 140000:
         return set()
     return {qualified(s, t) for s, t in conn.execute(HASHABLE_TABLES).fetchall()}
 
 
-def table_stats(conn: psycopg.Connection[Any], tables: Iterable[TableName] | None = None) -> dict[TableName, TableStats]:
+def table_stats(conn: psycopg.Connection[TupleRow], tables: Iterable[TableName] | None = None) -> dict[TableName, TableStats]:
     """Row count and content hash per table, each computed by the server in one aggregate.
 
     Rows are hashed with ``hash_record_extended`` (typed hashing, PostgreSQL ≥ 14, the same
@@ -106,7 +106,7 @@ def table_stats(conn: psycopg.Connection[Any], tables: Iterable[TableName] | Non
     return {label: TableStats(int(count), str(digest)) for label, count, digest in conn.execute(query).fetchall()}
 
 
-def stable_stats(conn: psycopg.Connection[Any], volatile: dict[TableName, list[str]]) -> dict[TableName, TableStats]:
+def stable_stats(conn: psycopg.Connection[TupleRow], volatile: dict[TableName, list[str]]) -> dict[TableName, TableStats]:
     """Row count and content hash per table of ``volatile`` with those columns left out of the hash.
 
     For protected-table comparisons that must not fail on columns any login updates
@@ -132,7 +132,7 @@ def stable_stats(conn: psycopg.Connection[Any], volatile: dict[TableName, list[s
     return {label: TableStats(int(count), str(digest)) for label, count, digest in conn.execute(query).fetchall()}
 
 
-def schema_fingerprint(conn: psycopg.Connection[Any]) -> dict[TableName, dict[str, dict[str, str]]]:
+def schema_fingerprint(conn: psycopg.Connection[TupleRow]) -> dict[TableName, dict[str, dict[str, str]]]:
     """Per table its columns (type, nullability, default, identity), constraints and indexes."""
     schema: dict[TableName, dict[str, dict[str, str]]] = {
         t: {"columns": {}, "constraints": {}, "indexes": {}} for t in list_tables(conn)
@@ -166,7 +166,7 @@ def schema_fingerprint(conn: psycopg.Connection[Any]) -> dict[TableName, dict[st
     return schema
 
 
-def applied_migrations(conn: psycopg.Connection[Any]) -> list[str]:
+def applied_migrations(conn: psycopg.Connection[TupleRow]) -> list[str]:
     """``app.name`` of every row of ``django_migrations`` (empty when the table does not exist)."""
     exists = conn.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
@@ -174,12 +174,12 @@ def applied_migrations(conn: psycopg.Connection[Any]) -> list[str]:
     return [f"{a}.{n}" for a, n in conn.execute("SELECT app, name FROM django_migrations ORDER BY app, name")]
 
 
-def server_major(conn: psycopg.Connection[Any]) -> int:
+def server_major(conn: psycopg.Connection[TupleRow]) -> int:
     """The server's major version (15 for 15.8)."""
     return int(conn.info.server_version // 10000)
 
 
-def database_size(conn: psycopg.Connection[Any]) -> int:
+def database_size(conn: psycopg.Connection[TupleRow]) -> int:
     """``pg_database_size`` of the connected database, in bytes."""
     row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
     return int(row[0]) if row else 0

@@ -54,7 +54,7 @@ def apply(database_url: str, env_file: Path, role: str = DEFAULT_ROLE) -> str:
     database = parts.path.lstrip("/")
     password = secrets.token_urlsafe(24)
     with connect_redacted(database_url, autocommit=True) as conn:
-        conn.execute(role_sql(role, database, password))  # type: ignore[arg-type]
+        conn.execute(role_sql(role, database, password))
     netloc = f"{quote(role)}:{quote(password)}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     url = urlunsplit(parts._replace(netloc=netloc))
     fd = os.open(env_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -10,23 +10,39 @@ psycopg.errors.ReadOnlySqlTransaction: cannot execute CREATE TABLE in a read-onl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, Unpack
 
 import psycopg
+from psycopg.rows import TupleRow
 
 READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
 APPLICATION_NAME = "freesport-gate"
 
 
-def connect_readonly(dsn: str, autocommit: bool = True, **kwargs: Any) -> psycopg.Connection[Any]:
+class ConnectParams(TypedDict, total=False):
+    """The libpq connection parameters the gate sets besides the DSN."""
+
+    connect_timeout: int
+    application_name: str
+    options: str
+    keepalives: int
+    keepalives_idle: int
+
+
+def connect_readonly(
+    dsn: str, autocommit: bool = True, **kwargs: Unpack[ConnectParams]
+) -> psycopg.Connection[TupleRow]:
     """A psycopg connection whose every transaction is read-only."""
     __tracebackhide__ = True
     kwargs.setdefault("connect_timeout", 10)
     kwargs.setdefault("application_name", APPLICATION_NAME)
-    return connect_redacted(dsn, options=READ_ONLY_OPTIONS, autocommit=autocommit, **kwargs)
+    kwargs["options"] = READ_ONLY_OPTIONS
+    return connect_redacted(dsn, autocommit=autocommit, **kwargs)
 
 
-def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
+def connect_redacted(
+    dsn: str, autocommit: bool = False, **kwargs: Unpack[ConnectParams]
+) -> psycopg.Connection[TupleRow]:
     """``psycopg.connect`` whose failure carries no secret: same exception type, redacted text, no chain.
 
     libpq quotes a malformed conninfo whole (password included) and pytest's traceback prints
@@ -34,7 +50,7 @@ def connect_redacted(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
     """
     __tracebackhide__ = True
     try:
-        return psycopg.connect(dsn, **kwargs)
+        return psycopg.connect(dsn, autocommit=autocommit, **kwargs)
     except psycopg.Error as exc:
         error = type(exc) if isinstance(exc, psycopg.OperationalError | psycopg.ProgrammingError) else None
         message = _redacted_error(exc, dsn)
@@ -68,7 +84,7 @@ def _safe_target(dsn: str) -> str:
         return "a DSN that does not parse (not shown)"
 
 
-def is_read_only(conn: psycopg.Connection[Any]) -> bool:
+def is_read_only(conn: psycopg.Connection[TupleRow]) -> bool:
     """The server says this session's transactions default to read-only."""
     row = conn.execute("SHOW default_transaction_read_only").fetchone()
     return bool(row and row[0] == "on")

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from gate.db import fingerprint as fp
 from gate.db.canonical import canonical_schema
@@ -53,7 +53,7 @@ class Snapshot:
         """sha256 of schema, migrations and table stats (not of the label or time)."""
         return hashlib.sha256(json.dumps(self._comparable(), sort_keys=True).encode()).hexdigest()
 
-    def _comparable(self) -> dict[str, Any]:
+    def _comparable(self) -> dict[str, object]:
         return {
             "schema": canonical_schema(self.schema),
             "migrations": list(self.migrations),
@@ -158,7 +158,7 @@ def _diff_schema(a: dict[TableName, TableSchema], b: dict[TableName, TableSchema
 
 
 def take_snapshot(
-    conn: psycopg.Connection[Any],
+    conn: psycopg.Connection[TupleRow],
     database: str,
     tables: Iterable[TableName] | None = None,
     pg_snapshot_id: str | None = None,

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.db import fingerprint as fp
 from gate.db.readonly import connect_readonly, is_read_only
 from gate.db.snapshot import Snapshot, take_snapshot
 from gate.types import TableName
+
+
+class ImportSession(TypedDict):
+    """The newest ``import_sessions`` row: the backend's report of its last 1C import (IMP-01)."""
+
+    id: int
+    status: str
+    report: dict[str, object]
+    error_message: str | None
 
 
 class TargetDb:
@@ -28,7 +38,7 @@ class TargetDb:
     psycopg.OperationalError: ...
     """
 
-    def __init__(self, conn: psycopg.Connection[Any], label: str, dsn: str) -> None:
+    def __init__(self, conn: psycopg.Connection[TupleRow], label: str, dsn: str) -> None:
         self.conn = conn
         self.label = label
         self._dsn = dsn
@@ -144,7 +154,7 @@ class TargetDb:
         rows = self.conn.execute(sql.SQL("SELECT name FROM {}").format(sql.Identifier(table))).fetchall()
         return {str(r[0]).strip().lower() for r in rows}
 
-    def latest_import_session(self) -> dict[str, Any] | None:
+    def latest_import_session(self) -> ImportSession | None:
         """The newest ``import_sessions`` row (id, status, report, error_message), ``None`` when there is none."""
         row = self.conn.execute(
             "SELECT id, status, report, error_message FROM import_sessions ORDER BY id DESC LIMIT 1").fetchone()

@@ -31,10 +31,11 @@ import os
 import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from gate.db.readonly import connect_redacted
 
@@ -119,13 +120,13 @@ _RECORD_SQL: Final = """
        AND cfg LIKE %s"""
 
 
-def holder(conn: psycopg.Connection[Any]) -> Holder | None:
+def holder(conn: psycopg.Connection[TupleRow]) -> Holder | None:
     """The session holding the window lock on ``conn``'s database, if any."""
     row = conn.execute(_HOLDER_SQL, LOCK_KEYS).fetchone()
     return Holder(row[0] or "", row[1], row[2], row[3]) if row else None
 
 
-def read_record(conn: psycopg.Connection[Any]) -> WindowRecord | None:
+def read_record(conn: psycopg.Connection[TupleRow]) -> WindowRecord | None:
     """The open-window record of ``conn``'s database, if any."""
     row = conn.execute(_RECORD_SQL, (RECORD_SETTING + "=%",)).fetchone()
     return WindowRecord.parse(row[0].split("=", 1)[1]) if row else None
@@ -134,7 +135,7 @@ def read_record(conn: psycopg.Connection[Any]) -> WindowRecord | None:
 class WindowLock:
     """The advisory lock of one window, held by its own connection until :meth:`release`."""
 
-    def __init__(self, conn: psycopg.Connection[Any], run_id: str) -> None:
+    def __init__(self, conn: psycopg.Connection[TupleRow], run_id: str) -> None:
         self.conn = conn
         self.run_id = run_id
 

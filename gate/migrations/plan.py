@@ -55,7 +55,9 @@ def capture_sql(settings: Settings, names: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     if names:
         proc = run_manage(settings, "shell", "-c", probes.source("sqlmigrate", list(names)))
-        out = {k: v for k, v in (probes.answer(proc.stdout) or {}).items() if v is not None}
+        said = probes.answer(proc.stdout)
+        if isinstance(said, dict):
+            out = {str(k): str(v) for k, v in said.items() if v is not None}
     for name in names:
         if name not in out:
             app, _, migration = name.partition(".")

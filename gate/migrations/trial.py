@@ -28,7 +28,7 @@ import shlex
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate.db import fingerprint as fp
 from gate.db.fingerprint import TableStats
@@ -37,6 +37,10 @@ from gate.db.readonly import connect_readonly
 from gate import probes
 from gate.settings import REPO, Settings
 from gate.target_cmd import manage_prefix, target_env
+
+if TYPE_CHECKING:
+    from disposable_pg import DisposablePostgres
+    from gate.backup import Backup
 
 COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
 Counters = dict[str, tuple[int, int, int]]
@@ -122,7 +126,7 @@ class TrialResult:
             out.append(f"the migrations took {self.duration_s:.1f}s on the copy > the migrate budget {budget_s:.0f}s")
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The record written to ``RUN_DIR/migrations/trial.json``."""
         return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
                 "pending": list(self.pending), "duration_s": self.duration_s,
@@ -175,7 +179,7 @@ def _run(line: str, cwd: str, env: dict[str, str], timeout: float, secret: str =
     return proc
 
 
-def run_trial(settings: Settings, backup: Any, pg: Any, pending: list[str], timeout_s: float = 1800,
+def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pending: list[str], timeout_s: float = 1800,
               keep: bool = False) -> TrialResult:
     """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration."""
     handoff = Handoff.parse(settings.trial_db_env)

@@ -7,7 +7,7 @@ channel, so everything built from the run goes through the redaction pass.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from gate.redact import redact
 from gate.report.matrix import decide_explanation
@@ -38,10 +38,10 @@ def message_text(event: str, run: Run) -> str:
     return redact(text)
 
 
-def payload(event: str, run: Run, channel: str | None = None) -> dict[str, Any]:
+def payload(event: str, run: Run, channel: str | None = None) -> dict[str, object]:
     """The JSON body posted to the incoming webhook."""
     text = message_text(event, run)
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }

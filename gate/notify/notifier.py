@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, TypedDict
 from urllib.parse import urlsplit
 
 import requests
@@ -108,7 +108,15 @@ class _Context:
         )  # fmt: skip
 
 
-def notify_args(settings: Settings) -> dict[str, Any]:
+class NotifyArgs(TypedDict):
+    """``notify()``'s keyword arguments taken from the settings."""
+
+    webhook_url: str | None
+    timeout: float
+    channel: str | None
+
+
+def notify_args(settings: Settings) -> NotifyArgs:
     """``notify()``'s keyword arguments from the settings (``NOTIFY_WEBHOOK_URL``, ``NOTIFY_TIMEOUT_S``, ``NOTIFY_CHANNEL``)."""
     hook = settings.notify_webhook_url
     return {"webhook_url": hook.get_secret_value() if hook is not None else None,
@@ -144,7 +152,7 @@ def notify(event: str, run_dir: Path | str, webhook_url: str | None = None, *, t
     return done
 
 
-def _post(ctx: _Context, body: dict[str, Any], timeout: float) -> list[Attempt]:
+def _post(ctx: _Context, body: dict[str, object], timeout: float) -> list[Attempt]:
     """Up to MAX_ATTEMPTS posts: retried on a connection error, a 5xx or a 429; each one recorded."""
     done: list[Attempt] = []
     for n in range(1, MAX_ATTEMPTS + 1):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -59,7 +58,7 @@ class PriceTypeMap:
     rules: tuple[Rule, ...]
 
     @classmethod
-    def from_data(cls, data: Any, path: str) -> PriceTypeMap:
+    def from_data(cls, data: object, path: str) -> PriceTypeMap:
         """Validate the parsed YAML; errors name ``path`` and the ``types`` entry."""
         if not isinstance(data, dict):
             raise PriceTypesError(f"{path}: expected a mapping with retail_column, columns and types")

@@ -27,12 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, xml_files
 from gate.onec.price_types import PriceTypeMap
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 MAX_PRICE = Decimal("10000000")
 """At or above: an absurd price (1C's -999 999 999,9 sentinels), stored as no price."""
@@ -305,7 +309,7 @@ class Comparison:
     missing_variants: int = 0
     findings: list[str] = field(default_factory=list)
     high_findings: list[str] = field(default_factory=list)
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, object] = field(default_factory=dict)
 
     def differ(self, text: str) -> None:
         """Count one sampled value that differs; the first :data:`KEPT_DIFFERENCES` are kept as text."""
@@ -318,7 +322,7 @@ class Comparison:
         """No count differs, no sampled value differs, no critical finding."""
         return not self.findings and not self.difference_count
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """For the run directory and the sign-off page."""
         return {"columns": self.columns, "sample_size": self.sample_size, "compared": self.compared,
                 "difference_count": self.difference_count, "differences": self.differences,
@@ -327,7 +331,11 @@ class Comparison:
                 "high_findings": self.high_findings, **self.notes}
 
 
-def variant_values(conn: Any, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+VariantRow = dict[str, Decimal | int | None]
+"""One active variant in the database: its price columns (numeric) and ``stock_quantity``."""
+
+
+def variant_values(conn: psycopg.Connection[TupleRow], columns: tuple[str, ...]) -> dict[str, VariantRow]:
     """``onec_id`` → price columns and ``stock_quantity`` of every active variant of an active product.
 
     One read-only query over the target (``conn`` is the gate's read-only psycopg connection).
@@ -362,7 +370,7 @@ def _strays(keys: Iterable[str], pkg: OnecPackage, wanted: set[str]) -> tuple[in
 
 
 def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceTypeMap,
-                   db: dict[str, dict[str, Any]], sample_size: int, seed: int) -> Comparison:
+                   db: dict[str, VariantRow], sample_size: int, seed: int) -> Comparison:
     """PST-11: per mapped column, the count of active variants with a price and a sample of values, exactly.
 
     ``db`` maps each active variant's ``onec_id`` to its columns (``retail_price``…, ``stock_quantity``).
@@ -419,7 +427,7 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
     return result
 
 
-def compare_stock(reading: PriceReading, pkg: OnecPackage, db: dict[str, dict[str, Any]], sample_size: int,
+def compare_stock(reading: PriceReading, pkg: OnecPackage, db: dict[str, VariantRow], sample_size: int,
                   seed: int) -> Comparison:
     """PST-12: variants in stock, total units and a sample of stock levels, exactly (keys with a known stock)."""
     result = Comparison()

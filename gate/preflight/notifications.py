@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 
-def _when(entry: dict[str, Any]) -> datetime | None:
+def _when(entry: dict[str, object]) -> datetime | None:
     for key in ("ts", "time", "sent_at", "at", "timestamp"):
         if entry.get(key):
             try:
@@ -27,7 +26,7 @@ def _when(entry: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _answered(entry: dict[str, Any]) -> bool:
+def _answered(entry: dict[str, object]) -> bool:
     if "ok" in entry:
         return bool(entry["ok"])
     status = entry.get("status")
@@ -37,7 +36,7 @@ def _answered(entry: dict[str, Any]) -> bool:
     return isinstance(code, int) and 200 <= code < 300
 
 
-def _skipped(entry: dict[str, Any]) -> bool:
+def _skipped(entry: dict[str, object]) -> bool:
     return entry.get("status") == "skipped"
 
 
@@ -47,7 +46,7 @@ class NotificationRecord:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[dict[str, object]]:
         """Every entry (unreadable lines are skipped)."""
         if not self.path.is_file():
             return []
@@ -57,7 +56,7 @@ class NotificationRecord:
                 return [e for e in json.loads(text) if isinstance(e, dict)]
             except ValueError:
                 return []
-        found = []
+        found: list[dict[str, object]] = []
         for line in text.splitlines():
             try:
                 entry = json.loads(line)
@@ -86,6 +85,6 @@ class NotificationRecord:
         last = failed[-1]
         return str(last.get("error") or last.get("http_status") or "not delivered")
 
-    def answered_since(self, since: datetime) -> list[dict[str, Any]]:
+    def answered_since(self, since: datetime) -> list[dict[str, object]]:
         """Answered entries sent at or after ``since``."""
         return [e for e in self.entries() if _answered(e) and (_when(e) or datetime.min.replace(tzinfo=UTC)) >= since]

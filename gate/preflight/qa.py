@@ -34,7 +34,7 @@ class QaGates:
 
     def gates(self) -> list[QaGate]:
         """Every readable gate file; the story comes from ``story:`` or the file name (``13.1-...yml``)."""
-        found = []
+        found: list[QaGate] = []
         if not self.directory.is_dir():
             return found
         for path in sorted([*self.directory.glob("*.yml"), *self.directory.glob("*.yaml")]):

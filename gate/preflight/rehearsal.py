@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from gate.run import Summary
 
 ROLLBACK_IDS = ("RBK-01", "RBK-02", "RBK-03")
 NOT_APPLICABLE = "not applicable in a rehearsal"
@@ -32,13 +35,12 @@ class RehearsalRecord:
         return self.path.is_file()
 
     @property
-    def data(self) -> dict[str, Any]:
+    def data(self) -> Summary:
         """The parsed summary (empty when unreadable)."""
         try:
-            data: dict[str, Any] = json.loads(self.path.read_text())
+            return cast("Summary", json.loads(self.path.read_text()))
         except (OSError, ValueError):
             return {}
-        return data
 
     @property
     def finished_at(self) -> datetime | None:
@@ -76,7 +78,7 @@ class RehearsalRecord:
 
     def rollback_problems(self) -> list[str]:
         """Why the rehearsal's rollback is not proven (each RBK check must be present and passed)."""
-        rows = {row.get("id"): row for row in self.data.get("checks", [])}
+        rows = {row["id"]: row for row in self.data.get("checks", [])}
         problems = []
         for check_id in ROLLBACK_IDS:
             row = rows.get(check_id)

@@ -15,24 +15,42 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 MARK = "GATE-JSON:"
 HERE = Path(__file__).resolve().parent
 
 
-def source(name: str, given: Any) -> str:
+class CommandParser(TypedDict):
+    """What ``introspect`` read from one management command's argument parser."""
+
+    options: list[str]
+    choices: list[str]
+
+
+class Introspection(TypedDict):
+    """The answer of the ``introspect`` probe: per command, URL path, ``module:name`` import, and
+    fact kind (``fs``, ``ref``, ``migration``, ``call``) keyed ``key\\x00what``, what the target said
+    (``None``/``False``: unknown there; a fact's ``""``: it holds, else why not)."""
+
+    commands: dict[str, CommandParser | None]
+    urls: dict[str, str | None]
+    imports: dict[str, bool]
+    facts: dict[str, dict[str, str]]
+
+
+def source(name: str, given: object) -> str:
     """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input."""
     text = (HERE / f"{name}.py").read_text()
     return f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
 
 
-def answer(stdout: str) -> Any | None:
-    """The probe's answer from its output, ``None`` when it printed none."""
+def answer(stdout: str) -> object:
+    """The probe's answer from its output (any JSON value: the caller narrows it), ``None`` when it printed none."""
     for line in stdout.splitlines():
         if line.startswith(MARK):
             return json.loads(line[len(MARK):])
     return None
 
 
-__all__ = ["MARK", "answer", "source"]
+__all__ = ["MARK", "CommandParser", "Introspection", "answer", "source"]

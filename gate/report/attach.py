@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import allure
 
@@ -32,7 +32,7 @@ _BY_SUFFIX: Final = {
 _BINARY: Final = {allure.attachment_type.PNG}
 
 
-def attach_json(data: Any, name: str) -> None:
+def attach_json(data: object, name: str) -> None:
     """Attach a JSON-serialisable value (redacted) as a JSON attachment."""
     body = json.dumps(redact_obj(data), indent=2, ensure_ascii=False, default=str)
     allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)

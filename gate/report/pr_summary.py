@@ -28,12 +28,16 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from gate.types import Verdict
 
 NO_VERDICT = 2
 """Exit status when the run recorded no verdict."""
+
+
+TableChangeJson = dict[str, int | bool | None]
+"""A ``TableChange`` of the trial as ``trial.json`` records it (inserted, updated, deleted, rows_before…)."""
 
 
 @dataclass(slots=True)
@@ -44,7 +48,7 @@ class MigrationRow:
     duration_s: float | None = None
     size_before: int | None = None
     size_after: int | None = None
-    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[str, TableChangeJson] = field(default_factory=dict)
     locks: list[str] = field(default_factory=list)
     exit_code: int | None = None
 
@@ -60,7 +64,7 @@ def _size(n: int | None) -> str:
     return f"{value:.1f} GiB"  # pragma: no cover
 
 
-def _rows(changes: dict[str, dict[str, Any]]) -> str:
+def _rows(changes: dict[str, TableChangeJson]) -> str:
     parts = []
     for table, c in sorted(changes.items()):
         counts = " ".join(f"{sign}{c[key]}" for key, sign in (("inserted", "+"), ("updated", "~"), ("deleted", "−"))
@@ -94,17 +98,26 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+class Timing(TypedDict):
+    """One line of ``migrations/timings.jsonl`` (scripts/steps/migrate.sh)."""
+
+    migration: str
+    duration_s: float
+    db_size_before: int
+    db_size_after: int
+
+
+def _read_timings(path: Path) -> list[Timing]:
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [cast(Timing, json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
 
 def migration_rows(run_dir: Path) -> list[MigrationRow]:
     """The rows of the table, in the order the migrations ran (window timings first, then the trial's)."""
     mig = run_dir / "migrations"
     rows: dict[str, MigrationRow] = {}
-    for t in _read_jsonl(mig / "timings.jsonl"):
+    for t in _read_timings(mig / "timings.jsonl"):
         rows[t["migration"]] = MigrationRow(t["migration"], float(t["duration_s"]), int(t["db_size_before"]),
                                             int(t["db_size_after"]))
     trial_path = mig / "trial.json"

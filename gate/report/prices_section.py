@@ -11,24 +11,44 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from gate.onec.prices import EVIDENCE_FILE
 
 Row = tuple[str, str, int, int, str]
 
 
-def load_evidence(run_dir: Path) -> dict[str, Any]:
+class ComparisonJson(TypedDict, total=False):
+    """One comparison (prices or stock) as ``Comparison.as_dict`` records it (its notes left out)."""
+
+    columns: dict[str, dict[str, int]]
+    sample_size: int
+    compared: int
+    difference_count: int
+    differences: list[str]
+    orphans: int
+    unplaced: int
+    not_asserted: int
+    missing_variants: int
+    findings: list[str]
+    high_findings: list[str]
+
+
+Evidence = dict[str, ComparisonJson]
+"""``prices_stock.json``: ``prices`` and ``stock`` comparisons."""
+
+
+def load_evidence(run_dir: Path) -> Evidence:
     """The comparison recorded in ``run_dir`` (empty when PST-11/12 did not run)."""
     path = run_dir / EVIDENCE_FILE
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return cast(Evidence, data) if isinstance(data, dict) else {}
 
 
-def price_rows(evidence: dict[str, Any]) -> list[Row]:
+def price_rows(evidence: Evidence) -> list[Row]:
     """``(what, column, package, database, state)`` per compared column."""
     rows: list[Row] = []
     for what in ("prices", "stock"):
@@ -38,7 +58,7 @@ def price_rows(evidence: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def summary_lines(evidence: dict[str, Any]) -> list[str]:
+def summary_lines(evidence: Evidence) -> list[str]:
     """One sentence per comparison: sample size, differences found, orphans, findings."""
     lines = []
     for what in ("prices", "stock"):

@@ -9,10 +9,11 @@ default and unknown keys are kept in ``raw``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from gate.window.budgets import budget_for, phase_order
 
@@ -33,7 +34,7 @@ class Check:
     title: str = ""
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Check:
+    def from_json(cls, data: Mapping[str, object]) -> Check:
         return cls(
             id=str(data.get("id", "?")),
             phase=str(data.get("phase") or "other"),
@@ -56,7 +57,7 @@ class Step:
     started_at: datetime | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Step:
+    def from_json(cls, data: Mapping[str, object]) -> Step:
         name = str(data.get("name") or "?")
         budget = _float_or_none(data.get("budget_s"))
         exit_code = data.get("exit_code")
@@ -113,8 +114,8 @@ class Run:
     backup: Backup | None = None
     decision: Decision | None = None
     manual_items: list[str] = field(default_factory=list)
-    reverse_migration: Any = None
-    raw: dict[str, Any] = field(default_factory=dict)
+    reverse_migration: object = None
+    raw: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def summary_path(self) -> Path:
@@ -128,7 +129,7 @@ class Run:
     @property
     def not_applicable(self) -> list[str]:
         """Checks that do not apply to this run (PRE-03/04 inside a rehearsal), with the reason."""
-        return [f"{i.get('id')}: {i.get('reason')}" for i in self.raw.get("not_applicable") or [] if isinstance(i, dict)]
+        return [f"{i.get('id')}: {i.get('reason')}" for i in as_list(self.raw.get("not_applicable")) if isinstance(i, dict)]
 
     def checks_by_phase(self) -> list[tuple[str, list[Check]]]:
         """Checks grouped by phase, phases in window order (unknown phases last, as met)."""
@@ -141,7 +142,7 @@ class Run:
         return next((c for c in self.checks if c.id == check_id), None)
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """ISO 8601 string or epoch seconds/milliseconds → aware datetime (UTC when naive)."""
     if value in (None, ""):
         return None
@@ -155,23 +156,28 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _float_or_none(value: Any) -> float | None:
+def _float_or_none(value: object) -> float | None:
     try:
-        return None if value is None or value == "" else float(value)
+        return float(value) if isinstance(value, int | float | str) and value != "" else None
     except (TypeError, ValueError):
         return None
 
 
-def _read_json(path: Path) -> Any:
+def as_list(value: object) -> list[object]:
+    """A JSON list as a list; anything else (missing, null, a scalar) as no items."""
+    return value if isinstance(value, list) else []
+
+
+def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _backup_from(summary: dict[str, Any], run_dir: Path) -> Backup | None:
+def _backup_from(summary: Mapping[str, object], run_dir: Path) -> Backup | None:
     """The backup from summary.json, else a manifest file, else a ``*.sha256`` file in the run dir."""
-    candidates: list[Any] = [summary.get("backup"), summary.get("backup_manifest")]
+    candidates: list[object] = [summary.get("backup"), summary.get("backup_manifest")]
     for name in ("backup.json", "backup_manifest.json", "backup-manifest.json", "manifest.json"):
         candidates.append(_read_json(run_dir / name))
     for data in candidates:
@@ -193,7 +199,7 @@ def _backup_from(summary: dict[str, Any], run_dir: Path) -> Backup | None:
     return None
 
 
-def _decision_from(summary: dict[str, Any], verdict: str) -> Decision | None:
+def _decision_from(summary: Mapping[str, object], verdict: str) -> Decision | None:
     data = summary.get("decision")
     if not isinstance(data, dict):
         return None
@@ -209,7 +215,7 @@ def _decision_from(summary: dict[str, Any], verdict: str) -> Decision | None:
     )
 
 
-def _manual_items(summary: dict[str, Any]) -> list[str]:
+def _manual_items(summary: Mapping[str, object]) -> list[str]:
     items = summary.get("manual_items") or []
     out: list[str] = []
     for item in items if isinstance(items, list) else [items]:
@@ -225,22 +231,21 @@ def _manual_items(summary: dict[str, Any]) -> list[str]:
 def load_run(run_dir: Path | str) -> Run:
     """Read ``RUN_DIR/summary.json`` (missing file → an empty run with verdict UNKNOWN)."""
     run_dir = Path(run_dir)
-    summary = _read_json(run_dir / "summary.json")
-    if not isinstance(summary, dict):
-        summary = {}
+    data = _read_json(run_dir / "summary.json")
+    summary: Mapping[str, object] = data if isinstance(data, dict) else {}
     if summary and (run_dir / "run.json").exists():  # a window that died reads INTERRUPTED, never GO
         from gate.run import Run as GateRun
         from gate.window.interrupted import effective_summary
 
         summary = effective_summary(GateRun.open(run_dir)) or summary
     verdict = str(summary.get("verdict") or "UNKNOWN").upper()
-    steps = [Step.from_json(s) for s in summary.get("steps") or [] if isinstance(s, dict)]
+    steps = [Step.from_json(s) for s in as_list(summary.get("steps")) if isinstance(s, dict)]
     return Run(
         run_dir=run_dir,
         run_id=str(summary.get("run_id") or run_dir.name),
         target=str(summary.get("target") or ""),
         verdict=verdict,
-        checks=[Check.from_json(c) for c in summary.get("checks") or [] if isinstance(c, dict)],
+        checks=[Check.from_json(c) for c in as_list(summary.get("checks")) if isinstance(c, dict)],
         steps=steps,
         started_at=parse_time(summary.get("started_at")),
         finished_at=parse_time(summary.get("finished_at")),

@@ -11,16 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
+from gate.checks import ROLLBACK_BUDGET_S
 from gate.redact import redact
 from gate.report.matrix import MATRIX, decide_explanation
 from gate.report.prices_section import load_evidence, price_rows, summary_lines
-from gate.report.run_view import Check, Decision, Run
+from gate.report.run_view import Check, Decision, Run, as_list
 from gate.report.signoff_css import CSS
 from gate.report.timeline import timeline_svg
 from gate.report.wayback import Detail, reverse_finding, rollback_summary
-from gate.window.budgets import ROLLBACK_BUDGET_S, WINDOW_BUDGET_S, human_duration
+from gate.window.budgets import WINDOW_BUDGET_S, human_duration
 
 VERDICT_COLOURS: Final = {
     "GO": "#15803d",
@@ -43,12 +44,12 @@ VERDICT_MEANING: Final = {
 SIGNERS: Final = ("DevOps Lead", "Backend Lead", "QA Lead")
 
 
-def clean(value: Any) -> str:
+def clean(value: object) -> str:
     """Redacted text of ``value`` (not escaped: the HTML writer escapes, Markdown escapes pipes)."""
     return redact("" if value is None else str(value))
 
 
-def h(value: Any) -> str:
+def h(value: object) -> str:
     """Redacted and HTML-escaped: the only way run data enters the page."""
     return escape(clean(value), quote=True)
 
@@ -209,7 +210,7 @@ def _overrides_html(run: Run) -> str:
 
 def _settings_warnings_html(run: Run) -> str:
     """Env-file keys that are no setting but look like one (a misspelt DATABASE_URL is ignored, not used)."""
-    warnings = [str(w) for w in run.raw.get("settings_warnings") or []]
+    warnings = [str(w) for w in as_list(run.raw.get("settings_warnings"))]
     if not warnings:
         return ""
     lis = "".join(f"<li>{h(w)}</li>" for w in warnings)
@@ -272,7 +273,7 @@ def render_html(run: Run, report_href: str | None = None) -> str:
 """
 
 
-def _md(value: Any) -> str:
+def _md(value: object) -> str:
     return clean(value).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
 
 

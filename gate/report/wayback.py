@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
+from gate.checks import ROLLBACK_BUDGET_S
 from gate.redact import redact
-from gate.window.budgets import ROLLBACK_BUDGET_S, human_duration
+from gate.window.budgets import human_duration
 
 _OK_KEYS: Final = ("works", "ok", "succeeded", "success", "passed", "reversible")
 _LOSS_KEYS: Final = ("losses", "lost", "loses", "data_loss", "lost_columns", "lost_data")
@@ -35,7 +36,7 @@ class ReverseFinding:
     details: list[Detail]
 
 
-def _text(value: Any) -> str | list[str]:
+def _text(value: object) -> str | list[str]:
     if isinstance(value, list | tuple):
         return [redact(str(v)) for v in value]
     if isinstance(value, dict):
@@ -43,7 +44,7 @@ def _text(value: Any) -> str | list[str]:
     return redact(str(value))
 
 
-def reverse_finding(value: Any) -> ReverseFinding | None:
+def reverse_finding(value: object) -> ReverseFinding | None:
     """Plain-words finding from ``summary["reverse_migration"]`` (dict, bool or text), or None."""
     if value in (None, "", {}):
         return None

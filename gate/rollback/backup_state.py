@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from gate.backup.manifest import MANIFEST, PRE_SNAPSHOT
 
@@ -46,7 +46,7 @@ def pick(runs_root: Path) -> Path | None:
     return max(started, key=lambda p: (p / MANIFEST).stat().st_mtime) if started else None
 
 
-def _rows(tables: dict[str, Any], name: str) -> int | None:
+def _rows(tables: Mapping[str, Mapping[str, int | str]], name: str) -> int | None:
     for key, stats in tables.items():
         if key == name or key.endswith("." + name):
             return int(stats.get("rows", 0))
@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(__doc__.split("\n\n")[-1])
         return 2
     if args[0] == "pick":
-        found = pick(Path(args[1]))
-        if found is None:
+        picked = pick(Path(args[1]))
+        if picked is None:
             return 1
-        sys.stdout.write(f"{found}\n")
+        sys.stdout.write(f"{picked}\n")
         return 0
     from gate.settings import SettingsError, load_settings
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from gate.window.interrupted import ROLLBACK_SCRIPT, process_alive
 
@@ -20,11 +20,43 @@ ROLLBACK_RECORD = "rollback.json"
 PHASES = ("stop", "restore", "swap", "checkout", "start", "maintenance_off")
 
 
+class RollbackPhase(TypedDict, total=False):
+    """One phase in ``rollback.json``: started (epoch s), its status, how long it took, why skipped."""
+
+    started: float
+    status: str
+    duration_s: float
+    reason: str
+
+
+class RollbackJson(TypedDict, total=False):
+    """``rollback.json`` as scripts/deploy/rollback_production.sh writes it."""
+
+    status: str
+    duration_s: float
+    updated_at: str
+    phases: dict[str, RollbackPhase]
+    db_state: str
+    message: str
+    dump: str
+    sha256: str
+    backup_run_id: str
+    mode: str
+    database: str
+    previous_release_tag: str
+    previous_release_commit: str
+    pid: int
+    host: str
+    dropped_leftovers: list[str]
+    kept_databases: list[str]
+    interrupted_record: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class RollbackRecord:
     """One rollback's record: status, duration, per-phase timings, database state."""
 
-    data: dict[str, Any] = field(default_factory=dict)
+    data: RollbackJson = field(default_factory=lambda: RollbackJson())
 
     @classmethod
     def load(cls, path: Path) -> RollbackRecord | None:

@@ -20,7 +20,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -28,12 +28,15 @@ from psycopg import sql
 from gate.db.snapshot import Snapshot, snapshot_of
 from gate.settings import dsn_without_password, libpq_env
 
+if TYPE_CHECKING:
+    from disposable_pg import DisposablePostgres
+
 DEFAULT_TARGET = "products 0001_initial"
 Manage = Callable[[Sequence[str], str], "subprocess.CompletedProcess[str]"]
 """Runs ``manage.py <args>`` against the database URL given; returns the finished process."""
 
 
-def clone_database(pg: Any, source: str, name: str, pg_bin: str = "") -> str:
+def clone_database(pg: DisposablePostgres, source: str, name: str, pg_bin: str = "") -> str:
     """A copy of ``source`` as ``name`` on the same disposable server: its URL.
 
     ``CREATE DATABASE … TEMPLATE`` when nobody is connected to ``source`` (fast), else
@@ -138,7 +141,7 @@ class ReverseTrial:
             lines.append(f"schema: {len(schema)} difference(s), e.g. {schema[0]}")
         return lines
 
-    def as_summary(self, pre: Snapshot) -> dict[str, Any]:
+    def as_summary(self, pre: Snapshot) -> dict[str, object]:
         """The ``reverse_migration`` entry of ``summary.json`` (the sign-off reads it)."""
         losses = self.losses(pre)
         restore_only = not self.works or bool(losses)
@@ -164,7 +167,7 @@ class ReverseTrial:
 
 
 def try_reverse_migration(
-    pg: Any,
+    pg: DisposablePostgres,
     source: str,
     pre: Snapshot,
     manage: Manage,

@@ -44,6 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from gate import probes
@@ -191,14 +192,15 @@ class Linter:
     settings: Settings
     variant_tools: dict[str, str] = field(default_factory=lambda: dict(VARIANT_TOOLS))
     scripts_root: Path = REPO
-    _target: dict[str, object] | None = None
+    _target: probes.Introspection | None = None
     _tools: dict[str, tuple[bool, str]] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     _cwd: dict[int, str | None] = field(default_factory=dict)
 
     # the target's facts, in one manage.py process ------------------------------------------
     def introspect(self, commands: Iterable[str], paths: Iterable[str],
-                   imports: Iterable[str] = (), facts: dict[str, object] | None = None) -> dict[str, object]:
+                   imports: Iterable[str] = (), facts: dict[str, list[list[str]]] | None = None,
+                   ) -> probes.Introspection:
         """Option strings of ``commands``, url names of ``paths``, whether ``mod:name`` imports exist,
         and the target-side ``facts`` (files, git refs, migrations, Python calls)."""
         facts = facts or {}
@@ -207,7 +209,7 @@ class Linter:
         proc = run_manage(self.settings, "shell", "-c", code, timeout=180)
         data = probes.answer(proc.stdout)
         if isinstance(data, dict):
-            return data
+            return cast(probes.Introspection, data)
         raise RuntimeError(f"manage.py shell -c exited {proc.returncode}: {(proc.stderr or proc.stdout)[-600:]}")
 
     def __post_init__(self) -> None:
@@ -305,7 +307,7 @@ class Linter:
 
     def check_fact(self, kind: str, key: str, what: str, label: str) -> tuple[bool, str]:
         """A file, git ref, migration or Python call of the line, as the target answered."""
-        answer = (self._target or {}).get("facts", {}).get(kind, {}).get(f"{key}\x00{what}")  # type: ignore[union-attr]
+        answer = (self._target["facts"] if self._target else {}).get(kind, {}).get(f"{key}\x00{what}")
         if kind == "fs":
             place = {"dir": "no such directory", "glob": "nothing matches", "exists": "no such file",
                      "parent": "no such directory for it", "exec": "no such executable script"}[key]
@@ -382,7 +384,7 @@ class Linter:
         """RUN-01: the command exists on the release and takes every option given."""
         assert self._target is not None, "prepare() first"
         name = args[0]
-        known = self._target["commands"].get(name)  # type: ignore[union-attr]
+        known = self._target["commands"].get(name)
         if known is None:
             return False, f"manage.py {name}: unknown command on the deployed release"
         options = set(known["options"])
@@ -398,7 +400,7 @@ class Linter:
     def check_url(self, path: str) -> tuple[bool, str]:
         """RUN-03: the URL path resolves on the deployed release."""
         assert self._target is not None, "prepare() first"
-        name = self._target["urls"].get(path)  # type: ignore[union-attr]
+        name = self._target["urls"].get(path)
         if not name:
             return False, f"{path}: does not resolve on the deployed release (API_PREFIX is {self.settings.api_prefix})"
         return True, f"{path} → {name}"
@@ -418,9 +420,8 @@ class Linter:
                 if proc.returncode != 0:
                     self._tools[tool] = (False, f"{tool} --version exited {proc.returncode}")
                     return self._tools[tool]
-            helptext = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10,
-                                      check=False)
-            self._tools[tool] = (True, version + "\x00" + helptext.stdout + helptext.stderr)
+            helped = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10, check=False)
+            self._tools[tool] = (True, version + "\x00" + helped.stdout + helped.stderr)
         ok, info = self._tools[tool]
         if not ok:
             return ok, info
@@ -461,7 +462,10 @@ class Linter:
         """The report of one line (``prepare`` must have seen it)."""
         if line.kind == "comment":
             return LineReport(line.number, line.text, "comment", "")
-        problems, covered, manual, variant = [], [], [], False
+        problems: list[str] = []
+        covered: list[str] = []
+        manual: list[str] = []
+        variant = False
         for argv in self.segments(line.text):
             head = argv[0]
             manage = self._manage_args(argv)
@@ -500,7 +504,7 @@ class Linter:
             if pitfall:
                 problems.append(pitfall)
         for spec in self._imports(line):
-            if not (self._target or {}).get("imports", {}).get(spec):  # type: ignore[union-attr]
+            if not (self._target["imports"] if self._target else {}).get(spec):
                 problems.append(f"{spec.replace(':', ' has no ')}: the Python this line runs would fail to import")
         if problems:
             return LineReport(line.number, line.text, "drift", "; ".join(problems))

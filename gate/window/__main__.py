@@ -62,9 +62,9 @@ def _print_verdict(run: Run, console: Console) -> int:
     render_summary(summary, buffer, color=console.is_terminal, width=console.width or 140)
     console.file.write(buffer.getvalue())
     console.print(f"run directory: {run.dir}", markup=False, highlight=False)
-    decision = summary.get("decision") or {}
+    decision = summary.get("decision")
     if summary.get("verdict") == INTERRUPTED:
-        return int(decision.get("exit_code", 50))
+        return int(decision["exit_code"]) if decision else 50
     return EXIT_CODES[Verdict(summary.get("verdict", "GO"))]
 
 

@@ -24,7 +24,6 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import toolpaths
 from gate import probes
@@ -94,7 +93,7 @@ def deployed_release(settings: Settings) -> Release:
                    how + (f": {proc.stderr.strip()}" if proc.returncode else ""))
 
 
-def _probe(proc: subprocess.CompletedProcess[str]) -> dict[str, Any] | None:
+def _probe(proc: subprocess.CompletedProcess[str]) -> dict[str, object] | None:
     got = probes.answer(proc.stdout)
     return got if isinstance(got, dict) else None
 

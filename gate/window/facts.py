@@ -7,16 +7,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from gate.types import Severity
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
+
+    from gate.db.target import ImportSession
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
-def flush_plan_findings(plan: dict[str, Any], protected: Iterable[str], product_tables: Iterable[str]) -> list[str]:
+class FlushPlan(TypedDict, total=False):
+    """The application's flush dry run (``flush_plan.json``): rows per table it would update or delete."""
+
+    updated: dict[str, int]
+    deleted: dict[str, int]
+    blocked_by: list[str]
+
+
+def flush_plan_findings(plan: FlushPlan, protected: Iterable[str], product_tables: Iterable[str]) -> list[str]:
     """FLS-01: what in a dry-run plan is not a product table, and any protected table it reaches."""
     protected, product_tables = set(protected), set(product_tables)
     out = []
@@ -32,7 +46,7 @@ def flush_plan_findings(plan: dict[str, Any], protected: Iterable[str], product_
     return out
 
 
-def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_written: int,
+def import_findings(session: ImportSession | None, log_errors: list[str], rows_written: int,
                     package_files: int, package_goods: int | None = None,
                     package_offers: int | None = None) -> list[str]:
     """IMP-01: the import session completed, its log has no ERROR, it wrote rows, it read the whole package.
@@ -55,7 +69,9 @@ def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_
         records = _records(report)
         if records == 0:
             out.append("the import session reports completed with 0 records")
-        read = (report.get("validation") or {}).get("counts") or {}
+        validation = report.get("validation")
+        counts = validation.get("counts") if isinstance(validation, dict) else None
+        read = counts if isinstance(counts, dict) else {}
         for key, expected in (("goods", package_goods), ("offers", package_offers)):
             got = read.get(key)
             if isinstance(got, int) and expected is not None and got != expected:
@@ -67,7 +83,7 @@ def import_findings(session: dict[str, Any] | None, log_errors: list[str], rows_
     return out
 
 
-def _files_processed(report: dict[str, Any]) -> int | None:
+def _files_processed(report: Mapping[str, object]) -> int | None:
     for key in ("files_processed", "files", "processed_files"):
         value = report.get(key)
         if isinstance(value, int):
@@ -77,7 +93,7 @@ def _files_processed(report: dict[str, Any]) -> int | None:
     return None
 
 
-def _records(report: dict[str, Any]) -> int | None:
+def _records(report: Mapping[str, object]) -> int | None:
     for key in ("records", "records_processed", "total_records", "rows"):
         value = report.get(key)
         if isinstance(value, int):
@@ -102,7 +118,7 @@ DEFAULT_PRICE_FIELDS = ("price", "retail_price", "current_price")
 """Where an API commonly shows a variant's price (``API_PRICE_FIELDS``; the first non-empty one counts)."""
 
 
-def api_price(variant: dict[str, Any], fields: tuple[str, ...] | list[str] = DEFAULT_PRICE_FIELDS) -> Any:
+def api_price(variant: Mapping[str, object], fields: tuple[str, ...] | list[str] = DEFAULT_PRICE_FIELDS) -> object:
     """The variant's price as the API names it: the first of ``fields`` with a value (``None``: no price).
 
     >>> api_price({"sku": "S", "current_price": "9.90"}), api_price({"price": ""})
@@ -115,7 +131,7 @@ def api_price(variant: dict[str, Any], fields: tuple[str, ...] | list[str] = DEF
     return None
 
 
-def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped_colors: set[str],
+def variant_findings(slug: str, status: int, body: Mapping[str, object] | None, mapped_colors: set[str],
                      must_price: set[str] | None = None,
                      price_fields: tuple[str, ...] | list[str] = DEFAULT_PRICE_FIELDS) -> list[str]:
     """PST-05: the detail answers 200 with non-empty variants, priced where 1C prices the offer, mapped colors with a hex.
@@ -130,17 +146,17 @@ def variant_findings(slug: str, status: int, body: dict[str, Any] | None, mapped
     if not variants:
         return [f"{slug}: variants[] is empty"]
     out = []
-    for v in variants:
+    for v in cast(list[Mapping[str, object]], variants):  # the API's JSON (requests gives Any)
         needs = must_price is None or str(v.get("sku") or "") in must_price
         if needs and api_price(v, price_fields) is None:
             out.append(f"{slug}: variant {v.get('sku')} has no price (none of {', '.join(price_fields)})")
-        color = (v.get("color_name") or "").strip().lower()
+        color = str(v.get("color_name") or "").strip().lower()
         if color and color in mapped_colors and not HEX.match(str(v.get("color_hex") or "")):
             out.append(f"{slug}: variant {v.get('sku')} color {v.get('color_name')!r} is mapped but has no hex")
     return out
 
 
-def priced_skus(conn: Any, slug: str, priced_offers: set[str], variants: str = "product_variants",
+def priced_skus(conn: psycopg.Connection[TupleRow], slug: str, priced_offers: set[str], variants: str = "product_variants",
                 products: str = "products") -> set[str] | None:
     """The SKUs of ``slug``'s variants whose 1C id the package prices, read from the database (read-only).
 
@@ -158,7 +174,7 @@ def priced_skus(conn: Any, slug: str, priced_offers: set[str], variants: str = "
     return {str(sku) for sku, onec in rows if str(onec or "") in priced_offers}
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path) -> object:
     """JSON of a run artefact (``None`` when it does not exist)."""
     import json
 

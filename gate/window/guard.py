@@ -22,10 +22,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from gate.cli import command, load_settings, open_run
-from gate.run import REFUSED_EXIT, Run, now_utc
+from gate.run import REFUSED_EXIT, Override, Run, now_utc
 from gate.settings import Settings
 from gate.window.stages import BKP_IDS, STAGES
 
@@ -84,9 +83,9 @@ def refusal(settings: Settings, run: Run, confirm: bool, step: str = "flush", ov
     return "; ".join(reasons) if reasons else None
 
 
-def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> dict[str, Any]:
+def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> Override:
     """Append the override to ``overrides.jsonl`` and to ``summary.json`` ``overrides[]``."""
-    entry = {"step": step, "reason": reason, "overridden": overridden, "at": now_utc().isoformat()}
+    entry: Override = {"step": step, "reason": reason, "overridden": overridden, "at": now_utc().isoformat()}
     with (run.dir / OVERRIDES).open("a") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
     summary = run.read_summary()
@@ -98,7 +97,7 @@ def record_override(run: Run, step: str, reason: str, overridden: list[str]) -> 
     return entry
 
 
-def overrides(run_dir: Any) -> list[dict[str, Any]]:
+def overrides(run_dir: str | Path) -> list[Override]:
     """The overrides recorded in a run directory (the sign-off page lists them)."""
     path = Path(run_dir) / OVERRIDES
     if not path.exists():

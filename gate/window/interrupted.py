@@ -20,9 +20,9 @@ import os
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, TypedDict, cast
 
-from gate.run import Run, _atomic_write, now_utc
+from gate.run import Closed, Run, StepRow, Summary, _atomic_write, now_utc
 from gate.window.stages import STAGES
 
 WINDOW_PROCESS: Final = "window.json"
@@ -75,23 +75,34 @@ def mark_started(run: Run, command: str) -> None:
             fh.write(json.dumps({"name": "window", "event": "note", "at": now_utc().isoformat(),
                                  "note": f"resumed ({command}) after an interruption: {was}"}) + "\n")
         _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+    info: WindowProcess = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
             "started_at": now_utc().isoformat(), "ended_at": None}
     _atomic_write(run.dir / WINDOW_PROCESS, json.dumps(info, indent=1))
 
 
-def mark_ended(run: Run, **extra: Any) -> None:
-    """The window process of ``run`` ended normally."""
+class WindowProcess(TypedDict, total=False):
+    """``window.json``: the process that runs the window of a run, and how it ended."""
+
+    pid: int
+    host: str
+    command: str
+    started_at: str
+    ended_at: str | None
+    verdict: str
+    closed: Closed
+
+
+def mark_ended(run: Run, verdict: str) -> None:
+    """The window process of ``run`` ended normally, with ``verdict``."""
     info = _window_info(run)
     if info.get("pid") == os.getpid() or not info:
-        info.update({"ended_at": now_utc().isoformat(), **extra})
+        info.update({"ended_at": now_utc().isoformat(), "verdict": verdict})
         _atomic_write(run.dir / WINDOW_PROCESS, json.dumps(info, indent=1))
 
 
-def _window_info(run: Run) -> dict[str, Any]:
+def _window_info(run: Run) -> WindowProcess:
     with contextlib.suppress(OSError, ValueError):
-        data: dict[str, Any] = json.loads((run.dir / WINDOW_PROCESS).read_text())
-        return data
+        return cast(WindowProcess, json.loads((run.dir / WINDOW_PROCESS).read_text()))
     return {}
 
 
@@ -113,9 +124,9 @@ def process_alive(pid: int | None, host: str | None) -> bool:
     return True
 
 
-def open_steps(run: Run) -> list[dict[str, Any]]:
+def open_steps(run: Run) -> list[StepRow]:
     """Journal steps whose last entry is a start (started, never ended)."""
-    last: dict[str, dict[str, Any]] = {}
+    last: dict[str, StepRow] = {}
     for entry in run.journal():
         if entry.get("event") in ("start", "end"):
             last[entry["name"]] = entry
@@ -145,7 +156,7 @@ def interruption(run: Run) -> Interruption | None:
     return None
 
 
-def effective_summary(run: Run, persist: bool = True) -> dict[str, Any]:
+def effective_summary(run: Run, persist: bool = True) -> Summary:
     """``summary.json`` as it must be read: its verdict replaced by INTERRUPTED when the window died.
 
     ``persist``: write the overlay back, so the record on disk tells the truth too.
@@ -158,11 +169,11 @@ def effective_summary(run: Run, persist: bool = True) -> dict[str, Any]:
     closed = summary.get("closed") or _window_info(run).get("closed")
     if closed:
         message = f"INTERRUPTED, closed by {closed['by']} at {closed['at']}: {closed['reason']}"
-    previous = summary.get("decision") or {}
+    previous = summary.get("decision")
     summary.update({
         "verdict": INTERRUPTED,
         "interrupted": {**asdict(found), "resume_command": found.resume_command(run.dir),
-                        "verdict_of_checks_so_far": previous.get("verdict", summary.get("verdict"))},
+                        "verdict_of_checks_so_far": previous["verdict"] if previous else summary.get("verdict")},
         "decision": {"verdict": INTERRUPTED, "deciding_check": None, "matrix_row": message,
                      "exit_code": INTERRUPTED_EXIT},
     })

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from gate.cli import command, load_settings, open_run
-from gate.run import now_utc
+from gate.run import CheckRow, now_utc
 from gate.types import EXIT_CODES, Verdict
 from gate.window.runner import WindowRunner
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     done = 0
     while True:
         runner.run_checks(f"monitor-{done + 1}", ("MON-01",), after_destructive=args.after_destructive)
-        row = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
+        row: CheckRow | dict[str, str] = next((r for r in run.read_summary().get("checks", []) if r["id"] == "MON-01"), {})
         with (run.dir / "monitor.jsonl").open("a") as fh:
             fh.write(json.dumps({"at": now_utc().isoformat(), **row}, ensure_ascii=False) + "\n")
         console.print(f"{now_utc():%H:%M:%S} MON-01 {row.get('outcome')}: {row.get('message', '')}", markup=False)

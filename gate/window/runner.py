@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
@@ -32,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gate import checks
-from gate.run import Run, StepRecord, now_utc, write_summary
+from gate.run import Run, StepRecord, StepRow, Summary, now_utc, write_summary
 from gate.settings import REPO, Settings, env_file_warnings
 from gate.target_cmd import target_env
 from gate.types import Outcome, Verdict
@@ -121,16 +120,16 @@ class WindowRunner:
             self.python = sys.executable
 
     # journal ---------------------------------------------------------------------------------
-    def completed_steps(self) -> dict[str, dict[str, Any]]:
+    def completed_steps(self) -> dict[str, StepRow]:
         """Steps whose last journal entry ended with exit code 0."""
         return {s["name"]: s for s in self.run.steps() if s.get("exit_code") == 0}
 
-    def _refresh_summary(self, results: list[CheckResult] | None = None) -> dict[str, Any]:
+    def _refresh_summary(self, results: list[CheckResult] | None = None) -> Summary:
         if self.settings.database_url is not None:
             from gate.db.point_of_no_return import record_if_passed
 
             record_if_passed(self.settings.dsn(), self.run.dir)
-        extra = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate",
+        extra: Summary = {"destructive_started": self.run.destructive_started(), "first_destructive_step": "migrate",
                  "settings_warnings": env_file_warnings()}
         summary, _ = write_summary(self.run, results or [], self.settings.target, self.settings.release_tag, extra)
         return summary
@@ -285,9 +284,9 @@ class WindowRunner:
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
-        failed = [i for i in ids if rows.get(i, {}).get("outcome") == "failed"]
+        failed = [i for i in ids if i in rows and rows[i]["outcome"] == "failed"]
         missing = [i for i in ids if i not in rows]
-        skipped = [i for i in ids if rows.get(i, {}).get("outcome") == "skipped"]
+        skipped = [i for i in ids if i in rows and rows[i]["outcome"] == "skipped"]
         if missing:
             results = [CheckResult(i, Outcome.FAILED, checks.CHECKS[i].severity,
                                    f"did not report (pytest exit {proc.returncode}; log checks/{label}.log)", 0.0,
@@ -297,7 +296,7 @@ class WindowRunner:
         row.status = "failed" if failed else ("skipped" if skipped and len(skipped) == len(ids) else "passed")
         parts = []
         if failed:
-            parts.append("failed " + ", ".join(f"{i}: {rows.get(i, {}).get('message', '')[:80]}" for i in failed))
+            parts.append("failed " + ", ".join(f"{i}: {rows[i].get('message', '')[:80] if i in rows else ''}" for i in failed))
         if skipped:
             parts.append("skipped " + ",".join(skipped))
         row.detail = "; ".join(parts) or f"{len(ids)} passed"

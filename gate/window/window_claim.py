@@ -15,15 +15,24 @@ import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from rich.console import Console
 
 from gate.db.window_lock import WindowBusy, WindowLock, WindowRecord, _user
-from gate.run import JOURNAL, RUN_INFO, Run, _atomic_write, now_utc
+from gate.run import JOURNAL, RUN_INFO, Closed, Run, _atomic_write, now_utc
 from gate.settings import Settings
-from gate.window.interrupted import INTERRUPTED, WINDOW_PROCESS, effective_summary, interruption
+from gate.window.interrupted import (
+    INTERRUPTED,
+    WINDOW_PROCESS,
+    WindowProcess,
+    effective_summary,
+    interruption,
+)
+
+if TYPE_CHECKING:
+    from gate.window.runner import WindowRunner
 
 ROLLBACK = "ROLLBACK"
 NO_GO = "NO-GO"
@@ -133,12 +142,12 @@ def close_window(settings: Settings, run: Run, reason: str, console: Console) ->
             console.print(f"refused: the target's open window is run {record.run_id}, not {run.run_id}: "
                           f"make window-close RUN_ID={record.run_id} REASON='...'", markup=False)
             return 3
-        closed = {"by": f"{_user()}@{socket.gethostname()}", "at": now_utc().isoformat(), "reason": reason}
+        closed: Closed = {"by": f"{_user()}@{socket.gethostname()}", "at": now_utc().isoformat(), "reason": reason}
         summary = effective_summary(run, persist=True)
         if summary:
             summary["closed"] = closed
             _atomic_write(run.summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
-        info: dict[str, Any] = {}
+        info: WindowProcess = {}
         with contextlib.suppress(OSError, ValueError):
             info = json.loads((run.dir / WINDOW_PROCESS).read_text())
         info.update({"ended_at": info.get("ended_at") or closed["at"], "closed": closed})
@@ -155,7 +164,7 @@ def close_window(settings: Settings, run: Run, reason: str, console: Console) ->
             lock.release()
 
 
-def no_site_left_down(runner: Any, run: Run, settings: Settings) -> str | None:
+def no_site_left_down(runner: WindowRunner, run: Run, settings: Settings) -> str | None:
     """After a NO-GO with maintenance on: turn it off when the previous release still serves, else say so.
 
     The previous release still serves when the release was not deployed (no ``DEPLOY_CMD`` ran);
@@ -164,7 +173,7 @@ def no_site_left_down(runner: Any, run: Run, settings: Settings) -> str | None:
     Returns that message (None: the site is not left in maintenance).
     """
     steps = {s["name"]: s for s in run.steps()}
-    if "maintenance_on" not in steps or steps.get("maintenance_off", {}).get("exit_code") == 0:
+    if "maintenance_on" not in steps or ("maintenance_off" in steps and steps["maintenance_off"].get("exit_code") == 0):
         return None
     deployed = "deploy" in steps and bool(settings.deploy_cmd)
     if not deployed:

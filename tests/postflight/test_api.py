@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.window.facts import priced_skus, variant_findings
 
+if TYPE_CHECKING:
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter
+    from gate.http import ApiClient
+    from gate.onec.package import OnecPackage
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PST-04", severity="critical")
-def test_product_list_count_equals_active_products(api, target_db, check_message):
+def test_product_list_count_equals_active_products(api: ApiClient, target_db: TargetDb,
+                                                   check_message: MessageReporter) -> None:
     """curl /api/products/ | jq '.count' = active products > 0."""
     response = api.get("/products/")
     assert response.status_code == 200, f"/products/ answered HTTP {response.status_code}"
@@ -20,7 +30,9 @@ def test_product_list_count_equals_active_products(api, target_db, check_message
 
 
 @pytest.mark.check("PST-05", severity="critical")
-def test_sampled_product_details_have_variants(api, target_db, settings, onec_package, check_message):
+def test_sampled_product_details_have_variants(api: ApiClient, target_db: TargetDb, settings: Settings,
+                                               onec_package: OnecPackage,
+                                               check_message: MessageReporter) -> None:
     """curl /api/products/<slug>/ | jq '.variants | length' > 0, priced where 1C prices them, mapped colors with a hex."""
     slugs = target_db.sample_slugs(settings.api_sample_seed, settings.api_sample_size)
     assert slugs, "no active product to sample"
@@ -36,7 +48,8 @@ def test_sampled_product_details_have_variants(api, target_db, settings, onec_pa
 
 
 @pytest.mark.check("PST-06", severity="critical")
-def test_category_count_equals_the_1c_groups(api, onec_package, check_message):
+def test_category_count_equals_the_1c_groups(api: ApiClient, onec_package: OnecPackage,
+                                             check_message: MessageReporter) -> None:
     """curl /api/categories/ | jq '.count' = groups in the 1C classifier."""
     response = api.get("/categories/")
     assert response.status_code == 200, f"/categories/ answered HTTP {response.status_code}"

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.report.attach import attach_json
 
+if TYPE_CHECKING:
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter
+    from gate.onec.package import OnecPackage
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PST-01", severity="critical")
-def test_product_count_equals_the_1c_goods(onec_package, target_db, check_message):
+def test_product_count_equals_the_1c_goods(onec_package: OnecPackage, target_db: TargetDb,
+                                           check_message: MessageReporter) -> None:
     """print(f"Products: {Product.objects.count()}"): active products = goods not deleted in the 1C files.
 
     A deleted good may be kept as an inactive product (never resurrected); no product may come
@@ -26,7 +35,8 @@ def test_product_count_equals_the_1c_goods(onec_package, target_db, check_messag
 
 
 @pytest.mark.check("PST-02", severity="critical")
-def test_variant_count_equals_offers_plus_defaults(onec_package, target_db, check_message):
+def test_variant_count_equals_offers_plus_defaults(onec_package: OnecPackage, target_db: TargetDb,
+                                                   check_message: MessageReporter) -> None:
     """ProductVariants = offers resolving to goods + one default variant per product without offers."""
     active, total = target_db.variant_counts()
     assert active == onec_package.expected_variants, (
@@ -37,7 +47,8 @@ def test_variant_count_equals_offers_plus_defaults(onec_package, target_db, chec
 
 
 @pytest.mark.check("PST-03", severity="low")
-def test_color_mappings_at_least_20(settings, target_db, check_message):
+def test_color_mappings_at_least_20(settings: Settings, target_db: TargetDb,
+                                    check_message: MessageReporter) -> None:
     """ColorMappings >= 20."""
     colors = target_db.count(settings.color_table)
     assert colors >= settings.min_colors, f"{colors} color mappings < {settings.min_colors}"
@@ -45,7 +56,7 @@ def test_color_mappings_at_least_20(settings, target_db, check_message):
 
 
 @pytest.mark.check("PST-10", severity="critical")
-def test_no_pending_migrations(settings, check_message):
+def test_no_pending_migrations(settings: Settings, check_message: MessageReporter) -> None:
     """showmigrations | grep "[ ]": empty."""
     from gate.migrations.plan import pending_migrations
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from gate.fixtures import MessageReporter
+    from gate.http import ApiClient
 
 
 @pytest.mark.check("MNT-02", severity="critical")
-def test_api_answers_200_after_maintenance_off(api, check_message):
+def test_api_answers_200_after_maintenance_off(api: ApiClient, check_message: MessageReporter) -> None:
     """Отключить maintenance mode: /products/ answers 200, /health/ reports no maintenance."""
     products = api.get("/products/")
     assert products.status_code == 200, f"/products/ answered {products.status_code}: maintenance still on?"

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
 from gate.types import Severity
 from gate.window.facts import error_severity, latency_severity
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.fixtures import MessageReporter, SeverityReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("MON-01", severity="high")
-def test_error_rate_and_response_time_from_logs(settings, log_paths, effective_severity, check_message):
+def test_error_rate_and_response_time_from_logs(settings: Settings, log_paths: dict[str, Path | None],
+                                                effective_severity: SeverityReporter,
+                                                check_message: MessageReporter) -> None:
     """grep -c ERROR django.log; awk request_time access.log: error rate < 1 %, mean response < 500 ms."""
     if log_paths["access"] is None or not log_paths["access"].exists():
         pytest.skip("no access log (LOG_DIR / ACCESS_LOG): monitoring cannot be read here")

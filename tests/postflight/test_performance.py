@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.logs.parse import access_entries, django_errors, error_rate, window_start
@@ -9,10 +11,19 @@ from gate.report.attach import attach_json
 from gate.window.facts import error_severity as _error_severity
 from gate.window.facts import latency_severity as _latency_severity
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.fixtures import MessageReporter, SeverityReporter
+    from gate.http.api import Burst
+    from gate.run import StepRow
+    from gate.settings import Settings
+
 
 @pytest.mark.xdist_group("latency")
 @pytest.mark.check("PST-08", severity="high")
-def test_response_time_p95(latency_burst, settings, effective_severity, check_message):
+def test_response_time_p95(latency_burst: Burst, settings: Settings, effective_severity: SeverityReporter,
+                           check_message: MessageReporter) -> None:
     """Response time: p95 < 500 ms (a bounded burst of real requests); 500–1000 ms low, above high."""
     p95 = latency_burst.p95_ms
     attach_json({"p50_ms": latency_burst.percentile_ms(50), "p95_ms": p95, "requests": latency_burst.count,
@@ -27,11 +38,13 @@ def test_response_time_p95(latency_burst, settings, effective_severity, check_me
 
 @pytest.mark.xdist_group("latency")
 @pytest.mark.check("PST-09", severity="critical")
-def test_error_rate(latency_burst, settings, log_paths, journal, effective_severity, check_message):
+def test_error_rate(latency_burst: Burst, settings: Settings, log_paths: dict[str, Path | None],
+                    journal: dict[str, StepRow], effective_severity: SeverityReporter,
+                    check_message: MessageReporter) -> None:
     """Error rate < 1 % in the logs since maintenance went off (and in the burst); 1–5 % high, above critical."""
     from datetime import datetime
 
-    off = journal.get("maintenance_off", {}).get("finished_at")
+    off = journal["maintenance_off"].get("finished_at") if "maintenance_off" in journal else None
     since = window_start(settings.error_window_minutes, datetime.fromisoformat(off) if off else None)
     access = access_entries(log_paths["access"], settings.access_log_format, since) if log_paths["access"] else []
     errors = django_errors(log_paths["django"], since, settings.django_log_format) if log_paths["django"] else []

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.onec.prices import EVIDENCE_FILE, compare_prices, compare_stock, variant_values
 from gate.report.attach import attach_json
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def _record(run_dir: Any, key: str, data: dict[str, Any]) -> None:
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter, SeverityReporter
+    from gate.onec.package import OnecPackage
+    from gate.onec.price_types import PriceTypeMap
+    from gate.onec.prices import PriceReading, VariantRow
+    from gate.settings import Settings
+
+
+def _record(run_dir: Path, key: str, data: dict[str, object]) -> None:
     path = run_dir / EVIDENCE_FILE
     current = json.loads(path.read_text()) if path.exists() else {}
     current[key] = data
@@ -20,13 +30,15 @@ def _record(run_dir: Any, key: str, data: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def variants_in_db(target_db, price_types) -> dict[str, dict[str, Any]]:
+def variants_in_db(target_db: TargetDb, price_types: PriceTypeMap) -> dict[str, VariantRow]:
     return variant_values(target_db.conn, price_types.columns)
 
 
 @pytest.mark.check("PST-11", severity="critical")
-def test_prices_equal_the_1c_package(onec_package, onec_prices, price_types, variants_in_db, settings, run_dir,
-                                     check_message, effective_severity):
+def test_prices_equal_the_1c_package(onec_package: OnecPackage, onec_prices: PriceReading,
+                                     price_types: PriceTypeMap, variants_in_db: dict[str, VariantRow],
+                                     settings: Settings, run_dir: Path, check_message: MessageReporter,
+                                     effective_severity: SeverityReporter) -> None:
     """Per mapped price column: active variants with a price = the package's, sampled values equal (Decimal).
 
     The retail column is never empty where the package has retail prices; an unmapped price type
@@ -48,7 +60,9 @@ def test_prices_equal_the_1c_package(onec_package, onec_prices, price_types, var
 
 
 @pytest.mark.check("PST-12", severity="high")
-def test_stock_equals_the_1c_package(onec_package, onec_prices, variants_in_db, settings, run_dir, check_message):
+def test_stock_equals_the_1c_package(onec_package: OnecPackage, onec_prices: PriceReading,
+                                     variants_in_db: dict[str, VariantRow], settings: Settings, run_dir: Path,
+                                     check_message: MessageReporter) -> None:
     """Per variant, stock = the rests files summed over warehouses (negative → 0, as the importer documents)."""
     found = compare_stock(onec_prices, onec_package, variants_in_db, settings.price_sample_size,
                           settings.api_sample_seed)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.report.attach import attach_text
 
+if TYPE_CHECKING:
+    from gate.db.snapshot import Snapshot
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PST-07", severity="critical")
-def test_protected_tables_equal_pre_migration_snapshot(settings, target_db, pre_snapshot, check_message):
+def test_protected_tables_equal_pre_migration_snapshot(settings: Settings, target_db: TargetDb,
+                                                       pre_snapshot: Snapshot,
+                                                       check_message: MessageReporter) -> None:
     """Protected tables: row counts and content hashes = the snapshot taken with the backup."""
     protected = [t for t in settings.protected_tables if t in pre_snapshot.tables]
     assert protected, "none of PROTECTED_TABLES is in the pre-migration snapshot"

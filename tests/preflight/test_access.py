@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.expect import no_findings
+
+if TYPE_CHECKING:
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
 
 
 def client_major(tool: str) -> int:
@@ -19,7 +24,8 @@ def client_major(tool: str) -> int:
 
 
 @pytest.mark.check("PRE-06", severity="critical")
-def test_production_access(settings, request, check_message):
+def test_production_access(settings: Settings, request: pytest.FixtureRequest,
+                           check_message: MessageReporter) -> None:
     """Доступ к production серверу подтверждён: reachable, SELECT on every table, pg_dump ≥ server major."""
     assert settings.database_url is not None, "DATABASE_URL is not set: the gate has no target to check"
     target_db = request.getfixturevalue("target_db")

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.expect import no_findings
 
+if TYPE_CHECKING:
+    from disposable_pg import DisposablePostgres
+    from gate.backup import Backup
+    from gate.db.snapshot import Snapshot
+    from gate.fixtures import MessageReporter
+    from gate.run import Run
+
 
 @pytest.mark.check("BKP-01", severity="critical")
-def test_backup_file_is_new_and_non_empty(backup, run, check_message):
+def test_backup_file_is_new_and_non_empty(backup: Backup, run: Run, check_message: MessageReporter) -> None:
     """Создать backup: the file exists, was made by this run, is not empty; the disk had 2× the DB size free."""
     manifest = backup.manifest
+    assert manifest is not None, f"{backup.path}: no backup manifest in this run"
     assert manifest.refused is None, manifest.refused
     assert manifest.error is None, manifest.error
     assert backup.exists, f"{backup.path} does not exist"
@@ -25,7 +35,8 @@ def test_backup_file_is_new_and_non_empty(backup, run, check_message):
 
 
 @pytest.mark.check("BKP-02", severity="critical")
-def test_backup_lists_every_table(backup, pre_snapshot, check_message):
+def test_backup_lists_every_table(backup: Backup, pre_snapshot: Snapshot,
+                                  check_message: MessageReporter) -> None:
     """pg_restore --list reads the backup and it holds data for every table."""
     assert backup.is_readable, f"pg_restore --list cannot read {backup.path}: {backup.toc[1][-500:]}"
     no_findings(backup.missing_tables(set(pre_snapshot.tables)), "tables without data in the dump")
@@ -33,16 +44,17 @@ def test_backup_lists_every_table(backup, pre_snapshot, check_message):
 
 
 @pytest.mark.check("BKP-03", severity="critical")
-def test_backup_sha256_recorded_and_matches(backup, check_message):
+def test_backup_sha256_recorded_and_matches(backup: Backup, check_message: MessageReporter) -> None:
     """sha256sum backup: recorded beside the dump and matching the file."""
     assert backup.sha256_recorded, f"no {backup.sidecar.name} beside the backup"
     assert backup.sha256_matches, f"{backup.path.name} does not match its recorded sha256"
-    check_message(f"sha256 {backup.manifest.sha256}")
+    check_message(f"sha256 {backup.manifest.sha256 if backup.manifest else '?'}")
 
 
 @pytest.mark.check("BKP-04", severity="critical")
-def test_backup_restores_into_disposable_pg(backup, disposable_pg, check_message):
+def test_backup_restores_into_disposable_pg(backup: Backup, disposable_pg: DisposablePostgres,
+                                            check_message: MessageReporter) -> None:
     """The backup restores into a disposable PostgreSQL and its fingerprint equals the live DB's at backup time."""
     restored = backup.restores_into(disposable_pg)
     assert restored
-    check_message(f"restored and fingerprint-equal: {len(restored.restored.tables)} tables")
+    check_message(f"restored and fingerprint-equal: {len(restored.restored.tables) if restored.restored else 0} tables")

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.preflight.notifications import NotificationRecord
 
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PRE-05", severity="low")
-def test_team_notified(settings, run_dir, now, check_message):
+def test_team_notified(settings: Settings, run_dir: Path, now: datetime,
+                       check_message: MessageReporter) -> None:
     """Команда уведомлена о maintenance window (a notification sent, answered and recorded)."""
     path = settings.notify_record or run_dir / "notifications.jsonl"
     if settings.notify_record is None and not path.exists():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.expect import no_findings
@@ -9,9 +11,13 @@ from gate.preflight.ci import CiStatus
 from gate.preflight.qa import QaGates
 from gate.settings import REPO
 
+if TYPE_CHECKING:
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PRE-01", severity="critical")
-def test_stories_have_qa_gate_pass(settings, check_message):
+def test_stories_have_qa_gate_pass(settings: Settings, check_message: MessageReporter) -> None:
     """Stories 13.1, 13.2, 13.3 завершены и имеют gate PASS (QA gate files, path configurable)."""
     if not settings.is_bundled and settings.qa_gates_dir.resolve().is_relative_to(REPO):
         pytest.skip(f"no QA gate files of this target: QA_GATES_DIR is the gate's own {settings.qa_gates_dir}; "
@@ -23,7 +29,7 @@ def test_stories_have_qa_gate_pass(settings, check_message):
 
 
 @pytest.mark.check("PRE-02", severity="critical")
-def test_ci_green_for_release_commit(settings, check_message):
+def test_ci_green_for_release_commit(settings: Settings, check_message: MessageReporter) -> None:
     """GitHub Actions CI зелёный (CI status API for the release commit)."""
     if not (settings.ci_repo and settings.ci_token):
         pytest.skip(

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.checks import STEP_BUDGETS_S
 from gate.preflight.window_hours import Window
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("PRE-07", severity="high")
-def test_inside_window_and_steps_fit(settings, now, check_message):
+def test_inside_window_and_steps_fit(settings: Settings, now: datetime,
+                                     check_message: MessageReporter) -> None:
     """Рекомендуемое время 2:00 AM - 4:00 AM MSK: inside the window, the timetable fits before it closes."""
     window = Window(settings.window_start, settings.window_end, settings.window_tz, settings.window_open)
     budget = sum(STEP_BUDGETS_S.values())

@@ -7,6 +7,8 @@ These checks read what ``scripts/deploy/rollback_production.sh`` recorded in thi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.checks import ROLLBACK_BUDGET_S
@@ -14,10 +16,16 @@ from gate.db.snapshot import snapshot_of
 from gate.rollback import RollbackRecord, previous_release_serves
 from gate.rollback.smoke import smoke_paths
 
+if TYPE_CHECKING:
+    from gate.db.snapshot import Snapshot
+    from gate.fixtures import MessageReporter
+    from gate.settings import Settings
+
 
 @pytest.mark.check("RBK-01", severity="critical")
-def test_rollback_restores_the_pre_migration_database(rollback_record: RollbackRecord, rollback_pre_snapshot,
-                                                      settings, check_message):
+def test_rollback_restores_the_pre_migration_database(rollback_record: RollbackRecord,
+                                                      rollback_pre_snapshot: Snapshot, settings: Settings,
+                                                      check_message: MessageReporter) -> None:
     """Восстановить БД: after the rollback, schema and every table's fingerprint equal the pre-migration snapshot."""
     assert rollback_record.completed, rollback_record.describe()
     after = snapshot_of(settings.dsn(), settings.target)
@@ -30,7 +38,7 @@ def test_rollback_restores_the_pre_migration_database(rollback_record: RollbackR
 
 
 @pytest.mark.check("RBK-02", severity="high")
-def test_rollback_within_its_budget(rollback_record: RollbackRecord, check_message):
+def test_rollback_within_its_budget(rollback_record: RollbackRecord, check_message: MessageReporter) -> None:
     """Ожидаемое время rollback ~15 минут: the rollback finished within its budget."""
     assert rollback_record.completed, rollback_record.describe()
     assert rollback_record.within(ROLLBACK_BUDGET_S), (
@@ -40,7 +48,8 @@ def test_rollback_within_its_budget(rollback_record: RollbackRecord, check_messa
 
 
 @pytest.mark.check("RBK-03", severity="critical")
-def test_previous_release_serves_after_rollback(rollback_record: RollbackRecord, settings, check_message):
+def test_previous_release_serves_after_rollback(rollback_record: RollbackRecord, settings: Settings,
+                                                check_message: MessageReporter) -> None:
     """Перезапустить приложение: the previous release answers the smoke requests over HTTP."""
     assert rollback_record.completed, rollback_record.describe()
     served = previous_release_serves(settings.base_url, settings.api_prefix, smoke_paths(settings.rollback_smoke_paths),

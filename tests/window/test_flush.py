@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import pytest
 
 from gate.report.attach import attach_json, attach_text
 from gate.window.facts import flush_plan_findings, read_json
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.db.snapshot import Snapshot
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter
+    from gate.run import Run
+    from gate.settings import Settings
+    from gate.window.facts import FlushPlan
+
 
 @pytest.mark.check("FLS-01", severity="critical")
-def test_flush_dry_run_deletes_only_product_tables(settings, run, check_message):
+def test_flush_dry_run_deletes_only_product_tables(settings: Settings, run: Run,
+                                                   check_message: MessageReporter) -> None:
     """flush_products --dry-run: what will be deleted, and no protected table is touched.
 
     The gate's own evidence first: the closure of foreign keys into the product tables, read from
@@ -37,7 +50,7 @@ def test_flush_dry_run_deletes_only_product_tables(settings, run, check_message)
     plan = plan if isinstance(plan, dict) else None
     if plan is not None:
         attach_json(plan, "flush dry-run plan (the app's)")
-        problems += flush_plan_findings(plan, settings.protected_tables, settings.product_tables)
+        problems += flush_plan_findings(cast("FlushPlan", plan), settings.protected_tables, settings.product_tables)
     elif app_output:
         attach_text(app_output, "flush dry run (the app's output, text)")
     assert not problems, "; ".join(problems)
@@ -47,7 +60,7 @@ def test_flush_dry_run_deletes_only_product_tables(settings, run, check_message)
     check_message(f"foreign keys into {', '.join(settings.product_tables)} reach {reached}; {app}")
 
 
-def app_dry_run(run_dir) -> str:
+def app_dry_run(run_dir: Path) -> str:
     """What the app's dry run printed (``flush_plan.json`` when it wrote one, else the step's log)."""
     for path in (run_dir / "flush_plan.json", run_dir / "steps" / "flush_dry_run.log"):
         if path.exists() and path.read_text(errors="replace").strip():
@@ -56,7 +69,9 @@ def app_dry_run(run_dir) -> str:
 
 
 @pytest.mark.check("FLS-02", severity="critical")
-def test_after_flush_no_products_and_protected_unchanged(settings, target_db, pre_snapshot, check_message):
+def test_after_flush_no_products_and_protected_unchanged(settings: Settings, target_db: TargetDb,
+                                                         pre_snapshot: Snapshot,
+                                                         check_message: MessageReporter) -> None:
     """After flush_products --confirm: no products or variants left; protected tables = pre-migration snapshot."""
     left = {t: target_db.count(t) for t in settings.product_tables}
     assert not any(left.values()), f"rows left after the flush: {left}"

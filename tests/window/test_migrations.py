@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from gate.db.snapshot import Snapshot
@@ -10,15 +12,24 @@ from gate.migrations.plan import capture_sql, compare_plan, pending_migrations
 from gate.report.attach import attach_file, attach_text
 from gate.window.runner import PROTECTED_BEFORE
 
+if TYPE_CHECKING:
+    from disposable_pg import DisposablePostgres
+    from gate.backup import Backup
+    from gate.db.target import TargetDb
+    from gate.fixtures import MessageReporter
+    from gate.run import Run
+    from gate.settings import Settings
+
 
 @pytest.fixture(scope="module")
-def pending_before(settings):
+def pending_before(settings: Settings) -> list[str]:
     """The pending migrations before migrate (one showmigrations --plan for MIG-01 and MIG-03)."""
     return pending_migrations(settings)
 
 
 @pytest.mark.check("MIG-01", severity="critical")
-def test_pending_migrations_are_the_expected_plan(settings, run, pending_before, check_message):
+def test_pending_migrations_are_the_expected_plan(settings: Settings, run: Run, pending_before: list[str],
+                                                  check_message: MessageReporter) -> None:
     """showmigrations | grep "[ ]": the pending migrations are exactly the release's plan (EXPECTED_PLAN)."""
     pending = pending_before
     (run.dir / "pending_before.txt").write_text("\n".join(pending) + "\n")
@@ -28,7 +39,8 @@ def test_pending_migrations_are_the_expected_plan(settings, run, pending_before,
 
 
 @pytest.mark.check("MIG-03", severity="high")
-def test_pending_migration_sql_captured_and_linted(settings, run, pending_before, check_message):
+def test_pending_migration_sql_captured_and_linted(settings: Settings, run: Run, pending_before: list[str],
+                                                   check_message: MessageReporter) -> None:
     """The SQL of every pending migration (sqlmigrate) is captured and linted; waivers recorded."""
     pending = pending_before
     out_dir = run.dir / "migrations"
@@ -49,8 +61,10 @@ def test_pending_migration_sql_captured_and_linted(settings, run, pending_before
 
 
 @pytest.mark.check("MIG-05", severity="critical")
-def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings, run, pending_before, backup,
-                                                                     disposable_pg, check_message):
+def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings: Settings, run: Run,
+                                                                    pending_before: list[str], backup: Backup,
+                                                                    disposable_pg: DisposablePostgres,
+                                                                    check_message: MessageReporter) -> None:
     """The pending migrations, run with the release's code on a restored copy of this run's verified backup:
     no protected table changes (per migration), none fails, the total fits the migrate budget."""
     from gate.migrations.trial import TrialRefused, run_trial, trial_json
@@ -80,7 +94,8 @@ def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings, ru
 
 
 @pytest.mark.check("MIG-04", severity="critical")
-def test_protected_tables_unchanged_by_migrate(settings, run, target_db, check_message):
+def test_protected_tables_unchanged_by_migrate(settings: Settings, run: Run, target_db: TargetDb,
+                                               check_message: MessageReporter) -> None:
     """Protected tables fingerprinted right before and right after migrate: migrate itself changed none."""
     path = run.dir / PROTECTED_BEFORE
     assert path.exists(), f"no {PROTECTED_BEFORE} in the run: the migrate step did not fingerprint before"
@@ -93,7 +108,7 @@ def test_protected_tables_unchanged_by_migrate(settings, run, target_db, check_m
 
 
 @pytest.mark.check("MIG-02", severity="critical")
-def test_no_pending_migrations_after_migrate(settings, check_message):
+def test_no_pending_migrations_after_migrate(settings: Settings, check_message: MessageReporter) -> None:
     """showmigrations | grep "[ ]" after migrate: empty output."""
     pending = pending_migrations(settings)
     assert not pending, f"still pending after migrate: {', '.join(pending)}"
