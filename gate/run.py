@@ -22,13 +22,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NotRequired, Required, TypedDict, cast
+from typing import Final, NotRequired, Required, TypedDict, cast
 
 from gate import checks
-from gate.preflight.rehearsal import NOT_APPLICABLE
 from gate.types import Outcome, Severity
 from gate.verdict import CheckResult, Decision, decide
 
+NOT_APPLICABLE: Final = "not applicable in a rehearsal"
+"""How PRE-03/04 skip inside a rehearsal: not a manual sign-off item (the sign-off lists them apart)."""
 SUMMARY = "summary.json"
 JOURNAL = "journal.jsonl"
 RUN_INFO = "run.json"

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from gate.run import Summary
 
 ROLLBACK_IDS = ("RBK-01", "RBK-02", "RBK-03")
-NOT_APPLICABLE = "not applicable in a rehearsal"
-"""How PRE-03/04 skip inside a rehearsal: not a manual sign-off item (the sign-off lists them apart)."""
 
 
 class RehearsalRecord:

@@ -56,7 +56,7 @@ def h(value: object) -> str:
 
 def not_applicable(message: str | None) -> bool:
     """A skip that is no sign-off item: PRE-03/04 inside a rehearsal (gate/preflight/rehearsal.py)."""
-    from gate.preflight.rehearsal import NOT_APPLICABLE
+    from gate.run import NOT_APPLICABLE
 
     return bool(message) and NOT_APPLICABLE in str(message)
 

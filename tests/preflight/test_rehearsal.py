@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gate.expect import no_findings
-from gate.preflight.rehearsal import NOT_APPLICABLE, RehearsalRecord
+from gate.preflight.rehearsal import RehearsalRecord
+from gate.run import NOT_APPLICABLE
 
 if TYPE_CHECKING:
     from datetime import datetime
