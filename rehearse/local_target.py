@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rehearse.bundled import (
+from rehearse.backend import (
     BACKEND,
     COPY_URL_OVERRIDE,
     PYTHON,

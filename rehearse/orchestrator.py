@@ -40,7 +40,7 @@ from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 from rehearse import code as codelib
 from rehearse import faults as faultlib
-from rehearse.bundled import env_lines, free_port, write_private
+from rehearse.backend import env_lines, free_port, write_private
 from rehearse.faults import Fault
 
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable

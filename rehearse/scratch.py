@@ -20,7 +20,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from rehearse.bundled import (
+from rehearse.backend import (
     BACKEND,
     COPY_URL_OVERRIDE,
     PYTHON,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.db.handoff import DbCoordinates
-from rehearse.bundled import PYTHON, env_lines, free_port, wait_http, write_private
+from rehearse.backend import PYTHON, env_lines, free_port, wait_http, write_private
 
 HERE = Path(__file__).resolve().parent
 SHOP, CONF = HERE / "shop", HERE / "conf"

@@ -23,7 +23,7 @@ import pytest
 from gate.db.snapshot import snapshot_of
 from gate.settings import Settings, read_env_file
 from rehearse import faults
-from rehearse.bundled import COPY_URL_OVERRIDE, PYTHON
+from rehearse.backend import COPY_URL_OVERRIDE, PYTHON
 from rehearse.scratch import scratch_target
 
 REPO = Path(__file__).resolve().parents[2]
