@@ -1,29 +1,33 @@
-"""The bundled reference backend as the gate drives it: ``manage.py`` in a child process.
+"""The bundled reference backend (``backend/``): the one module that owns its facts and runs its ``manage.py``.
 
-``make local-target`` (rehearse/local_target.py) and the window's throw-away target
-(rehearse/scratch.py) build the same v13.3 FreeSport; the pieces they share live here. The
-gate never imports the backend: it runs its ``manage.py``, talks HTTP and reads the database.
+Where it is (:data:`BACKEND`), which interpreter runs it (:data:`PYTHON`: the bootstrap's virtualenv,
+else the running one), its committed 1C sample (:data:`SAMPLE_DIR` and :func:`sample_parameters`,
+read once from the ``generate_commerceml`` line of ``backend/sample_data/README.md``) and the one way
+to run its ``manage.py`` in a child process (:func:`command`, :func:`manage`; :func:`manage_script`
+writes the same line as a ``MANAGE_CMD`` wrapper). ``make local-target``, the window's throw-away
+target, the rehearsal, the benchmarks and the self-tests all go through here; the gate never
+imports the backend, and runs a *target's* ``manage.py`` through its own ``MANAGE_CMD`` setting
+(gate/steps/commands.py), not through this module.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
+import functools
 import re
 import shlex
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import psutil
-import requests
+import toolpaths
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = toolpaths.REPO
 BACKEND = REPO / "backend"
 SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+SAMPLE_README = SAMPLE_DIR.parent / "README.md"
+PYTHON = str(toolpaths.VENV_PYTHON) if toolpaths.VENV_PYTHON.exists() else sys.executable
 COPY_URL_VAR = "GATE_COPY_DATABASE_URL"
 """The bundled ``manage.sh`` wrappers source their env file (which sets ``DATABASE_URL``), then take this
 variable over it when set: how MIG-05's trial hands them a copy (``TRIAL_DB_ENV``, gate/db/handoff.py)."""
@@ -32,15 +36,96 @@ COPY_URL_OVERRIDE = f'if [[ -n "${{{COPY_URL_VAR}:-}}" ]]; then export DATABASE_
 """The wrapper's line that honours ``GATE_COPY_DATABASE_URL``."""
 
 
-def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` of the bundled backend in a child process (the gate never imports it)."""
-    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=BACKEND, env=env, text=True, capture_output=True)
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """N products × K variants from a seed: the committed 1C sample's size, or another size of the same recipe.
+
+    ``seed_legacy_catalog`` and ``generate_commerceml`` take the same three options, so a v13.3
+    catalog seeded with them and the 1C package made with them hold the same 1C ids.
+
+    >>> Sample(200, 3, 42).options()
+    ['--products', '200', '--variants-per-product', '3', '--seed', '42']
+    """
+
+    products: int
+    variants_per_product: int
+    seed: int
+
+    def options(self) -> list[str]:
+        """The command-line options of ``seed_legacy_catalog`` / ``generate_commerceml`` for this size."""
+        return ["--products", str(self.products), "--variants-per-product", str(self.variants_per_product),
+                "--seed", str(self.seed)]
+
+    def as_dict(self) -> dict[str, int]:
+        """``{"products", "variants_per_product", "seed"}`` (the rehearsal record's ``data``)."""
+        return asdict(self)
+
+
+SAMPLE_LINE = re.compile(r"generate_commerceml\s+--products[ =](\d+)\s+--variants-per-product[ =](\d+)\s+--seed[ =](\d+)")
+
+
+@functools.cache
+def sample_parameters(readme: Path = SAMPLE_README) -> Sample:
+    """The committed 1C sample's N, K and seed, read (once) from the command its README documents.
+
+    >>> sample_parameters().options() == sample_parameters().options()
+    True
+    """
+    try:
+        lines = readme.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise RuntimeError(f"{readme}: cannot read the committed 1C sample's size ({exc.strerror})") from None
+    for number, line in enumerate(lines, 1):
+        found = SAMPLE_LINE.search(line)
+        if found:
+            return Sample(*(int(g) for g in found.groups()))
+        if "generate_commerceml" in line and "--products" in line:
+            raise RuntimeError(f"{readme}:{number}: expected `generate_commerceml --products N "
+                               f"--variants-per-product K --seed S`, got {line.strip()!r}")
+    raise RuntimeError(f"{readme}: no `generate_commerceml --products N --variants-per-product K --seed S` line "
+                       "(the committed 1C sample's size)")
+
+
+def command(*args: str) -> list[str]:
+    """The argv that runs ``manage.py args`` with :data:`PYTHON` (cwd: the project, :data:`BACKEND` by default)."""
+    return [PYTHON, "manage.py", *args]
+
+
+def manage(env: Mapping[str, str], *args: str, check: bool = True, cwd: Path = BACKEND,
+           timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``manage.py args`` of the bundled backend (or the Django project in ``cwd``) in a child process.
+
+    Output is captured; with ``check`` a non-zero exit raises ``RuntimeError`` naming the command
+    and ending with what it printed last.
+    """
+    proc = subprocess.run(command(*args), cwd=cwd, env=dict(env), text=True, capture_output=True, timeout=timeout,
+                          check=False)
     if check and proc.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} exit {proc.returncode}: {proc.stderr.strip()[-1500:]}")
+        said = (proc.stderr.strip() or proc.stdout.strip())[-1500:]
+        raise RuntimeError(f"{cwd.name}/manage.py {' '.join(args)} exit {proc.returncode}: {said}")
     return proc
 
 
-def migrate_to_v13_3(env: dict[str, str]) -> list[str]:
+def manage_script(path: Path, *, env_file: Path | None = None, cwd: Path = BACKEND, honours_copy: bool = True,
+                  exports: Mapping[str, str] | None = None, comment: str = "") -> Path:
+    """Write ``path``: a ``MANAGE_CMD`` wrapper that runs :func:`command` in ``cwd`` with ``env_file``'s values.
+
+    ``honours_copy``: ``GATE_COPY_DATABASE_URL`` replaces ``DATABASE_URL`` when set (MIG-05's copy);
+    ``exports``: variables the wrapper sets itself (a deployment's ``PYTHONPATH``).
+    """
+    text = "#!/usr/bin/env bash\n" + (f"# {comment}\n" if comment else "") + "set -euo pipefail\n"
+    if env_file is not None:
+        text += f"set -a; . {shlex.quote(str(env_file))}; set +a\n"
+    if exports:
+        text += "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in exports.items()) + "\n"
+    text += (COPY_URL_OVERRIDE if honours_copy else "") + f"cd {shlex.quote(str(cwd))}\n"
+    text += f"exec {shlex.join(command())} \"$@\"\n"
+    path.write_text(text)
+    path.chmod(0o700)
+    return path
+
+
+def migrate_to_v13_3(env: Mapping[str, str]) -> list[str]:
     """Every app migrated, ``products`` pinned at ``0001_initial`` (the v13.3 schema); returns the apps."""
     manage(env, "migrate", "products", "0001_initial", "--noinput")
     listing = manage(env, "showmigrations", "--list").stdout
@@ -52,70 +137,5 @@ def migrate_to_v13_3(env: dict[str, str]) -> list[str]:
     return apps
 
 
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Path | None = None) -> None:
-    """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
-            tail = log_tail(log, 25)
-            reason = crash_reason(tail)
-            raise RuntimeError(f"gunicorn exited with {proc.returncode} at start"
-                               + (f" ({reason})" if reason else "") + f": {shlex.join(map(str, argv))}"
-                               + (f"; the end of {log}:\n{tail}" if tail else ""))
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def env_lines(values: dict[str, str]) -> str:
-    """``KEY=value`` lines, shell-quoted when needed."""
-    return "".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items())
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds passwords)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-
-
-def pid_alive(pid: int | None) -> bool:
-    """A process with this pid exists and is not a zombie (a dead child nobody reaped yet is dead)."""
-    if not pid:
-        return False
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
-
-
-EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit)\b.*$", re.MULTILINE)
-
-
-def crash_reason(output: str) -> str:
-    """The last exception line of a traceback in ``output`` (``ModuleNotFoundError: No module named 'x'``), else ''."""
-    found = EXCEPTION_LINE.findall(output)
-    return found[-1].strip() if found else ""
-
-
-def log_tail(path: Path | None, lines: int = 15, offset: int = 0) -> str:
-    """The last ``lines`` lines of a log file written after byte ``offset`` ('' when there is none)."""
-    if path is None:
-        return ""
-    with contextlib.suppress(OSError), path.open("rb") as fh:
-        fh.seek(offset)
-        return "\n".join(fh.read().decode("utf-8", errors="replace").splitlines()[-lines:])
-    return ""
+__all__ = ["BACKEND", "COPY_URL_OVERRIDE", "PYTHON", "REPO", "SAMPLE_DIR", "TRIAL_DB_ENV", "Sample", "command",
+           "manage", "manage_script", "migrate_to_v13_3", "sample_parameters"]

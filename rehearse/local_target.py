@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import subprocess
@@ -29,29 +28,33 @@ from typing import Any
 
 from rehearse.backend import (
     BACKEND,
-    COPY_URL_OVERRIDE,
     PYTHON,
+    REPO,
     SAMPLE_DIR,
     TRIAL_DB_ENV,
-    env_lines,
-    free_port,
+    Sample,
     manage,
+    manage_script,
     migrate_to_v13_3,
-    pid_alive,
-    wait_http,
-    write_private,
+    sample_parameters,
 )
+from rehearse.child import env_lines, free_port, pid_alive, wait_http, write_private
 
-REPO = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
 LOCAL_ENV = Path(os.environ.get("LOCAL_TARGET_ENV_FILE") or REPO / "var" / "local.env")
 MARKER = "# written by `make local-target` (rehearse/local_target.py); `make local-target-down` removes it"
-DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
-DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
-DEFAULT_VARIANTS = int(os.environ.get("LOCAL_SEED_VARIANTS", "3"))
-"""N, seed and K of the committed CommerceML sample (backend/sample_data/README.md), so the
-seeded v13.3 catalog and the 1C package the window imports hold the same 1C ids."""
+
+
+def seed_size(environ: dict[str, str] | None = None) -> Sample:
+    """``LOCAL_SEED_PRODUCTS``, ``LOCAL_SEED_VARIANTS``, ``LOCAL_SEED``; each defaults to the committed
+    CommerceML sample's (backend/sample_data/README.md), so the seeded v13.3 catalog and the 1C package
+    the window imports hold the same 1C ids."""
+    env = os.environ if environ is None else environ
+    committed = sample_parameters()
+    return Sample(int(env.get("LOCAL_SEED_PRODUCTS") or committed.products),
+                  int(env.get("LOCAL_SEED_VARIANTS") or committed.variants_per_product),
+                  int(env.get("LOCAL_SEED") or committed.seed))
 
 
 def say(line: str) -> None:
@@ -83,8 +86,7 @@ def seed(env: dict[str, str]) -> str:
     """``seed_legacy_catalog`` when the backend has it (same N/seed as the committed 1C sample)."""
     if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
         return "not seeded: seed_legacy_catalog does not exist yet (importer issue)"
-    args = ["--products", str(DEFAULT_SEED_PRODUCTS), "--seed", str(DEFAULT_SEED),
-            "--variants-per-product", str(DEFAULT_VARIANTS)]
+    args = seed_size(env).options()
     manage(env, "seed_legacy_catalog", *args)
     return f"seeded: seed_legacy_catalog {' '.join(args)}"
 
@@ -115,14 +117,8 @@ def serve() -> int:
         }
         env = {**os.environ, **backend_env}
         write_private(STATE_DIR / "backend.env", env_lines(backend_env))
-        manage_sh = STATE_DIR / "manage.sh"
-        manage_sh.write_text(
-            "#!/usr/bin/env bash\n# manage.py of the local target with its environment\nset -euo pipefail\n"
-            f"set -a; . {shlex.quote(str(STATE_DIR / 'backend.env'))}; set +a\n"
-            + COPY_URL_OVERRIDE +
-            f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n"
-        )
-        manage_sh.chmod(0o700)
+        manage_sh = manage_script(STATE_DIR / "manage.sh", env_file=STATE_DIR / "backend.env",
+                                  comment="manage.py of the local target with its environment")
         apps = migrate_to_v13_3(env)
         say(f"migrated to v13.3 ({', '.join(apps)}; products at 0001_initial)")
         seeded = seed(env)

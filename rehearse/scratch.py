@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shlex
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -22,38 +21,34 @@ from pathlib import Path
 
 from rehearse.backend import (
     BACKEND,
-    COPY_URL_OVERRIDE,
     PYTHON,
     SAMPLE_DIR,
     TRIAL_DB_ENV,
-    env_lines,
-    free_port,
+    Sample,
     manage,
+    manage_script,
     migrate_to_v13_3,
-    wait_http,
-    write_private,
+    sample_parameters,
 )
-
-SAMPLE_PRODUCTS, SAMPLE_SEED, SAMPLE_VARIANTS = 200, 42, 3
-"""N, seed and K of the committed sample (backend/sample_data/README.md)."""
-
-
-def sample_parameters() -> tuple[int, int]:
-    """N and seed of the committed CommerceML sample."""
-    return SAMPLE_PRODUCTS, SAMPLE_SEED
+from rehearse.child import env_lines, free_port, wait_http, write_private
 
 
 @contextlib.contextmanager
-def scratch_target(directory: Path, products: int | None = None, variants_per_product: int = 3,
+def scratch_target(directory: Path, products: int | None = None, variants_per_product: int | None = None,
                    seed: int | None = None, pg_choice: str | None = None, workers: int = 2) -> Iterator[Path]:
-    """Yield the path of an env file describing a fresh v13.3 target; everything is torn down after."""
+    """Yield the path of an env file describing a fresh v13.3 target; everything is torn down after.
+
+    ``products``, ``variants_per_product`` and ``seed`` default to the committed 1C sample's; any
+    other size seeds that size and imports a package generated with it.
+    """
     from disposable_pg import disposable_postgres
 
     directory.mkdir(parents=True, exist_ok=True)
     log_dir = directory / "log"
     log_dir.mkdir(exist_ok=True)
-    sample_n, sample_seed = sample_parameters()
-    n, s = products or sample_n, sample_seed if seed is None else seed
+    committed = sample_parameters()
+    size = Sample(products or committed.products, variants_per_product or committed.variants_per_product,
+                  committed.seed if seed is None else seed)
     with disposable_postgres(pg_choice or os.environ.get("DISPOSABLE_PG") or "auto") as pg:
         dsn = pg.create_database("freesport")
         password = secrets.token_urlsafe(16)
@@ -66,22 +61,14 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
             "STATIC_ROOT": str(directory / "static"),
         }
         env = {**os.environ, **backend_env}
-        if (n, s) != (sample_n, sample_seed):
+        if size != committed:
             onec_dir = directory / "commerceml"
-            manage(env, "generate_commerceml", "--products", str(n), "--variants-per-product",
-                   str(variants_per_product), "--seed", str(s), "--out", str(onec_dir))
+            manage(env, "generate_commerceml", *size.options(), "--out", str(onec_dir))
             backend_env["ONEC_DATA_DIR"] = env["ONEC_DATA_DIR"] = str(onec_dir)
         write_private(directory / "backend.env", env_lines(backend_env))
-        manage_sh = directory / "manage.sh"
-        manage_sh.write_text(
-            "#!/usr/bin/env bash\nset -euo pipefail\n"
-            f"set -a; . {shlex.quote(str(directory / 'backend.env'))}; set +a\n"
-            + COPY_URL_OVERRIDE +
-            f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
-        manage_sh.chmod(0o700)
+        manage_sh = manage_script(directory / "manage.sh", env_file=directory / "backend.env")
         migrate_to_v13_3(env)
-        manage(env, "seed_legacy_catalog", "--products", str(n), "--seed", str(s),
-               "--variants-per-product", str(variants_per_product))
+        manage(env, "seed_legacy_catalog", *size.options())
         port = free_port()
         gunicorn = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,

@@ -14,16 +14,15 @@ import pytest
 
 from gate.db.snapshot import snapshot_of
 from gate.settings import read_env_file
-from rehearse.orchestrator import TARGET_KEYS, Rehearsal, sample_parameters
+from rehearse.backend import sample_parameters
+from rehearse.orchestrator import TARGET_KEYS, Rehearsal
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sample_parameters_are_the_committed_packages():
     readme = (REPO / "backend" / "sample_data" / "README.md").read_text()
-    params = sample_parameters()
-    assert (f"--products {params['products']} --variants-per-product {params['variants_per_product']} "
-            f"--seed {params['seed']}") in readme
+    assert f"generate_commerceml {' '.join(sample_parameters().options())} " in readme
 
 
 def test_the_window_never_inherits_a_target_variable(tmp_path):
@@ -62,7 +61,7 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
     rows = {r["id"]: r["outcome"] for r in summary["checks"]}
     assert all(rows.get(i) == "passed" for i in ("BKP-04", "MIG-02", "IMP-01", "PST-07", "RBK-01", "RBK-02", "RBK-03"))
     assert summary["reverse_migration"]["restore_only_way_back"] is True
-    assert summary["rehearsal"]["data"] == sample_parameters()
+    assert summary["rehearsal"]["data"] == sample_parameters().as_dict()
     assert (run / "signoff.html").exists() and (run / "rollback.json").exists()
     assert not (tmp_path / "elsewhere").exists()
     assert before.diff(snapshot_of(dsn, "production")) == []
