@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,26 @@ def test_the_window_never_inherits_a_target_variable(tmp_path):
     assert env["DATABASE_URL"].endswith("/rehearsal") and "BASE_URL" not in env
     assert env["BACKEND_DIR"] == "/srv/freesport" and env["API_PREFIX"] == "/api/v1"
     assert {"DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE", "BACKUP_DIR"} <= set(TARGET_KEYS)
+
+
+def test_the_isolation_probe_finds_the_codes_own_connection_on_the_disposable_server(gate_db, tmp_path):
+    """rehearse.code.probe sends gate/probes/connection.py (a linted file, not a string) into ``manage.py shell``.
+
+    The bundled backend on a database of the disposable server: the code names that database and port,
+    and the server's pg_stat_activity shows its tagged connection while the probe holds it open.
+    """
+    from gate.db.handoff import DbCoordinates
+    from rehearse import code as codelib
+    from rehearse.backend import BACKEND, command
+
+    env = {**os.environ, "DATABASE_URL": gate_db.dsn, "SECRET_KEY": "x", "LOG_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "freesport.settings"}
+    seen = codelib.probe(shlex.join(command()), BACKEND, env, gate_db.dsn, timeout_s=60)
+    expected = DbCoordinates.from_url(gate_db.dsn)
+    assert seen.database == expected.name and seen.in_pg_stat_activity, seen
+    assert seen.port in {expected.port, seen.server_port}, seen  # a container's server says 5432 inside
+    assert codelib.refusal(seen, expected, ("DATABASE_URL",)) == ""
+    assert not hasattr(codelib, "PROBE"), "the probe is gate/probes/connection.py, not a string in rehearse/code.py"
 
 
 @pytest.fixture(scope="module")
