@@ -25,12 +25,13 @@ MARK = "GATE-JSON:"
 HERE = Path(__file__).resolve().parent
 
 
-def source(name: str, given: Any, *, hold: bool = False) -> str:
+def source(name: str, given: Any, *, hold: bool = False, directory: Path = HERE) -> str:
     """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input.
 
     ``hold``: after the answer, wait for one line on stdin before exiting (connections stay open).
+    ``directory``: where the module is (the gate's own probes by default; bench/ keeps its own programs).
     """
-    text = (HERE / f"{name}.py").read_text()
+    text = (directory / f"{name}.py").read_text()
     program = f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
     return program + ("import sys as _sys\n_sys.stdin.readline()\n" if hold else "")
 
