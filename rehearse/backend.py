@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 import shlex
 import subprocess
 import sys
@@ -34,6 +35,8 @@ variable over it when set: how MIG-05's trial hands them a copy (``TRIAL_DB_ENV`
 TRIAL_DB_ENV = f"{COPY_URL_VAR}={{url}}"
 COPY_URL_OVERRIDE = f'if [[ -n "${{{COPY_URL_VAR}:-}}" ]]; then export DATABASE_URL="${COPY_URL_VAR}"; fi\n'
 """The wrapper's line that honours ``GATE_COPY_DATABASE_URL``."""
+EXCHANGE_USER = "exchange"
+"""The 1C exchange user of a disposable bundled target (its password is drawn per target)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,35 @@ def manage_script(path: Path, *, env_file: Path | None = None, cwd: Path = BACKE
     return path
 
 
+def backend_env(dsn: str, log_dir: Path, onec_dir: Path, exchange_password: str, **extra: str) -> dict[str, str]:
+    """The bundled backend's own settings for a disposable target (a fresh ``SECRET_KEY``), plus ``extra``."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "freesport.settings", "DATABASE_URL": dsn,
+        "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(onec_dir),
+        "ONEC_EXCHANGE_USER": EXCHANGE_USER, "ONEC_EXCHANGE_PASSWORD": exchange_password, **extra,
+    }
+
+
+def gate_env(dsn: str, base_url: str, manage_sh: Path, env: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """The gate's settings for a disposable bundled target served at ``base_url`` (``env``: its backend_env)."""
+    return {
+        "DATABASE_URL": dsn, "BASE_URL": base_url, "API_PREFIX": "/api", "BACKEND_DIR": str(BACKEND),
+        "MANAGE_CMD": str(manage_sh), "LOG_DIR": env["LOG_DIR"], "ONEC_DATA_DIR": env["ONEC_DATA_DIR"],
+        "ONEC_HEALTHCHECK_URL": f"{base_url}/api/integration/1c/exchange/?type=catalog&mode=checkauth",
+        "ONEC_EXCHANGE_USER": env["ONEC_EXCHANGE_USER"], "ONEC_EXCHANGE_PASSWORD": env["ONEC_EXCHANGE_PASSWORD"],
+        "WINDOW_OPEN": "true", "TRIAL_DB_ENV": TRIAL_DB_ENV, **extra,
+    }
+
+
+def start_gunicorn(env: Mapping[str, str], port: int, workers: int, log_dir: Path) -> subprocess.Popen[bytes]:
+    """The bundled backend under gunicorn (its ``gunicorn.conf.py``) on ``127.0.0.1:port``, in its own session."""
+    return subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
+        stdout=subprocess.DEVNULL, stderr=(log_dir / "gunicorn.stderr").open("w"), start_new_session=True)
+
+
 def migrate_to_v13_3(env: Mapping[str, str]) -> list[str]:
     """Every app migrated, ``products`` pinned at ``0001_initial`` (the v13.3 schema); returns the apps."""
     manage(env, "migrate", "products", "0001_initial", "--noinput")
@@ -137,5 +169,6 @@ def migrate_to_v13_3(env: Mapping[str, str]) -> list[str]:
     return apps
 
 
-__all__ = ["BACKEND", "COPY_URL_OVERRIDE", "PYTHON", "REPO", "SAMPLE_DIR", "TRIAL_DB_ENV", "Sample", "command",
-           "manage", "manage_script", "migrate_to_v13_3", "sample_parameters"]
+__all__ = ["BACKEND", "COPY_URL_OVERRIDE", "PYTHON", "REPO", "SAMPLE_DIR", "TRIAL_DB_ENV", "Sample", "backend_env",
+           "command", "gate_env", "manage", "manage_script", "migrate_to_v13_3", "sample_parameters",
+           "start_gunicorn"]

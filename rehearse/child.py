@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shlex
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -36,6 +37,20 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, lo
                 return
         time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """Stop a child started in its own session: SIGTERM to its group, then SIGKILL after ``timeout`` s."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=timeout)
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def env_lines(values: dict[str, str]) -> str:
@@ -74,4 +89,5 @@ def log_tail(path: Path | None, lines: int = 15, offset: int = 0) -> str:
     return ""
 
 
-__all__ = ["crash_reason", "env_lines", "free_port", "log_tail", "pid_alive", "wait_http", "write_private"]
+__all__ = ["crash_reason", "env_lines", "free_port", "log_tail", "pid_alive", "stop_group", "wait_http",
+           "write_private"]

@@ -27,18 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from rehearse.backend import (
-    BACKEND,
     PYTHON,
     REPO,
     SAMPLE_DIR,
-    TRIAL_DB_ENV,
     Sample,
+    backend_env,
+    gate_env,
     manage,
     manage_script,
     migrate_to_v13_3,
     sample_parameters,
+    start_gunicorn,
 )
-from rehearse.child import env_lines, free_port, pid_alive, wait_http, write_private
+from rehearse.child import env_lines, free_port, pid_alive, stop_group, wait_http, write_private
 
 STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
@@ -108,15 +109,9 @@ def serve() -> int:
         dsn = pg.create_database("freesport")
         log_dir = STATE_DIR / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        exchange_password = secrets.token_urlsafe(16)
-        backend_env = {
-            "DJANGO_SETTINGS_MODULE": "freesport.settings", "DATABASE_URL": dsn,
-            "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
-            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
-        }
-        env = {**os.environ, **backend_env}
-        write_private(STATE_DIR / "backend.env", env_lines(backend_env))
+        own = backend_env(dsn, log_dir, SAMPLE_DIR, secrets.token_urlsafe(16))
+        env = {**os.environ, **own}
+        write_private(STATE_DIR / "backend.env", env_lines(own))
         manage_sh = manage_script(STATE_DIR / "manage.sh", env_file=STATE_DIR / "backend.env",
                                   comment="manage.py of the local target with its environment")
         apps = migrate_to_v13_3(env)
@@ -124,25 +119,16 @@ def serve() -> int:
         seeded = seed(env)
         say(seeded)
         port = int(os.environ.get("LOCAL_TARGET_PORT") or free_port())
-        gunicorn = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-            stdout=subprocess.DEVNULL, stderr=(log_dir / "gunicorn.stderr").open("w"), start_new_session=True,
-        )
+        gunicorn = start_gunicorn(env, port, 2, log_dir)
         base_url = f"http://127.0.0.1:{port}"
         wait_http(f"{base_url}/api/health/", gunicorn, log=STATE_DIR / "log")
         say(f"gunicorn on {base_url}")
-        gate_env = {
-            "DATABASE_URL": dsn, "BASE_URL": base_url, "API_PREFIX": "/api",
-            "BACKEND_DIR": str(BACKEND), "DJANGO_SETTINGS_MODULE": "freesport.settings",
-            "MANAGE_CMD": str(manage_sh), "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
-            "ONEC_HEALTHCHECK_URL": f"{base_url}/api/integration/1c/exchange/?type=catalog&mode=checkauth",
-            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
-            "BACKUP_DIR": str(STATE_DIR / "backups"), "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG") or "auto",
-            "WINDOW_OPEN": "true", "LOCAL_TARGET_GUNICORN_PID": str(gunicorn.pid), "TRIAL_DB_ENV": TRIAL_DB_ENV,
-        }
+        settings = gate_env(dsn, base_url, manage_sh, own, DJANGO_SETTINGS_MODULE="freesport.settings",
+                            BACKUP_DIR=str(STATE_DIR / "backups"),
+                            DISPOSABLE_PG=os.environ.get("DISPOSABLE_PG") or "auto",
+                            LOCAL_TARGET_GUNICORN_PID=str(gunicorn.pid))
         write_private(LOCAL_ENV, MARKER + "\n# a local target is a rehearsal: its deployment window is always open\n"
-                      + env_lines(gate_env))
+                      + env_lines(settings))
         write_state(status="ready", pg_backend=pg.backend, pg_port=pg.port, gunicorn_pid=gunicorn.pid,
                     base_url=base_url, seeded=seeded, env_file=str(LOCAL_ENV))
         while True:
@@ -155,14 +141,8 @@ def serve() -> int:
         say(f"local target failed: {type(exc).__name__}: {exc}")
         return 1
     finally:
-        if gunicorn is not None and gunicorn.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(gunicorn.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                gunicorn.wait(timeout=20)
-            if gunicorn.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(gunicorn.pid, signal.SIGKILL)
+        if gunicorn is not None:
+            stop_group(gunicorn)
         pg.stop()
 
 
