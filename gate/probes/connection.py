@@ -18,6 +18,7 @@ def main(given: dict[str, str]) -> dict[str, object]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('application_name', %s, false)", [given["tag"]])
         cursor.execute("SELECT current_database(), inet_server_port()")
-        name, port = cursor.fetchone()
+        row = cursor.fetchone()
+    name, port = row if row else ("", None)
     return {"settings": {k: str(settings.get(k) or "") for k in ("HOST", "PORT", "NAME", "USER")},
             "database": name, "port": port}
