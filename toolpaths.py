@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Final, Literal
 
 REPO: Final = Path(__file__).resolve().parent
+"""The repository's root: every other module takes its paths from here."""
 RECORD_DIR: Final = REPO / "var" / "tools" / "found"
+VENV_PYTHON: Final = REPO / ".venv" / "bin" / "python"
+"""The interpreter of the virtualenv the bootstrap creates from the lock file (``make bootstrap``)."""
 
 Tool = Literal["uv", "pg-bin", "node", "allure", "chromium"]
 MAKE_TARGET: Final[dict[str, str]] = {

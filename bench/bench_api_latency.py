@@ -19,8 +19,13 @@ from pathlib import Path
 
 import requests
 
-REPO = Path(__file__).resolve().parents[1]
-BACKEND = REPO / "backend"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from gate import probes  # noqa: E402
+from rehearse.backend import BACKEND, manage  # noqa: E402
+
 SEED_COMMAND = BACKEND / "apps" / "products" / "management" / "commands" / "seed_legacy_catalog.py"
 
 _spec = importlib.util.spec_from_file_location("freesport_serve", BACKEND / "scripts" / "serve.py")
@@ -28,23 +33,6 @@ assert _spec and _spec.loader
 serve = importlib.util.module_from_spec(_spec)
 sys.modules["freesport_serve"] = serve
 _spec.loader.exec_module(serve)
-
-CATALOG = """
-from decimal import Decimal
-from apps.products.models import Brand, Category, Product, ProductVariant
-cat = Category.objects.create(name="Обувь", slug="obuv", onec_id="bench-cat")
-brand = Brand.objects.create(name="Bench", slug="bench", onec_id="bench-brand")
-colors = ("Черный", "Белый", "Тёмно-синий", "красный", "Неизвестный")
-for p in range({products}):
-    n = {variants} if p == 0 else 5
-    product = Product.objects.create(name=f"Товар {{p}}", slug=f"bench-{{p}}", onec_id=f"bench-{{p}}",
-                                     brand=brand, category=cat, description="x" * 500)
-    ProductVariant.objects.bulk_create(
-        ProductVariant(product=product, sku=f"B-{{p}}-{{v}}", onec_id=f"bench-{{p}}#v{{v}}",
-                       color_name=colors[v % len(colors)], size_value=str(30 + v % 20),
-                       retail_price=Decimal("1000.00") + v, stock_quantity=v % 7, reserved_quantity=v % 2)
-        for v in range(n))
-"""
 
 
 def percentiles(samples_ms: list[float]) -> tuple[float, float, float]:
@@ -67,7 +55,8 @@ def measure(url: str, n: int, warmup: int = 20) -> list[float]:
 
 def bench_api(n: int, variants: int, products: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
-        setup = lambda env: serve.manage(env, "shell", "-c", CATALOG.format(products=products, variants=variants))  # noqa: E731
+        program = probes.source("api_catalog", {"products": products, "variants": variants}, directory=HERE)
+        setup = lambda env: manage(env, "shell", "-c", program)  # noqa: E731
         with serve.served_backend(Path(tmp), setup=setup, workers=2) as served:
             detail = f"{served.base_url}/api/products/bench-0/"
             assert len(requests.get(detail, timeout=10).json()["variants"]) == variants
@@ -90,12 +79,12 @@ def bench_seed(products: int, seed: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-seed-") as tmp, disposable_postgres() as pg:
         env = serve.backend_env(pg.create_database("freesport"), Path(tmp))
-        serve.manage(env, "migrate", "products", "0001_initial", "-v", "0")
-        serve.manage(env, "migrate", "users", "-v", "0")
-        serve.manage(env, "migrate", "orders", "-v", "0")
-        serve.manage(env, "migrate", "cart", "-v", "0")
+        manage(env, "migrate", "products", "0001_initial", "-v", "0")
+        manage(env, "migrate", "users", "-v", "0")
+        manage(env, "migrate", "orders", "-v", "0")
+        manage(env, "migrate", "cart", "-v", "0")
         start = time.perf_counter()
-        serve.manage(env, "seed_legacy_catalog", "--products", str(products), "--seed", str(seed))
+        manage(env, "seed_legacy_catalog", "--products", str(products), "--seed", str(seed))
         took = time.perf_counter() - start
         print(f"seed_legacy_catalog --products {products} --seed {seed} on v13.3 ({pg.backend} PG): {took:.1f} s")
 

@@ -36,6 +36,7 @@ from gate.backup import Backup, take_backup  # noqa: E402
 from gate.db.fingerprint import list_tables, table_stats  # noqa: E402
 from gate.run import Run  # noqa: E402
 from gate.settings import libpq_env, load_settings  # noqa: E402
+from rehearse.backend import manage  # noqa: E402
 
 SQL_CATALOG = """
 CREATE TABLE brands (id bigserial PRIMARY KEY, name varchar(255) NOT NULL, slug varchar(255) UNIQUE NOT NULL,
@@ -92,19 +93,11 @@ def timed(label: str, results: dict[str, float], fn, *args, **kwargs):  # type: 
 def seed_with_backend(dsn: str, products: int) -> bool:
     """v13.3 schema + seed_legacy_catalog through the bundled backend's manage.py (False when unavailable)."""
     env = {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": "bench", "DJANGO_SETTINGS_MODULE": "freesport.settings"}
-    python = str(REPO / ".venv" / "bin" / "python")
-
-    def manage(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([python, "manage.py", *args], cwd=REPO / "backend", env=env, text=True,
-                              capture_output=True)
-
-    if manage("help", "seed_legacy_catalog").returncode != 0:
+    if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
         return False
     for args in (("migrate", "--noinput"), ("migrate", "products", "0001_initial", "--noinput"),
                  ("seed_legacy_catalog", "--products", str(products), "--seed", "1")):
-        proc = manage(*args)
-        if proc.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)}: {proc.stderr[-1000:]}")
+        manage(env, *args)
     return True
 
 

@@ -30,12 +30,12 @@ from typing import Any
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-BACKEND = REPO / "backend"
-PY = sys.executable
+sys.path.insert(0, str(REPO))
+
+from rehearse.backend import BACKEND, command  # noqa: E402
+
 K = 5
 TABLES = ("categories", "brands", "products", "product_variants")
-
-sys.path.insert(0, str(REPO))
 
 
 def _pss(pid: int) -> int | None:
@@ -69,7 +69,7 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]
     CPU seconds include the forked reader (``os.wait4`` accounts for waited grandchildren)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen([PY, "manage.py", *args], cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command(*args), cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT)
         peak, status, usage = _watch(proc)
         out.seek(0)
         output = out.read().decode("utf-8", errors="replace")

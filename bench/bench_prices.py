@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-BACKEND = REPO / "backend"
-SAMPLE = BACKEND / "sample_data" / "commerceml"
-K = 5
-
 sys.path.insert(0, str(REPO))
+
+from rehearse.backend import BACKEND, SAMPLE_DIR, manage  # noqa: E402
+
+K = 5
 
 
 def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -76,14 +75,6 @@ def copy_out(dsn: str, columns: tuple[str, ...]) -> int:
         for block in copy:
             size += len(block)
     return size
-
-
-def manage(args: list[str], env: dict[str, str]) -> str:
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=BACKEND, env=env, capture_output=True,
-                          text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    return proc.stdout
 
 
 def measure(pkg: Path, dsn: str, repeat: int) -> dict[str, Any]:
@@ -133,19 +124,19 @@ def main() -> None:
                "PRICE_TYPES_FILE": str(REPO / "deploy" / "price-types.yml"),
                "DATABASE_URL": pg.get_connection_url(dbname="bench_template")}
         pg.create_database("bench_template")
-        manage(["migrate", "-v0"], env)
+        manage(env, "migrate", "-v0")
         for size in args.sizes.split(","):
             if size == "sample":
-                pkg = SAMPLE
+                pkg = SAMPLE_DIR
             else:
                 pkg = work / f"pkg-{size}"
                 if not pkg.exists():
-                    manage(["generate_commerceml", "--products", str(max(1, int(size) // K)),
-                            "--variants-per-product", str(K), "--seed", str(args.seed), "--out", str(pkg)], env)
+                    manage(env, "generate_commerceml", "--products", str(max(1, int(size) // K)),
+                           "--variants-per-product", str(K), "--seed", str(args.seed), "--out", str(pkg))
             db = f"bench_prices_{size}"
             dsn = pg.create_database(db, template="bench_template")
             started = time.perf_counter()
-            manage(["import_products_from_1c", "--full", "--data-dir", str(pkg)], {**env, "DATABASE_URL": dsn})
+            manage({**env, "DATABASE_URL": dsn}, "import_products_from_1c", "--full", "--data-dir", str(pkg))
             print(f"  {size}: imported in {time.perf_counter() - started:.1f}s", flush=True)
             results.append((size, measure(pkg, dsn, args.repeat)))
             pg.drop_database(db)

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gate.checks import ROLLBACK_BUDGET_S, STEP_BUDGETS_S  # noqa: E402
-from rehearse.orchestrator import sample_parameters  # noqa: E402
+from rehearse.backend import sample_parameters  # noqa: E402
 
 TARGETS_S = {"default": 180.0, "100k": 360.0}
 WINDOW_BUDGET_S = 105 * 60
@@ -87,9 +87,9 @@ def main() -> int:
     parser.add_argument("--skus", type=int, default=100_000, help="SKUs of the large run (default 100000)")
     args = parser.parse_args()
     params = sample_parameters()
-    k = params["variants_per_product"]
+    k = params.variants_per_product
     sizes = {"default": {}, "100k": {"REHEARSAL_PRODUCTS": str(math.ceil(args.skus / k)),
-                                     "REHEARSAL_VARIANTS_PER_PRODUCT": str(k), "REHEARSAL_SEED": str(params["seed"])}}
+                                     "REHEARSAL_VARIANTS_PER_PRODUCT": str(k), "REHEARSAL_SEED": str(params.seed)}}
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-rehearsal-") as tmp:
         for label, env in sizes.items():

@@ -21,9 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rehearse.backend import PYTHON as PY  # noqa: E402
 from rehearse.scratch import scratch_target  # noqa: E402
-
-PY = str(REPO / ".venv" / "bin" / "python")
 
 
 def window(env_file: Path, run_dir: Path, *args: str) -> float:

@@ -24,9 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gate.settings import read_env_file  # noqa: E402
+from rehearse.backend import PYTHON as PY  # noqa: E402
 from rehearse.scratch import scratch_target  # noqa: E402
-
-PY = str(REPO / ".venv" / "bin" / "python")
 
 
 def run_window(env_file: Path, checks: bool) -> tuple[float, dict]:

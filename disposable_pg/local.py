@@ -25,8 +25,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeGuard
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -58,6 +59,7 @@ def find_bin_dir(major: int = 15) -> Path:
 
 
 def free_port() -> int:
+    """A free loopback TCP port (the one definition: the rehearsal and the self-tests use it too)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -67,14 +69,16 @@ def _run_as(user: str | None) -> list[str]:
     return ["runuser", "-u", user, "--"] if user else []
 
 
-def _owner_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def pid_alive(pid: int | None) -> TypeGuard[int]:
+    """A process with this pid exists and is not a zombie (a dead child nobody reaped yet is dead)."""
+    if not pid:
         return False
-    except PermissionError:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 def _younger_than(path: Path, seconds: float) -> bool | None:
@@ -103,7 +107,7 @@ def sweep_orphans() -> list[Path]:
             owner = int(owner_file.read_text().strip())
         except (OSError, ValueError):
             owner = -1
-        if owner > 0 and _owner_alive(owner):
+        if owner > 0 and pid_alive(owner):
             continue
         if owner < 0 and _younger_than(entry, 60.0):
             continue  # another process is between mkdtemp() and writing owner.pid

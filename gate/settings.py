@@ -27,7 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 import toolpaths
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = toolpaths.REPO
 DEFAULT_ENV_FILE = REPO / "var" / "local.env"
 IGNORED_ENV_KEYS = frozenset({"CHECKOUT_CMD", "ROLLBACK_RESTORE_MODE", "ROLLBACK_JOBS", "ROLLBACK_RESTORE_ARGS",
                               "ROLLBACK_ADMIN_DB", "ROLLBACK_KEEP_OLD", "ENV_FILE"})
@@ -321,7 +321,7 @@ class Settings(BaseSettings):
         """``MANAGE_CMD`` split like a shell would (default: the bundled backend in this venv)."""
         if self.manage_cmd:
             return shlex.split(self.manage_cmd)
-        return [str(REPO / ".venv" / "bin" / "python"), str(self.backend_dir / "manage.py")]
+        return [str(toolpaths.VENV_PYTHON), str(self.backend_dir / "manage.py")]
 
     def api_url(self, path: str) -> str:
         """``BASE_URL`` + ``API_PREFIX`` + path.

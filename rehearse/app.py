@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 from gate.settings import read_env_file
-from rehearse.bundled import crash_reason, log_tail, pid_alive
+from rehearse.child import crash_reason, log_tail, pid_alive
 
 ENV_FILE = "app.env"
 PID_FILE = "gunicorn.pid"

@@ -14,7 +14,8 @@ the code's own terms (``REHEARSAL_DB_ENV``, the syntax and presets of ``gate.han
 copy) re-renders the handoff over that database instead.
 
 Before anything runs, :func:`probe` asks the code itself which database it is connected to
-(``manage.py shell``: its ``settings_dict``, ``current_database()``, the server's port) and, while
+(``manage.py shell`` with the gate's probe ``gate/probes/connection.py``: its ``settings_dict``,
+``current_database()``, the server's port) and, while
 the code's connection is still open, asks the disposable server's ``pg_stat_activity`` whether that
 connection is there; anything else is a refusal.
 """
@@ -22,7 +23,6 @@ connection is there; anything else is a refusal.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shlex
@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate import probes
 from gate.handoff import PRESETS, DbCoordinates, Handoff
 from gate.settings import read_env_file
 
@@ -131,19 +132,6 @@ class Seen:
     """The disposable server's own port as it sees itself (a container maps it: 5432 inside, another outside)."""
 
 
-PROBE = """import json, sys
-from django.db import connection
-d = connection.settings_dict
-with connection.cursor() as c:
-    c.execute("SELECT set_config('application_name', %s, false)", [{tag!r}])
-    c.execute("SELECT current_database(), inet_server_port()")
-    name, port = c.fetchone()
-    print("GATE-CODE-DB:" + json.dumps({{"settings": {{k: str(d.get(k) or "") for k in ("HOST", "PORT", "NAME", "USER")}},
-          "database": name, "port": port}}), flush=True)
-    sys.stdin.readline()
-"""
-
-
 def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: str, timeout_s: float = 120) -> Seen:
     """Ask the code (``manage.py shell``) which database it uses; ask the disposable server who is connected.
 
@@ -153,7 +141,7 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
     from gate.db.readonly import connect_readonly
 
     tag = f"gate-rehearsal-probe-{secrets.token_hex(4)}"
-    line = f"{manage_line} shell -c {shlex.quote(PROBE.format(tag=tag))}"
+    line = f"{manage_line} shell -c {shlex.quote(probes.source('connection', {'tag': tag}, hold=True))}"
     proc = subprocess.Popen(line, shell=True, cwd=cwd, env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stdout is not None and proc.stdin is not None
@@ -161,8 +149,9 @@ def probe(manage_line: str, cwd: Path, env: Mapping[str, str], disposable_dsn: s
     deadline = time.monotonic() + timeout_s
     try:
         for out in proc.stdout:
-            if out.startswith("GATE-CODE-DB:"):
-                found = json.loads(out.split(":", 1)[1])
+            said = probes.answer(out)
+            if isinstance(said, dict):
+                found = said
                 break
             if time.monotonic() > deadline:
                 break

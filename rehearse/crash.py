@@ -35,13 +35,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.settings import REPO, read_env_file
+from gate.settings import read_env_file
 from gate.window.stages import STAGES
+from rehearse.backend import PYTHON as PY
+from rehearse.backend import REPO
 
 if TYPE_CHECKING:
     from gate.run import Summary
 
-PY = str(REPO / ".venv" / "bin" / "python")
 WINDOW_KILL_POINTS: tuple[str, ...] = tuple(
     name for s in STAGES for name in (*s.pre_steps, *((s.name,) if s.script else ())))
 """Every step the journal records, in window order (``flush_dry_run`` is the flush's first sub-step)."""

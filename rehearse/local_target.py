@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import subprocess
@@ -27,31 +26,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rehearse.bundled import (
-    BACKEND,
-    COPY_URL_OVERRIDE,
+from rehearse.backend import (
     PYTHON,
+    REPO,
     SAMPLE_DIR,
-    TRIAL_DB_ENV,
-    env_lines,
-    free_port,
+    Sample,
+    backend_env,
+    gate_env,
     manage,
+    manage_script,
     migrate_to_v13_3,
-    pid_alive,
-    wait_http,
-    write_private,
+    sample_parameters,
+    start_gunicorn,
 )
+from rehearse.child import env_lines, free_port, pid_alive, stop_group, wait_http, write_private
 
-REPO = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("LOCAL_TARGET_DIR") or REPO / "var" / "local-target")
 STATE = STATE_DIR / "state.json"
 LOCAL_ENV = Path(os.environ.get("LOCAL_TARGET_ENV_FILE") or REPO / "var" / "local.env")
 MARKER = "# written by `make local-target` (rehearse/local_target.py); `make local-target-down` removes it"
-DEFAULT_SEED_PRODUCTS = int(os.environ.get("LOCAL_SEED_PRODUCTS", "200"))
-DEFAULT_SEED = int(os.environ.get("LOCAL_SEED", "42"))
-DEFAULT_VARIANTS = int(os.environ.get("LOCAL_SEED_VARIANTS", "3"))
-"""N, seed and K of the committed CommerceML sample (backend/sample_data/README.md), so the
-seeded v13.3 catalog and the 1C package the window imports hold the same 1C ids."""
+
+
+def seed_size(environ: dict[str, str] | None = None) -> Sample:
+    """``LOCAL_SEED_PRODUCTS``, ``LOCAL_SEED_VARIANTS``, ``LOCAL_SEED``; each defaults to the committed
+    CommerceML sample's (backend/sample_data/README.md), so the seeded v13.3 catalog and the 1C package
+    the window imports hold the same 1C ids."""
+    env = os.environ if environ is None else environ
+    committed = sample_parameters()
+    return Sample(int(env.get("LOCAL_SEED_PRODUCTS") or committed.products),
+                  int(env.get("LOCAL_SEED_VARIANTS") or committed.variants_per_product),
+                  int(env.get("LOCAL_SEED") or committed.seed))
 
 
 def say(line: str) -> None:
@@ -83,8 +87,7 @@ def seed(env: dict[str, str]) -> str:
     """``seed_legacy_catalog`` when the backend has it (same N/seed as the committed 1C sample)."""
     if manage(env, "help", "seed_legacy_catalog", check=False).returncode != 0:
         return "not seeded: seed_legacy_catalog does not exist yet (importer issue)"
-    args = ["--products", str(DEFAULT_SEED_PRODUCTS), "--seed", str(DEFAULT_SEED),
-            "--variants-per-product", str(DEFAULT_VARIANTS)]
+    args = seed_size(env).options()
     manage(env, "seed_legacy_catalog", *args)
     return f"seeded: seed_legacy_catalog {' '.join(args)}"
 
@@ -106,47 +109,26 @@ def serve() -> int:
         dsn = pg.create_database("freesport")
         log_dir = STATE_DIR / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        exchange_password = secrets.token_urlsafe(16)
-        backend_env = {
-            "DJANGO_SETTINGS_MODULE": "freesport.settings", "DATABASE_URL": dsn,
-            "SECRET_KEY": secrets.token_urlsafe(32), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
-            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
-        }
-        env = {**os.environ, **backend_env}
-        write_private(STATE_DIR / "backend.env", env_lines(backend_env))
-        manage_sh = STATE_DIR / "manage.sh"
-        manage_sh.write_text(
-            "#!/usr/bin/env bash\n# manage.py of the local target with its environment\nset -euo pipefail\n"
-            f"set -a; . {shlex.quote(str(STATE_DIR / 'backend.env'))}; set +a\n"
-            + COPY_URL_OVERRIDE +
-            f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n"
-        )
-        manage_sh.chmod(0o700)
+        own = backend_env(dsn, log_dir, SAMPLE_DIR, secrets.token_urlsafe(16))
+        env = {**os.environ, **own}
+        write_private(STATE_DIR / "backend.env", env_lines(own))
+        manage_sh = manage_script(STATE_DIR / "manage.sh", env_file=STATE_DIR / "backend.env",
+                                  comment="manage.py of the local target with its environment")
         apps = migrate_to_v13_3(env)
         say(f"migrated to v13.3 ({', '.join(apps)}; products at 0001_initial)")
         seeded = seed(env)
         say(seeded)
         port = int(os.environ.get("LOCAL_TARGET_PORT") or free_port())
-        gunicorn = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-            stdout=subprocess.DEVNULL, stderr=(log_dir / "gunicorn.stderr").open("w"), start_new_session=True,
-        )
+        gunicorn = start_gunicorn(env, port, 2, log_dir)
         base_url = f"http://127.0.0.1:{port}"
         wait_http(f"{base_url}/api/health/", gunicorn, log=STATE_DIR / "log")
         say(f"gunicorn on {base_url}")
-        gate_env = {
-            "DATABASE_URL": dsn, "BASE_URL": base_url, "API_PREFIX": "/api",
-            "BACKEND_DIR": str(BACKEND), "DJANGO_SETTINGS_MODULE": "freesport.settings",
-            "MANAGE_CMD": str(manage_sh), "LOG_DIR": str(log_dir), "ONEC_DATA_DIR": str(SAMPLE_DIR),
-            "ONEC_HEALTHCHECK_URL": f"{base_url}/api/integration/1c/exchange/?type=catalog&mode=checkauth",
-            "ONEC_EXCHANGE_USER": "exchange", "ONEC_EXCHANGE_PASSWORD": exchange_password,
-            "BACKUP_DIR": str(STATE_DIR / "backups"), "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG") or "auto",
-            "WINDOW_OPEN": "true", "LOCAL_TARGET_GUNICORN_PID": str(gunicorn.pid), "TRIAL_DB_ENV": TRIAL_DB_ENV,
-        }
+        settings = gate_env(dsn, base_url, manage_sh, own, DJANGO_SETTINGS_MODULE="freesport.settings",
+                            BACKUP_DIR=str(STATE_DIR / "backups"),
+                            DISPOSABLE_PG=os.environ.get("DISPOSABLE_PG") or "auto",
+                            LOCAL_TARGET_GUNICORN_PID=str(gunicorn.pid))
         write_private(LOCAL_ENV, MARKER + "\n# a local target is a rehearsal: its deployment window is always open\n"
-                      + env_lines(gate_env))
+                      + env_lines(settings))
         write_state(status="ready", pg_backend=pg.backend, pg_port=pg.port, gunicorn_pid=gunicorn.pid,
                     base_url=base_url, seeded=seeded, env_file=str(LOCAL_ENV))
         while True:
@@ -159,14 +141,8 @@ def serve() -> int:
         say(f"local target failed: {type(exc).__name__}: {exc}")
         return 1
     finally:
-        if gunicorn is not None and gunicorn.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(gunicorn.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                gunicorn.wait(timeout=20)
-            if gunicorn.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(gunicorn.pid, signal.SIGKILL)
+        if gunicorn is not None:
+            stop_group(gunicorn)
         pg.stop()
 
 

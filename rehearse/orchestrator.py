@@ -25,7 +25,6 @@ import secrets
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,16 +35,15 @@ from rich.console import Console
 
 from gate.handoff import DbCoordinates, Handoff, HandoffError
 from gate.run import Run, StepRecord, Summary, new_run_id, now_utc
-from gate.settings import REPO, default_pg_bin_dir, libpq_env
+from gate.settings import default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 from rehearse import code as codelib
 from rehearse import faults as faultlib
-from rehearse.bundled import env_lines, free_port, write_private
+from rehearse.backend import BACKEND as BUNDLED_BACKEND
+from rehearse.backend import PYTHON, REPO, SAMPLE_DIR, Sample, sample_parameters
+from rehearse.child import env_lines, free_port, write_private
 from rehearse.faults import Fault
 
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
-BUNDLED_BACKEND = REPO / "backend"
-SAMPLE_DIR = BUNDLED_BACKEND / "sample_data" / "commerceml"
 REHEARSAL_RECORD = "rehearsal.json"
 TARGET_KEYS = (
     "DATABASE_URL", "BASE_URL", "LOG_DIR", "ONEC_DATA_DIR", "BACKUP_DIR", "RUN_DIR", "RUN_ID", "ENV_FILE",
@@ -84,26 +82,6 @@ def rehearsal_environ(environ: dict[str, str] | None = None) -> dict[str, str]:
     from_file = {k: v for k, (v, _) in read_env_file(Path(path)).items()}
     # an empty process value (a workflow's unset variable) does not hide the file's
     return {**from_file, **{k: v for k, v in env.items() if v != "" or k not in from_file}}
-
-
-def sample_parameters() -> dict[str, int]:
-    """N, K and seed of the committed 1C sample, read from the command its README documents.
-
-    ``seed_legacy_catalog`` must use the same three, so the seeded v13.3 catalog and the package
-    the window imports hold the same 1C ids (backend/sample_data/README.md); 200/3/42 otherwise.
-    """
-    import re
-
-    found = {"products": 200, "variants_per_product": 3, "seed": 42}
-    with contextlib.suppress(OSError):
-        text = (SAMPLE_DIR.parent / "README.md").read_text()
-        line = next((ln for ln in text.splitlines() if "generate_commerceml" in ln and "--products" in ln), "")
-        for key, option in (("products", "products"), ("variants_per_product", "variants-per-product"),
-                            ("seed", "seed")):
-            match = re.search(rf"--{option}[ =](\d+)", line)
-            if match:
-                found[key] = int(match.group(1))
-    return found
 
 
 @dataclass
@@ -394,16 +372,16 @@ class Rehearsal:
         return (f"the code (manage.py shell) is on {seen.database} port {seen.port}, the disposable database; "
                 "the disposable server's pg_stat_activity shows its connection")
 
-    def prepare_onec(self) -> dict[str, int]:
+    def prepare_onec(self) -> Sample:
         """The rehearsal's copy of the 1C package (a fault may damage the copy, never the source)."""
-        params = sample_parameters()
-        products = int(self.setting("REHEARSAL_PRODUCTS", str(params["products"])))
-        variants = int(self.setting("REHEARSAL_VARIANTS_PER_PRODUCT", str(params["variants_per_product"])))
-        seed = int(self.setting("REHEARSAL_SEED", str(params["seed"])))
+        committed = sample_parameters()
+        size = Sample(int(self.setting("REHEARSAL_PRODUCTS", str(committed.products))),
+                      int(self.setting("REHEARSAL_VARIANTS_PER_PRODUCT", str(committed.variants_per_product))),
+                      int(self.setting("REHEARSAL_SEED", str(committed.seed))))
+        products, variants, seed = size.products, size.variants_per_product, size.seed
         onec = self.work / "onec"
         source = self.setting("REHEARSAL_ONEC_DIR")
-        same_as_sample = (products, variants, seed) == (params["products"], params["variants_per_product"],
-                                                       params["seed"])
+        same_as_sample = size == committed
         if source:
             shutil.copytree(source, onec)
             files = sum(1 for _ in onec.rglob("*.xml"))
@@ -412,17 +390,16 @@ class Rehearsal:
             shutil.copytree(SAMPLE_DIR, onec)
             self.record["onec_source"] = f"the committed sample: {products} products × {variants} (seed {seed})"
         else:
-            self.manage("generate_commerceml", "--products", str(products), "--variants-per-product",
-                        str(variants), "--seed", str(seed), "--out", str(onec), previous=True)
+            self.manage("generate_commerceml", *size.options(), "--out", str(onec), previous=True)
             self.record["onec_source"] = f"generated: {products} products × {variants} (seed {seed})"
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
         if self.fault and self.fault.onec_patch:
             self.record["onec_patch"] = self.fault.onec_patch(onec)
-        return {"products": products, "variants_per_product": variants, "seed": seed}
+        return size
 
-    def pre_migration_state(self, params: dict[str, int]) -> str:
+    def pre_migration_state(self, size: Sample) -> str:
         """v13.3 seeded with the 1C package's N/K/seed, or the staging dump ``REHEARSAL_SOURCE_DUMP``."""
         dump = self.setting("REHEARSAL_SOURCE_DUMP")
         if dump:
@@ -439,10 +416,8 @@ class Rehearsal:
         self.manage("migrate", "--noinput", previous=True)
         self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
                     previous=True)
-        self.manage("seed_legacy_catalog", "--products", str(params["products"]), "--variants-per-product",
-                    str(params["variants_per_product"]), "--seed", str(params["seed"]), previous=True)
-        return (f"v13.3, seed_legacy_catalog --products {params['products']} --variants-per-product "
-                f"{params['variants_per_product']} --seed {params['seed']}")
+        self.manage("seed_legacy_catalog", *size.options(), previous=True)
+        return f"v13.3, seed_legacy_catalog {' '.join(size.options())}"
 
     def app(self, action: str) -> None:
         """Start or stop the application the way the rollback will (``APP_START_CMD`` / ``APP_STOP_CMD``)."""
@@ -614,11 +589,11 @@ class Rehearsal:
             with self.phase("isolation") as p:
                 p.detail = self.prove_isolation()
             with self.phase("1c-package") as p:
-                params = self.prepare_onec()
+                size = self.prepare_onec()
                 p.detail = self.record["onec_source"]
-                self.record["data"] = params
+                self.record["data"] = size.as_dict()
             with self.phase("pre-migration-state") as p:
-                p.detail = self.pre_migration_state(params)
+                p.detail = self.pre_migration_state(size)
                 self.record["pre_state"] = p.detail
             with self.phase("serve") as p:
                 self.app("start")

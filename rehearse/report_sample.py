@@ -19,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-REPO: Final = Path(__file__).resolve().parents[1]
+import toolpaths
+
+REPO: Final = toolpaths.REPO
 
 _BASE_CHECKS: Final[list[tuple[str, str, str, str]]] = [
     ("PRE-01", "preflight", "critical", "stories 13.1-13.3 have gate PASS"),

@@ -1,9 +1,10 @@
 """Serve the reference backend on a disposable PostgreSQL at v13.4 with sample data (``make serve``).
 
 Starts a disposable server (``DISPOSABLE_PG``), migrates, loads the committed CommerceML sample
-through ``import_products_from_1c`` when both exist (else a few demo products), runs gunicorn on
-a free port (``SERVE_PORT`` to pin it), prints the URL and stops everything on Ctrl-C. Logs and
-the env file go to ``var/serve/`` (``SERVE_DIR``). ``served_backend()`` is reused by bench/.
+through ``import_products_from_1c``, runs gunicorn on a free port (``SERVE_PORT`` to pin it),
+prints the URL and stops everything on Ctrl-C. Logs and the env file go to ``var/serve/``
+(``SERVE_DIR``). ``served_backend()`` is reused by bench/. The backend's paths, settings,
+``manage.py`` and gunicorn line are :mod:`rehearse.backend`'s.
 """
 
 from __future__ import annotations
@@ -20,32 +21,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-BACKEND = Path(__file__).resolve().parents[1]
-REPO = BACKEND.parent
-sys.path.insert(0, str(REPO))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # run as a script (make serve): the repository's packages
 
 from disposable_pg import DisposablePostgres, disposable_postgres  # noqa: E402
-from disposable_pg.local import free_port  # noqa: E402
-
-SAMPLE_DIR = BACKEND / "sample_data" / "commerceml"
-IMPORT_COMMAND = BACKEND / "apps" / "products" / "management" / "commands" / "import_products_from_1c.py"
-DEMO_CATALOG = """
-from decimal import Decimal
-from apps.products.models import Brand, Category, Product, ProductVariant
-cat = Category.objects.create(name="Обувь", slug="obuv", onec_id="demo-cat-1")
-brand = Brand.objects.create(name="FreeSport", slug="freesport", onec_id="demo-brand-1")
-for p in range(5):
-    product = Product.objects.create(name=f"Кроссовки Demo {p}", slug=f"demo-{p}", onec_id=f"demo-{p}",
-                                     brand=brand, category=cat)
-    ProductVariant.objects.bulk_create(
-        ProductVariant(product=product, sku=f"DEMO-{p}-{v}", onec_id=f"demo-{p}#v{v}",
-                       color_name=("Черный", "Белый", "Тёмно-синий")[v % 3], size_value=str(38 + v),
-                       retail_price=Decimal("2990.00") + v, stock_quantity=v)
-        for v in range(6))
-print(f"demo catalog: {Product.objects.count()} products, {ProductVariant.objects.count()} variants")
-"""
+from rehearse import backend as bundled  # noqa: E402
+from rehearse.child import free_port, stop_group, wait_http  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,73 +39,23 @@ class ServedBackend:
     pg: DisposablePostgres
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return manage(self.env, *args, check=check)
-
-
-def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``manage.py`` like an operator would, in a child process with the backend's env."""
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BACKEND, env=env, check=check, text=True)
+        return bundled.manage(self.env, *args, check=check)
 
 
 def backend_env(database_url: str, run_dir: Path) -> dict[str, str]:
+    """This process's environment plus the backend's own settings (rehearse.backend.backend_env)."""
     log_dir = run_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "freesport.settings",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_DIR": str(log_dir),
-        "ONEC_DATA_DIR": str(run_dir / "onec"),
-        "ONEC_EXCHANGE_USER": "exchange",
-        "ONEC_EXCHANGE_PASSWORD": secrets.token_urlsafe(16),
-    }
+    return {**os.environ, **bundled.backend_env(database_url, log_dir, run_dir / "onec", secrets.token_urlsafe(16))}
 
 
 def load_sample_data(env: dict[str, str]) -> str:
-    """Import the committed CommerceML sample (from a copy), or create a demo catalog without it."""
+    """Import the committed CommerceML sample (from a copy)."""
     onec_dir = Path(env["ONEC_DATA_DIR"])
-    if IMPORT_COMMAND.exists() and SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.iterdir()):
-        shutil.rmtree(onec_dir, ignore_errors=True)
-        shutil.copytree(SAMPLE_DIR, onec_dir)
-        manage(env, "import_products_from_1c", "--full", "--data-dir", str(onec_dir))
-        return f"imported {SAMPLE_DIR.relative_to(REPO)}"
-    onec_dir.mkdir(parents=True, exist_ok=True)
-    manage(env, "shell", "-c", DEMO_CATALOG)
-    return "demo catalog (no CommerceML sample or importer yet)"
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    gunicorn_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND, env=gunicorn_env,
-        start_new_session=True,
-    )
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see its log under LOG_DIR")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    shutil.rmtree(onec_dir, ignore_errors=True)
+    shutil.copytree(bundled.SAMPLE_DIR, onec_dir)
+    bundled.manage(env, "import_products_from_1c", "--full", "--data-dir", str(onec_dir))
+    return f"imported {bundled.SAMPLE_DIR.relative_to(REPO)}"
 
 
 @contextlib.contextmanager
@@ -138,16 +69,17 @@ def served_backend(
     """Disposable PG -> migrate (v13.4) -> ``setup(env)`` -> gunicorn; all torn down on exit."""
     with disposable_postgres(pg_choice) as pg:
         env = backend_env(pg.create_database("freesport"), run_dir)
-        manage(env, "migrate", "--noinput", "-v", "0")
+        bundled.manage(env, "migrate", "--noinput", "-v", "0")
         setup(env)
         port = port or free_port()
-        proc = start_gunicorn(env, port, workers)
+        log_dir = Path(env["LOG_DIR"])
+        proc = bundled.start_gunicorn(env, port, workers, log_dir)
         try:
             base_url = f"http://127.0.0.1:{port}"
-            wait_ready(f"{base_url}/api/health/", proc)
-            yield ServedBackend(base_url, env, Path(env["LOG_DIR"]), pg)
+            wait_http(f"{base_url}/api/health/", proc, log=log_dir / "gunicorn.stderr")
+            yield ServedBackend(base_url, env, log_dir, pg)
         finally:
-            stop_gunicorn(proc)
+            stop_group(proc)
 
 
 def say(line: str, flush: bool = False) -> None:

@@ -3,12 +3,16 @@
 Each probe module defines ``main(given) -> answer`` (JSON in, JSON out) and nothing at import time,
 so ruff and mypy read it like any module while its Django imports run only inside the target.
 ``source(name, given)`` is the text to hand to ``shell -c``: the module, then one call of ``main``
-whose answer is printed on a ``GATE-JSON:`` line; ``answer(stdout)`` reads it back.
+whose answer is printed on a ``GATE-JSON:`` line; ``answer(stdout)`` reads it back. With ``hold=True``
+the program then waits for a line on stdin, its database connection still open (the rehearsal's
+isolation proof looks for that connection on the server meanwhile).
 
 >>> "def main" in source("sqlmigrate", ["products.0002_x"]) and source("sqlmigrate", []).count("GATE-JSON:") == 1
 True
 >>> answer("noise\\nGATE-JSON:{\\"a\\": 1}\\n")
 {'a': 1}
+>>> source("connection", {"tag": "t"}, hold=True).endswith("_sys.stdin.readline()\\n")
+True
 """
 
 from __future__ import annotations
@@ -39,10 +43,15 @@ class Introspection(TypedDict):
     facts: dict[str, dict[str, str]]
 
 
-def source(name: str, given: object) -> str:
-    """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input."""
-    text = (HERE / f"{name}.py").read_text()
-    return f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
+def source(name: str, given: object, *, hold: bool = False, directory: Path = HERE) -> str:
+    """The program for ``manage.py shell -c``: probe ``name`` with ``given`` (any JSON value) as its input.
+
+    ``hold``: after the answer, wait for one line on stdin before exiting (connections stay open).
+    ``directory``: where the module is (the gate's own probes by default; bench/ keeps its own programs).
+    """
+    text = (directory / f"{name}.py").read_text()
+    program = f"{text}\nimport json as _json\nprint({MARK!r} + _json.dumps(main(_json.loads({json.dumps(given)!r}))), flush=True)\n"
+    return program + ("import sys as _sys\n_sys.stdin.readline()\n" if hold else "")
 
 
 def answer(stdout: str) -> object:

@@ -25,7 +25,7 @@ from gate.report.run_view import Run, list_runs
 from gate.report.sanitize import find_external, strip_external
 from gate.report.stage import Stage
 
-REPO: Final = Path(__file__).resolve().parents[2]
+REPO: Final = toolpaths.REPO
 REPORT_DIRNAME: Final = "report"
 HISTORY_NAME: Final = "history.jsonl"
 HISTORY_LIMIT: Final = 30

@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import toolpaths
 from gate.rollback.record import RollbackRecord
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = toolpaths.REPO
 ROLLBACK_SCRIPT = REPO / "scripts" / "deploy" / "rollback_production.sh"
 
 EXIT_MEANING = {

@@ -110,7 +110,7 @@ def target_interpreter(settings: Settings) -> tuple[str | None, str]:
     through ``MANAGE_CMD`` and its path accepted only when, run here, it reports the same environment.
     """
     if not settings.manage_cmd:
-        return str(REPO / ".venv" / "bin" / "python"), "the bundled backend's Python"
+        return str(toolpaths.VENV_PYTHON), "the bundled backend's Python"
     asked = run_manage(settings, "shell", "-c", probes.source("interpreter", {}), timeout=120)
     there = _probe(asked)
     if there is None:

@@ -30,6 +30,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+import toolpaths
 from gate import checks
 from gate.run import Run, StepRecord, StepRow, Summary, now_utc, write_summary
 from gate.settings import REPO, Settings, env_file_warnings
@@ -107,7 +108,7 @@ class WindowRunner:
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=6))
     live: Live | None = None
     budgets: dict[str, int] = field(default_factory=dict)
-    python: str = field(default_factory=lambda: str(REPO / ".venv" / "bin" / "python"))
+    python: str = field(default_factory=lambda: str(toolpaths.VENV_PYTHON))
     stages: tuple[Stage, ...] = STAGES
     scripts_dir: Path = SCRIPTS
 

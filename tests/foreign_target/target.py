@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.handoff import DbCoordinates
-from rehearse.bundled import PYTHON, env_lines, free_port, wait_http, write_private
+from rehearse.backend import PYTHON, manage, manage_script
+from rehearse.child import env_lines, free_port, wait_http, write_private
 
 HERE = Path(__file__).resolve().parent
 SHOP, CONF = HERE / "shop", HERE / "conf"
@@ -81,13 +82,6 @@ def worked_env(directory: Path) -> dict[str, str]:
     }
 
 
-def _shop(env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([PYTHON, "manage.py", *args], cwd=SHOP, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"shop manage.py {' '.join(args)}: {proc.stderr[-1500:]}")
-    return proc.stdout
-
-
 @contextlib.contextmanager
 def foreign_target(directory: Path, pg_choice: str | None = None) -> Iterator[ForeignTarget]:
     """The foreign shop at its pre-release state (seeded), served by gunicorn; torn down after."""
@@ -107,15 +101,12 @@ def foreign_target(directory: Path, pg_choice: str | None = None) -> Iterator[Fo
                     "SHOP_EXCHANGE_USER": "exchange", "SHOP_EXCHANGE_PASSWORD": secrets.token_urlsafe(12)}
         env = {**os.environ, **shop_env, "PYTHONPATH": str(CONF), "DJANGO_SETTINGS_MODULE": "shopconf"}
         for app in ("accounts", "catalog", "orders"):
-            _shop(env, "migrate", app, "0001", "--noinput")
-        _shop(env, "migrate", "contenttypes", "--noinput")
-        _shop(env, "seed_shop")
+            manage(env, "migrate", app, "0001", "--noinput", cwd=SHOP)
+        manage(env, "migrate", "contenttypes", "--noinput", cwd=SHOP)
+        manage(env, "seed_shop", cwd=SHOP)
         # the deployment's own manage.py line: its settings on PYTHONPATH, its database from DB_* (the env)
-        manage = directory / "manage.sh"
-        manage.write_text("#!/usr/bin/env bash\nset -euo pipefail\n"
-                          f"export PYTHONPATH={shlex.quote(str(CONF))} DJANGO_SETTINGS_MODULE=shopconf\n"
-                          f"cd {shlex.quote(str(SHOP))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
-        manage.chmod(0o700)
+        manage_script(directory / "manage.sh", cwd=SHOP, honours_copy=False,
+                      exports={"PYTHONPATH": str(CONF), "DJANGO_SETTINGS_MODULE": "shopconf"})
         port = free_port()
         gunicorn = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "--chdir", str(SHOP), "--pythonpath", str(CONF), "-b", f"127.0.0.1:{port}",

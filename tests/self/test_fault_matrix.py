@@ -20,6 +20,7 @@ import pytest
 
 from gate.types import Verdict
 from rehearse import faults
+from rehearse.backend import manage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,8 +82,7 @@ def test_a_code_fault_alters_only_a_copy_and_its_migrations_load(name, tmp_path)
     assert {p: p.read_bytes() for p in (REPO / "backend" / "apps").rglob("*.py")} == before
     env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "SECRET_KEY": "x",
            "LOG_DIR": str(tmp_path / "log"), "DJANGO_SETTINGS_MODULE": "freesport.settings"}
-    proc = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=copy,
-                          env=env, capture_output=True, text=True, check=False)
+    proc = manage(env, "makemigrations", "--check", "--dry-run", cwd=copy, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for migration in extra:
         app, _, file = migration.partition(".")

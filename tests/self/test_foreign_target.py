@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gate.db.snapshot import Snapshot, snapshot_of
-from rehearse.bundled import PYTHON
+from rehearse.backend import PYTHON
 
 REPO = Path(__file__).resolve().parents[2]
 PROTECTED = ["orders", "order_items", "carts", "cart_items", "users", "favorites"]

@@ -22,6 +22,7 @@ from price_packages import PackageSpec, retail_of, stock_of, variant_keys, write
 from gate.onec.package import read_package
 from gate.onec.price_types import PriceTypesError, load_price_types
 from gate.onec.prices import compare_prices, compare_stock, read_prices
+from rehearse.backend import manage
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPING = REPO / "deploy" / "price-types.yml"
@@ -145,17 +146,13 @@ def test_real_exports_feed_the_retail_column(sample, retail, price_map):
 
 
 # -- the real importer, the real checks ------------------------------------------------------------------
-PY = str(REPO / ".venv" / "bin" / "python")
-
-
 def _backend_env(dsn: str, tmp: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": "self-test", "LOG_DIR": str(tmp / "log"),
             "DJANGO_SETTINGS_MODULE": "freesport.settings", "PRICE_TYPES_FILE": str(MAPPING)}
 
 
 def _manage(dsn: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "manage.py", *args], cwd=REPO / "backend", env=_backend_env(dsn, tmp),
-                          capture_output=True, text=True, check=False, timeout=600)
+    return manage(_backend_env(dsn, tmp), *args, check=False, timeout=600)
 
 
 @pytest.fixture(scope="module")

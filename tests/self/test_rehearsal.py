@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +15,15 @@ import pytest
 
 from gate.db.snapshot import snapshot_of
 from gate.settings import read_env_file
-from rehearse.orchestrator import TARGET_KEYS, Rehearsal, sample_parameters
+from rehearse.backend import sample_parameters
+from rehearse.orchestrator import TARGET_KEYS, Rehearsal
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sample_parameters_are_the_committed_packages():
     readme = (REPO / "backend" / "sample_data" / "README.md").read_text()
-    params = sample_parameters()
-    assert (f"--products {params['products']} --variants-per-product {params['variants_per_product']} "
-            f"--seed {params['seed']}") in readme
+    assert f"generate_commerceml {' '.join(sample_parameters().options())} " in readme
 
 
 def test_the_window_never_inherits_a_target_variable(tmp_path):
@@ -35,6 +35,26 @@ def test_the_window_never_inherits_a_target_variable(tmp_path):
     assert env["DATABASE_URL"].endswith("/rehearsal") and "BASE_URL" not in env
     assert env["BACKEND_DIR"] == "/srv/freesport" and env["API_PREFIX"] == "/api/v1"
     assert {"DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE", "BACKUP_DIR"} <= set(TARGET_KEYS)
+
+
+def test_the_isolation_probe_finds_the_codes_own_connection_on_the_disposable_server(gate_db, tmp_path):
+    """rehearse.code.probe sends gate/probes/connection.py (a linted file, not a string) into ``manage.py shell``.
+
+    The bundled backend on a database of the disposable server: the code names that database and port,
+    and the server's pg_stat_activity shows its tagged connection while the probe holds it open.
+    """
+    from gate.handoff import DbCoordinates
+    from rehearse import code as codelib
+    from rehearse.backend import BACKEND, command
+
+    env = {**os.environ, "DATABASE_URL": gate_db.dsn, "SECRET_KEY": "x", "LOG_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "freesport.settings"}
+    seen = codelib.probe(shlex.join(command()), BACKEND, env, gate_db.dsn, timeout_s=60)
+    expected = DbCoordinates.from_url(gate_db.dsn)
+    assert seen.database == expected.name and seen.in_pg_stat_activity, seen
+    assert seen.port in {expected.port, seen.server_port}, seen  # a container's server says 5432 inside
+    assert codelib.refusal(seen, expected, ("DATABASE_URL",)) == ""
+    assert not hasattr(codelib, "PROBE"), "the probe is gate/probes/connection.py, not a string in rehearse/code.py"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +82,7 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
     rows = {r["id"]: r["outcome"] for r in summary["checks"]}
     assert all(rows.get(i) == "passed" for i in ("BKP-04", "MIG-02", "IMP-01", "PST-07", "RBK-01", "RBK-02", "RBK-03"))
     assert summary["reverse_migration"]["restore_only_way_back"] is True
-    assert summary["rehearsal"]["data"] == sample_parameters()
+    assert summary["rehearsal"]["data"] == sample_parameters().as_dict()
     assert (run / "signoff.html").exists() and (run / "rollback.json").exists()
     assert not (tmp_path / "elsewhere").exists()
     assert before.diff(snapshot_of(dsn, "production")) == []

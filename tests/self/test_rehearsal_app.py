@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rehearse.bundled import crash_reason, free_port, pid_alive, wait_http
+from rehearse.child import crash_reason, free_port, pid_alive, wait_http
 from rehearse.orchestrator import Rehearsal, RehearsalError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def test_the_rehearsal_names_the_crash_and_the_command(tmp_path: Path) -> None:
 
 
 def test_wait_http_names_the_crash_and_the_command(tmp_path: Path) -> None:
-    """rehearse.bundled.wait_http (make local-target, the window's throw-away target) fails at once too."""
+    """rehearse.child.wait_http (make local-target, the window's throw-away target) fails at once too."""
     log = tmp_path / "gunicorn.stderr"
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", MISSING]

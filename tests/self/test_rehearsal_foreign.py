@@ -143,7 +143,7 @@ def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp
 def test_the_codes_environment_is_its_own(tmp_path):
     """No deployment DB_*, no gate repo on PYTHONPATH; a trial copy re-rendered in the code's own terms."""
     from gate.handoff import Handoff
-    from rehearse.bundled import env_lines, write_private
+    from rehearse.child import env_lines, write_private
     from rehearse.code import CodeEnvError, launch_env, parse_code_env
 
     code_env = tmp_path / "code.env"

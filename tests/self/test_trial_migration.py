@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 from gate.db.snapshot import snapshot_of
 from gate.settings import Settings, read_env_file
 from rehearse import faults
-from rehearse.bundled import COPY_URL_OVERRIDE, PYTHON
+from rehearse.backend import PYTHON, manage_script
 from rehearse.scratch import scratch_target
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,12 +39,7 @@ def window(env_file: Path, *args: str, extra: dict[str, str]) -> subprocess.Comp
 
 def wrapper(path: Path, backend_env: Path, backend: Path, honours_copy: bool = True) -> Path:
     """A deployment's own manage.py wrapper: sources its env file, runs the release's code."""
-    path.write_text("#!/usr/bin/env bash\nset -euo pipefail\n"
-                    f"set -a; . {shlex.quote(str(backend_env))}; set +a\n"
-                    + (COPY_URL_OVERRIDE if honours_copy else "")
-                    + f"cd {shlex.quote(str(backend))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
-    path.chmod(0o700)
-    return path
+    return manage_script(path, env_file=backend_env, cwd=backend, honours_copy=honours_copy)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ import pytest
 
 from gate import checks
 from gate.settings import read_env_file
+from rehearse.backend import PYTHON as PY
 from rehearse.scratch import scratch_target
 
 REPO = Path(__file__).resolve().parents[2]
-PY = str(REPO / ".venv" / "bin" / "python")
 
 
 def window(env_file: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
