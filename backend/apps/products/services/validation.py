@@ -15,6 +15,7 @@ package with 100k bad prices produces a readable report and bounded memory.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from collections import Counter
@@ -179,6 +180,8 @@ class PackageValidator:
         self.pending_props: dict[str, tuple[str, int]] = {}
         self.pending_price_types: dict[str, tuple[str, int]] = {}
         self.pending_price_offers: dict[str, tuple[str, int]] = {}
+        #: the forked reader's pending price offers, in CSV files (``import_parallel.PendingSpill``)
+        self.spilled_price_offers: list[tuple[str, list[str]]] = []
         self.price_type_uses: Counter[str] = Counter()
         self.offer_files: list[tuple[str, int]] = []
 
@@ -343,6 +346,15 @@ class PackageValidator:
         for oid, (file, line) in self.pending_price_offers.items():
             if oid not in self.offer_ids and oid not in self.good_first:
                 r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored", file, line)
+        reported: set[str] = set()
+        for path, names in self.spilled_price_offers:
+            with open(path, encoding="utf-8", newline="") as fh:
+                for oid, index, line in csv.reader(fh):
+                    if oid in self.offer_ids or oid in self.good_first or oid in self.pending_price_offers or oid in reported:
+                        continue
+                    reported.add(oid)
+                    r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored",
+                          names[int(index)], int(line) if line else None)
         types = price_type_map.load()
         mapped = types.resolve({tid: v[0] for tid, v in self.price_types.items()})
         for tid, (name, file, line) in self.price_types.items():
