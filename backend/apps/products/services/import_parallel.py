@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.products.services.import_staging import COLUMNS, Staging
+from apps.products.services.offer_index import DELETED, OFFER, OfferIndex
 from apps.products.services.parser import PackageFile, XMLDataParser
 from apps.products.services.validation import FileInfo, PackageValidator, ValidationReport
 
@@ -69,7 +70,7 @@ class FileStaging:
 
 class PendingSpill:
     """The child's ``pending_price_offers``: every price/rest offer id it cannot resolve itself
-    (its ``offer_ids`` are the parent's to read) goes to a CSV file instead of a dict, so memory
+    (the offers are the parent's to read) goes to a CSV file instead of a dict, so memory
     stays flat with the catalog (1M ids were ~300 MB in the child, then again in the parent after
     the pipe). The parent's ``PackageValidator.finish`` reads the file back once the offers are
     known, keeping the first place of each id, as the dict did."""
@@ -89,7 +90,7 @@ class PendingSpill:
         self._writer.writerow((key, index, line))
 
     def pop(self, key: str, default: Any = None) -> Any:
-        return default  # an offer body here is in offer_ids, which the parent checks
+        return default  # an offer body here is in the child's offers, merged into the parent's
 
     def close(self) -> tuple[str, list[str]]:
         self._fh.close()
@@ -112,7 +113,7 @@ class ChildResult:
 
 _MERGED_STATE = ("pending_price_types", "pending_props", "pending_offer_products")
 #: sets that stay empty for prices/rests files, but would not if a file's kind was guessed wrong
-_UNION_STATE = ("offer_ids", "deleted_offer_ids", "products_with_offers")
+_UNION_STATE = ("products_with_offers",)
 
 
 def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator,
@@ -125,6 +126,7 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
             setattr(validator, name, {})
         for name in _UNION_STATE:
             setattr(validator, name, set())
+        validator.offers = OfferIndex()
         validator.price_type_uses = Counter()
         spill = PendingSpill(Path(directory) / "pending_price_offers.csv")
         validator.pending_price_offers = spill  # type: ignore[assignment]
@@ -136,6 +138,7 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         result.report = report
         result.infos = {pf.display: pf.info for pf in files}
         result.validator_state = {name: getattr(validator, name) for name in (*_MERGED_STATE, *_UNION_STATE)}
+        result.validator_state["offers"] = validator.offers
         result.validator_state["price_types"] = validator.price_types
         result.validator_state["price_type_uses"] = validator.price_type_uses
         if stager is not None:
@@ -248,6 +251,8 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
     for name in _UNION_STATE:
         getattr(validator, name).update(state.get(name, set()))
+    if "offers" in state:  # the offer ids and deletions of offers files (not 2.04 goods: the child reads none)
+        validator.offers.merge(state["offers"], OFFER | DELETED)
     validator.price_type_uses.update(state.get("price_type_uses", {}))
     if result.spilled_price_offers is not None:
         validator.spilled_price_offers.append(result.spilled_price_offers)
