@@ -5,20 +5,24 @@ On one disposable PostgreSQL (``DISPOSABLE_PG``, default local), a v13.3-shaped 
 ``seed_legacy_catalog`` when that command exists (``--source seed``), else the same tables
 generated in SQL (``--source sql``). Then, side by side in one run:
 
-1. raw: ``pg_dump -Fc`` + ``pg_restore -j N`` into a fresh database;
+1. raw: ``pg_dump`` + ``pg_restore -j N`` into a fresh database, in the format the gate's backup
+   step chooses for this database (``BACKUP_FORMAT=auto``: ``-Fd -j N`` from
+   ``BACKUP_DIRECTORY_FROM_BYTES``, else ``-Fc``), so both sides dump the same way;
 2. proof: the gate's backup step (dump + pre-migration snapshot in one exported snapshot),
    ``pg_restore --list`` of every table, sha256, restore into a fresh database and its
    fingerprint compared with the snapshot (BKP-01..04's work);
 3. fingerprinting every table (count + content hash in the server) versus ``COPY t TO
    STDOUT`` of every table read by the client and discarded.
 
-Usage: ``.venv/bin/python bench/bench_backup_proof.py [--products 100000] [--source auto|seed|sql]``
+Usage: ``.venv/bin/python bench/bench_backup_proof.py [--products 100000] [--source auto|seed|sql] [--jobs N]``
+(``bench/bench_scale.py`` runs it at 10k / 100k / 1M.)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,81 +121,108 @@ def fingerprint_all(dsn: str) -> int:
         return sum(s.rows for s in table_stats(conn).values())
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--source", choices=("auto", "seed", "sql"), default="auto")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-backup-"))
+def measure(pg, products: int, source_arg: str = "auto", jobs: int | None = None, repeat: int = 3,
+            fingerprint: bool = True) -> dict:
+    """One size on the disposable server ``pg``: medians of ``repeat`` interleaved rounds of the raw
+    dump + restore and the gate's backup proof, both in the format the gate chooses for this size."""
+    from gate.backup.take import dump_format
+    from gate.settings import default_backup_jobs
+
+    jobs = jobs or default_backup_jobs()
+    work = Path(tempfile.mkdtemp(prefix="bench-backup-", dir=os.environ.get("BENCH_TMP")))
     results: dict[str, float] = {}
-    with disposable_postgres(os.environ.get("DISPOSABLE_PG", "local")) as pg:
-        dsn = pg.create_database("shop")
-        print(f"building a {args.products}-SKU v13.3 database ({pg.backend} PostgreSQL) …", flush=True)
-        source = "sql"
-        if args.source in ("auto", "seed") and seed_with_backend(dsn, args.products):
-            source = "seed_legacy_catalog"
-        elif args.source == "seed":
-            raise SystemExit("seed_legacy_catalog is not available")
-        else:
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(SQL_CATALOG.replace("%(products)s", str(args.products)))
-        with psycopg.connect(dsn) as conn:
-            size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
-            rows = sum(s.rows for s in table_stats(conn).values())
-        print(f"source {source}: {rows} rows, {size}", flush=True)
-        env = {**os.environ, **libpq_env(dsn)}
-        bin_dir = Path("/usr/lib/postgresql/15/bin")
-        raws, proofs, copies, prints = [], [], [], []
-        copied = 0
-        for round_ in range(1, args.repeat + 1):
-            print(f"round {round_}/{args.repeat} — raw pg_dump -Fc + pg_restore:")
-            raw = work / f"raw{round_}.dump"
-            timed("raw pg_dump -Fc", results, subprocess.run,
-                  [str(bin_dir / "pg_dump"), "-Fc", "-f", str(raw), "-d", "shop"], env=env, check=True)
-            pg.create_database(f"raw_restore{round_}")
-            timed("raw pg_restore", results, subprocess.run,
-                  [str(bin_dir / "pg_restore"), "--no-owner", "--no-acl", "-j", str(args.jobs),
-                   "-d", f"raw_restore{round_}", str(raw)], env=env, check=True)
-            pg.drop_database(f"raw_restore{round_}")
-            raws.append(results["raw pg_dump -Fc"] + results["raw pg_restore"])
+    dsn = pg.create_database("shop")
+    print(f"building a {products}-SKU v13.3 database ({pg.backend} PostgreSQL) …", flush=True)
+    source = "sql"
+    if source_arg in ("auto", "seed") and seed_with_backend(dsn, products):
+        source = "seed_legacy_catalog"
+    elif source_arg == "seed":
+        raise SystemExit("seed_legacy_catalog is not available")
+    else:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(SQL_CATALOG.replace("%(products)s", str(products)))
+    with psycopg.connect(dsn) as conn:
+        size_bytes = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
+        rows = sum(s.rows for s in table_stats(conn).values())
+    base_env = {"DATABASE_URL": dsn, "BACKUP_DIR": str(work / "backups"), "BACKUP_JOBS": str(jobs)}
+    fmt = dump_format(load_settings(environ=base_env, env_file=None), size_bytes)
+    fmt_args = ["-Fd", "-j", str(jobs)] if fmt == "directory" else ["-Fc"]
+    print(f"source {source}: {rows} rows, {size}; format {fmt} ({' '.join(fmt_args)}) on both sides", flush=True)
+    env = {**os.environ, **libpq_env(dsn)}
+    bin_dir = Path(load_settings(environ=base_env, env_file=None).tool("pg_dump")).parent
+    raws, proofs, copies, prints = [], [], [], []
+    copied = 0
+    for round_ in range(1, repeat + 1):
+        print(f"round {round_}/{repeat} — raw pg_dump {' '.join(fmt_args)} + pg_restore -j {jobs}:")
+        raw = work / f"raw{round_}.{'dumpdir' if fmt == 'directory' else 'dump'}"
+        timed("raw pg_dump", results, subprocess.run,
+              [str(bin_dir / "pg_dump"), *fmt_args, "-f", str(raw), "-d", "shop"], env=env, check=True)
+        pg.create_database(f"raw_restore{round_}")
+        timed("raw pg_restore", results, subprocess.run,
+              [str(bin_dir / "pg_restore"), "--no-owner", "--no-acl", "-j", str(jobs),
+               "-d", f"raw_restore{round_}", str(raw)], env=env, check=True)
+        pg.drop_database(f"raw_restore{round_}")
+        shutil.rmtree(raw) if raw.is_dir() else raw.unlink()
+        raws.append(results["raw pg_dump"] + results["raw pg_restore"])
 
-            print(f"round {round_}/{args.repeat} — gate backup proof (BKP-01..04):")
-            settings = load_settings(environ={"DATABASE_URL": dsn, "BACKUP_DIR": str(work / "backups"),
-                                              "RUN_DIR": str(work / f"run{round_}"), "BACKUP_JOBS": str(args.jobs)},
-                                     env_file=None)
-            run = Run.open(settings.run_dir)
-            timed("dump + snapshot (one exported snap)", results, take_backup, settings, run)
-            backup = Backup.of_run(run, str(bin_dir / "pg_restore"), args.jobs)
-            ok_list = timed("pg_restore --list, every table", results, backup.lists_every_table)
-            ok_sha = timed("sha256 matches", results, lambda: backup.sha256_matches)  # noqa: B023
-            restored = timed("restore + fingerprint + compare", results, backup.restores_into, pg)
-            assert ok_list and ok_sha and restored, restored
-            proofs.append(sum(results[k] for k in ("dump + snapshot (one exported snap)",
-                                                   "pg_restore --list, every table", "sha256 matches",
-                                                   "restore + fingerprint + compare")))
+        print(f"round {round_}/{repeat} — gate backup proof (BKP-01..04):")
+        settings = load_settings(environ={**base_env, "RUN_DIR": str(work / f"run{round_}")}, env_file=None)
+        run = Run.open(settings.run_dir)
+        manifest = timed("dump + snapshot (one exported snap)", results, take_backup, settings, run)
+        assert manifest.format == fmt, (manifest.format, fmt)
+        backup = Backup.of_run(run, str(bin_dir / "pg_restore"), jobs)
+        ok_list = timed("pg_restore --list, every table", results, backup.lists_every_table)
+        ok_sha = timed("sha256 matches", results, lambda: backup.sha256_matches)  # noqa: B023
+        restored = timed("restore + fingerprint + compare", results, backup.restores_into, pg)
+        assert ok_list and ok_sha and restored, restored
+        proofs.append(sum(results[k] for k in ("dump + snapshot (one exported snap)",
+                                               "pg_restore --list, every table", "sha256 matches",
+                                               "restore + fingerprint + compare")))
+        shutil.rmtree(work / "backups", ignore_errors=True)
 
-            print(f"round {round_}/{args.repeat} — fingerprint vs COPY TO STDOUT (all tables):")
+        if fingerprint:
+            print(f"round {round_}/{repeat} — fingerprint vs COPY TO STDOUT (all tables):")
             copied = timed("COPY … TO STDOUT, discarded", results, copy_all, dsn)
             copies.append(results["COPY … TO STDOUT, discarded"])
             timed("fingerprint (count + hash in PG)", results, fingerprint_all, dsn)
             prints.append(results["fingerprint (count + hash in PG)"])
+    pg.drop_database("shop")
+    shutil.rmtree(work, ignore_errors=True)
+    return {"products": products, "source": source, "rows": rows, "size": size, "size_bytes": size_bytes,
+            "format": fmt, "jobs": jobs, "repeat": repeat, "raw_s": statistics.median(raws),
+            "proof_s": statistics.median(proofs), "ratios": sorted(p / r for p, r in zip(proofs, raws, strict=True)),
+            "copy_s": statistics.median(copies) if copies else None,
+            "print_s": statistics.median(prints) if prints else None, "copied": copied}
 
-    raw_total, proof_total = statistics.median(raws), statistics.median(proofs)
-    copy_s, print_s = statistics.median(copies), statistics.median(prints)
-    ratios = sorted(p / r for p, r in zip(proofs, raws, strict=True))
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--source", choices=("auto", "seed", "sql"), default="auto")
+    parser.add_argument("--jobs", type=int, default=None, help="pg_dump/pg_restore -j (default: BACKUP_JOBS' default)")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
+    args = parser.parse_args()
+    with disposable_postgres(os.environ.get("DISPOSABLE_PG", "local")) as pg:
+        r = measure(pg, args.products, args.source, args.jobs, args.repeat)
+    fmt = "-Fd" if r["format"] == "directory" else "-Fc"
     print()
     print("| measure | seconds |\n|---|---|")
-    print(f"| raw pg_dump -Fc + pg_restore -j {args.jobs} | {raw_total:.2f} |")
-    print(f"| gate backup proof (dump+snapshot, list, sha256, restore+fingerprint) | {proof_total:.2f} |")
-    print(f"| ratio proof / raw (target ≤ 1.3) | {proof_total / raw_total:.2f} |")
-    print(f"| COPY TO STDOUT of every table ({copied / 1e6:.0f} MB), discarded | {copy_s:.2f} |")
-    print(f"| fingerprint of every table | {print_s:.2f} |")
-    print(f"| ratio fingerprint / COPY (target ≤ 2) | {print_s / copy_s:.2f} |")
-    print(f"\n{args.products} SKUs from {source}, {rows} rows, {size}; medians of {args.repeat} interleaved rounds; "
-          f"per-round proof/raw ratios {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"| raw pg_dump {fmt} + pg_restore -j {r['jobs']} | {r['raw_s']:.2f} |")
+    print(f"| gate backup proof (dump+snapshot, list, sha256, restore+fingerprint) | {r['proof_s']:.2f} |")
+    print(f"| ratio proof / raw (target ≤ 1.15) | {r['proof_s'] / r['raw_s']:.2f} |")
+    print(f"| COPY TO STDOUT of every table ({r['copied'] / 1e6:.0f} MB), discarded | {r['copy_s']:.2f} |")
+    print(f"| fingerprint of every table | {r['print_s']:.2f} |")
+    print(f"| ratio fingerprint / COPY (target ≤ 2) | {r['print_s'] / r['copy_s']:.2f} |")
+    print(f"\n{args.products} SKUs from {r['source']}, {r['rows']} rows, {r['size']}, {r['format']} format on both sides; "
+          f"medians of {args.repeat} interleaved rounds; per-round proof/raw ratios "
+          f"{', '.join(f'{x:.2f}' for x in r['ratios'])}; load average {load_average()}")
     return 0
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} ({os.cpu_count()} CPUs)"
 
 
 if __name__ == "__main__":

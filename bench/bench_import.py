@@ -10,7 +10,8 @@ child's own peak RSS):
 * the floor: a bare psycopg ``COPY`` of the very rows the import produced into the same tables
   (categories, brands, products, product_variants) of another empty v13.4 database.
 
-Usage: ``.venv/bin/python bench/bench_import.py [--sizes 1000,10000,100000] [--keep DIR]``.
+Usage: ``.venv/bin/python bench/bench_import.py [--sizes 1000,10000,100000] [--keep DIR] [--quick]``
+(``bench/bench_scale.py`` runs the import at 10k / 100k / 1M with the packages cached in ``var/bench-cache``).
 Runs on a disposable PostgreSQL (``DISPOSABLE_PG``, default auto).
 """
 
@@ -127,11 +128,59 @@ def copy_floor(pg, source_db: str, target_db: str) -> float:
         return time.perf_counter() - started
 
 
+def measure_size(pg, env: dict[str, str], work: Path, skus: int, seed: int = 42, quick: bool = False) -> dict:
+    """Generate (or reuse) the ``skus`` package in ``work``, import it into a fresh copy of the
+    ``bench_template`` database and measure; ``quick``: the import and its floor only."""
+    import psycopg
+
+    products = max(1, skus // K)
+    pkg = work / f"pkg-{skus}"
+    if not (pkg / "goods").is_dir():
+        run(["generate_commerceml", "--products", str(products), "--variants-per-product", str(K),
+             "--seed", str(seed), "--out", str(pkg)], env)
+    size_mb = sum(p.stat().st_size for p in pkg.rglob("*.xml")) / 1e6
+    db, floor_db = f"bench_{skus}", f"bench_floor_{skus}"
+    for name in (db, floor_db):
+        pg.create_database(name, template="bench_template")
+    run_env = {**env, "DATABASE_URL": pg.get_connection_url(dbname=db)}
+    validate_s = validate_rss = reimport_s = reimport_rss = float("nan")
+    if not quick:
+        validate_s, validate_rss, _, _ = run(["import_products_from_1c", "--dry-run", "--data-dir", str(pkg)], run_env)
+    import_s, import_rss, out, import_cpu = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
+    print(f"  {skus} SKUs: {out.strip().splitlines()[-1][:160]}", flush=True)
+    if not quick:
+        reimport_s, reimport_rss, out2, _ = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
+        print(f"  re-import: {out2.strip().splitlines()[-1][:160]}", flush=True)
+    with psycopg.connect(pg.get_connection_url(dbname=db)) as conn:
+        variants = conn.execute("SELECT count(*) FROM product_variants").fetchone()[0]
+        n_products = conn.execute("SELECT count(*) FROM products").fetchone()[0]
+    floor_s = copy_floor(pg, db, floor_db)
+    for name in (db, floor_db):
+        pg.drop_database(name)
+    return {
+        "skus": variants, "products": n_products, "xml_mb": size_mb, "import_s": import_s,
+        "inner_s": _inner_seconds(out), "cpu_s": import_cpu,
+        "sku_per_s": variants / import_s, "rss_mb": import_rss, "reimport_s": reimport_s,
+        "reimport_rss_mb": reimport_rss, "validate_s": validate_s, "validate_rss_mb": validate_rss,
+        "floor_s": floor_s,
+    }
+
+
+def prepare(pg, work: Path) -> dict[str, str]:
+    """The environment of ``manage.py`` and one migrated ``bench_template`` database to copy."""
+    env = {**os.environ, "SECRET_KEY": "bench", "LOG_DIR": str(work / "log"), "PYTHONPATH": f"{BACKEND}:{REPO}",
+           "DATABASE_URL": pg.get_connection_url(dbname="bench_template")}
+    pg.create_database("bench_template")
+    run(["migrate", "-v0"], env)  # one migrated template; every run gets a fresh copy of it
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="SKU counts (products = SKUs / 5)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--keep", default=None, help="keep the generated packages in this folder")
+    parser.add_argument("--keep", default=None, help="keep the generated packages in this folder (reused when there)")
+    parser.add_argument("--quick", action="store_true", help="the import and its COPY floor only (no dry run, no re-import)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -139,43 +188,9 @@ def main() -> None:
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-import-"))
     work.mkdir(parents=True, exist_ok=True)
-    results = []
     with disposable_postgres(os.environ.get("DISPOSABLE_PG")) as pg:
-        env = {**os.environ, "SECRET_KEY": "bench", "LOG_DIR": str(work / "log"), "PYTHONPATH": f"{BACKEND}:{REPO}",
-               "DATABASE_URL": pg.get_connection_url(dbname="bench_template")}
-        pg.create_database("bench_template")
-        run(["migrate", "-v0"], env)  # one migrated template; every run gets a fresh copy of it
-        for skus in sizes:
-            products = max(1, skus // K)
-            pkg = work / f"pkg-{skus}"
-            if not pkg.exists():
-                run(["generate_commerceml", "--products", str(products), "--variants-per-product", str(K),
-                     "--seed", str(args.seed), "--out", str(pkg)], env)
-            size_mb = sum(p.stat().st_size for p in pkg.rglob("*.xml")) / 1e6
-            db, floor_db = f"bench_{skus}", f"bench_floor_{skus}"
-            for name in (db, floor_db):
-                pg.create_database(name, template="bench_template")
-            run_env = {**env, "DATABASE_URL": pg.get_connection_url(dbname=db)}
-            validate_s, validate_rss, _, _ = run(["import_products_from_1c", "--dry-run", "--data-dir", str(pkg)], run_env)
-            import_s, import_rss, out, import_cpu = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
-            reimport_s, reimport_rss, out2, _ = run(["import_products_from_1c", "--full", "--data-dir", str(pkg)], run_env)
-            import psycopg
-
-            with psycopg.connect(pg.get_connection_url(dbname=db)) as conn:
-                variants = conn.execute("SELECT count(*) FROM product_variants").fetchone()[0]
-                n_products = conn.execute("SELECT count(*) FROM products").fetchone()[0]
-            floor_s = copy_floor(pg, db, floor_db)
-            results.append({
-                "skus": variants, "products": n_products, "xml_mb": size_mb, "import_s": import_s,
-                "inner_s": _inner_seconds(out), "cpu_s": import_cpu,
-                "sku_per_s": variants / import_s, "rss_mb": import_rss, "reimport_s": reimport_s,
-                "reimport_rss_mb": reimport_rss, "validate_s": validate_s, "validate_rss_mb": validate_rss,
-                "floor_s": floor_s,
-            })
-            print(f"  {variants} SKUs: {out.strip().splitlines()[-1][:160]}", flush=True)
-            print(f"  re-import: {out2.strip().splitlines()[-1][:160]}", flush=True)
-            for name in (db, floor_db):
-                pg.drop_database(name)
+        env = prepare(pg, work)
+        results = [measure_size(pg, env, work, skus, args.seed, args.quick) for skus in sizes]
 
     header = ("SKUs", "products", "XML MB", "import s (command)", "import s (importer)", "client CPU s", "SKU/s",
               "peak RSS MB (tree)", "re-import s", "validate-only s", "COPY floor s")

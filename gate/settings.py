@@ -86,8 +86,10 @@ class Settings(BaseSettings):
     run_dir: Path | None = None
     runs_root: Path = REPO / "var" / "runs"
     backup_dir: Path = REPO / "var" / "backups"
-    backup_format: Literal["custom", "directory"] = "custom"
-    backup_jobs: int = Field(2, ge=1, le=64)
+    backup_format: Literal["auto", "custom", "directory"] = "auto"
+    backup_directory_from_bytes: int = Field(
+        1 << 30, ge=0, description="BACKUP_FORMAT=auto: directory format (-Fd -j) from this database size")
+    backup_jobs: int = Field(default_factory=lambda: default_backup_jobs(), ge=1, le=64)
     backup_min_free_factor: float = Field(2.0, ge=0)
     backup_free_bytes: int | None = Field(None, ge=0, description="test override of the free disk space")
     pg_bin_dir: Path = Field(default_factory=lambda: default_pg_bin_dir(),
@@ -334,6 +336,11 @@ class Settings(BaseSettings):
     def tool(self, name: str) -> str:
         """A PostgreSQL client tool from ``PG_BIN_DIR`` (never a ``PATH`` lookup)."""
         return str(self.pg_bin_dir / name)
+
+
+def default_backup_jobs() -> int:
+    """``pg_dump``/``pg_restore -j``: one job a core, 2 to 8."""
+    return max(2, min(8, os.cpu_count() or 2))
 
 
 def default_pg_bin_dir() -> Path:

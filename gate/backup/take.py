@@ -64,6 +64,21 @@ def backup_name(at: datetime | None = None, fmt: str = "custom") -> str:
     return f"backup_pre_migration_{stamp}." + ("dump" if fmt == "custom" else "dumpdir")
 
 
+def dump_format(settings: Settings, db_size: int) -> str:
+    """``custom`` (``-Fc``, one file) or ``directory`` (``-Fd -j BACKUP_JOBS``): ``BACKUP_FORMAT``, or
+    with ``auto`` by the database's size (``BACKUP_DIRECTORY_FROM_BYTES``): a big database dumps
+    its tables in parallel and compresses them on every core; a small one stays one file.
+
+    >>> from gate.settings import load_settings
+    >>> s = load_settings(environ={"DATABASE_URL": "postgresql://u@db/x"}, env_file=None)
+    >>> dump_format(s, 10 << 20), dump_format(s, 4 << 30)
+    ('custom', 'directory')
+    """
+    if settings.backup_format != "auto":
+        return settings.backup_format
+    return "directory" if db_size >= settings.backup_directory_from_bytes else "custom"
+
+
 def free_bytes(settings: Settings) -> int:
     """Free bytes where the backup goes (``BACKUP_FREE_BYTES`` overrides, for tests and rehearsals)."""
     if settings.backup_free_bytes is not None:
@@ -109,9 +124,9 @@ def take_backup(
     settings.backup_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    path = settings.backup_dir / backup_name(datetime.now(), settings.backup_format)
+    stamp = datetime.now()
     base = {
-        "run_id": run.run_id, "path": str(path), "format": settings.backup_format,
+        "run_id": run.run_id,
         "started_at": started.isoformat(), "min_free_factor": settings.backup_min_free_factor,
         "pg_dump_version": pg_dump_version(settings), "target": settings.target, "consistent": consistent,
     }
@@ -120,7 +135,9 @@ def take_backup(
         with conn.transaction():
             size = database_size(conn)
             free = free_bytes(settings)
-            base.update(db_size_bytes=size, free_bytes=free)
+            fmt = dump_format(settings, size)
+            path = settings.backup_dir / backup_name(stamp, fmt)
+            base.update(path=str(path), format=fmt, db_size_bytes=size, free_bytes=free)
             if free < settings.backup_min_free_factor * size:
                 reason = (f"refused: {free} bytes free in {settings.backup_dir}, need "
                           f"{settings.backup_min_free_factor:g} × database size {size} = "
@@ -137,7 +154,7 @@ def take_backup(
                     "-d", dsn_without_password(settings.dsn()), *extra_args]
             if consistent:
                 argv.append(f"--snapshot={snapshot_id}")
-            if settings.backup_format == "directory":
+            if fmt == "directory":
                 argv += ["-Fd", "-j", str(settings.backup_jobs)]
             else:
                 argv += ["-Fc"]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from gate.fixtures import MessageReporter, SeverityReporter
     from gate.onec.package import OnecPackage
     from gate.onec.price_types import PriceTypeMap
-    from gate.onec.prices import PriceReading, VariantRow
+    from gate.onec.prices import PriceReading, VariantRows
     from gate.settings import Settings
 
 
@@ -30,7 +30,7 @@ def _record(run_dir: Path, key: str, data: dict[str, object]) -> None:
 
 
 @pytest.fixture(scope="module")
-def variants_in_db(target_db: TargetDb, price_types: PriceTypeMap) -> dict[str, VariantRow]:
+def variants_in_db(target_db: TargetDb, price_types: PriceTypeMap) -> VariantRows:
     return variant_values(target_db.conn, price_types.columns)
 
 

@@ -134,6 +134,16 @@ def test_too_little_disk_refuses_the_backup(gate_env):
     assert not list(Path(gate_env["BACKUP_DIR"]).glob("*.dump"))
 
 
+def test_auto_format_follows_the_database_size(gate_env):
+    """BACKUP_FORMAT=auto (the default): one -Fc file below BACKUP_DIRECTORY_FROM_BYTES, -Fd from it."""
+    small, run = backup_of(gate_env)
+    assert take_backup(small, run).format == "custom"
+    big, run = backup_of(gate_env, BACKUP_DIRECTORY_FROM_BYTES="0")
+    manifest = take_backup(big, run)
+    assert manifest.format == "directory" and manifest.path.endswith(".dumpdir")
+    assert Backup.of_run(run).lists_every_table()
+
+
 def test_directory_format_with_parallel_jobs_restores(gate_env, gate_pg):
     settings, run = backup_of(gate_env, BACKUP_FORMAT="directory", BACKUP_JOBS="2")
     manifest = take_backup(settings, run)

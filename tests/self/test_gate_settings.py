@@ -11,7 +11,7 @@ from gate.settings import Settings, SettingsError, load_settings
 
 def test_defaults_point_at_the_bundled_backend():
     s = load_settings(environ={}, env_file=None)
-    assert s.api_prefix == "/api" and s.backup_format == "custom" and s.window_tz == "Europe/Moscow"
+    assert s.api_prefix == "/api" and s.backup_format == "auto" and s.window_tz == "Europe/Moscow"
     assert s.protected_tables == ["orders", "order_items", "carts", "cart_items", "users", "favorites"]
     assert s.manage_argv[-1].endswith("backend/manage.py")
     assert s.target == "(no DATABASE_URL)"
@@ -37,7 +37,7 @@ def test_bad_value_in_env_file_names_variable_file_and_line(tmp_path: Path):
     ("name", "value", "message"),
     [
         ("DATABASE_URL", "mysql://x/y", "expected postgresql://"),
-        ("BACKUP_FORMAT", "tar", "'custom' or 'directory'"),
+        ("BACKUP_FORMAT", "tar", "'auto', 'custom' or 'directory'"),
         ("WINDOW_TZ", "Mars/Olympus", "unknown time zone"),
         ("BACKUP_JOBS", "0", "greater than or equal to 1"),
         ("DISPOSABLE_PG", "vm", "'auto', 'container', 'local' or 'existing'"),

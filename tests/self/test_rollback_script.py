@@ -71,6 +71,18 @@ def test_rollback_restores_the_pre_migration_state(gate_env, window):
     assert "postgresql://" not in outcome.output and gate_env["DATABASE_URL"].split("@")[0] not in outcome.output
 
 
+def test_rollback_restores_a_directory_dump_too(gate_env):
+    """BACKUP_FORMAT=auto picks the directory format for a big database: the script verifies its
+    per-file sha256 listing and restores it with parallel jobs."""
+    dump, run = _backup({**gate_env, "BACKUP_DIRECTORY_FROM_BYTES": "0"})
+    assert dump.is_dir() and dump.suffix == ".dumpdir"
+    pre = Snapshot.load(run.dir / "pre_snapshot.json")
+    _window_damage(gate_env["DATABASE_URL"])
+    outcome = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_JOBS="2"))
+    assert outcome.exit_code == 0, outcome.output
+    assert pre.diff(snapshot_of(gate_env["DATABASE_URL"], "after")) == []
+
+
 def test_rollback_recreate_mode_restores_too(gate_env, window):
     dump, _, pre = window
     outcome = run_rollback_script(dump, _script_env(gate_env, ROLLBACK_RESTORE_MODE="recreate"))

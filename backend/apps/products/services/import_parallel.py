@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.products.services.import_staging import COLUMNS, Staging
+from apps.products.services.offer_index import DELETED, OFFER, OfferIndex
 from apps.products.services.parser import PackageFile, XMLDataParser
 from apps.products.services.validation import FileInfo, PackageValidator, ValidationReport
 
@@ -67,21 +68,52 @@ class FileStaging:
         return {table: str(self.directory / f"{table}.csv") for table in self._files}
 
 
+class PendingSpill:
+    """The child's ``pending_price_offers``: every price/rest offer id it cannot resolve itself
+    (the offers are the parent's to read) goes to a CSV file instead of a dict, so memory
+    stays flat with the catalog (1M ids were ~300 MB in the child, then again in the parent after
+    the pipe). The parent's ``PackageValidator.finish`` reads the file back once the offers are
+    known, keeping the first place of each id, as the dict did."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.files: dict[str, int] = {}
+        self._fh = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
+        self._writer = csv.writer(self._fh)
+
+    def __contains__(self, key: object) -> bool:
+        return False  # duplicates are dropped when read back
+
+    def __setitem__(self, key: str, where: tuple[str, int]) -> None:
+        file, line = where
+        index = self.files.setdefault(file, len(self.files))
+        self._writer.writerow((key, index, line))
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return default  # an offer body here is in the child's offers, merged into the parent's
+
+    def close(self) -> tuple[str, list[str]]:
+        self._fh.close()
+        return str(self.path), list(self.files)
+
+
 @dataclass
 class ChildResult:
     report: ValidationReport | None = None
     infos: dict[str, FileInfo] = field(default_factory=dict)
     validator_state: dict[str, Any] = field(default_factory=dict)
     pending_prices: list[Any] = field(default_factory=list)
+    #: (CSV path, file names) of the price/rest offer ids the child could not resolve (``PendingSpill``)
+    spilled_price_offers: tuple[str, list[str]] | None = None
     price_type_names: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
 
-_MERGED_STATE = ("pending_price_types", "pending_price_offers", "pending_props", "pending_offer_products")
+_MERGED_STATE = ("pending_price_types", "pending_props", "pending_offer_products")
 #: sets that stay empty for prices/rests files, but would not if a file's kind was guessed wrong
-_UNION_STATE = ("offer_ids", "deleted_offer_ids", "products_with_offers")
+_UNION_STATE = ("products_with_offers",)
 
 
 def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator,
@@ -94,7 +126,10 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
             setattr(validator, name, {})
         for name in _UNION_STATE:
             setattr(validator, name, set())
+        validator.offers = OfferIndex()
         validator.price_type_uses = Counter()
+        spill = PendingSpill(Path(directory) / "pending_price_offers.csv")
+        validator.pending_price_offers = spill  # type: ignore[assignment]
         staging = FileStaging(Path(directory), CHILD_SEQ_START)
         if stager is not None:  # None: validation only
             stager.staging = staging
@@ -103,11 +138,13 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         result.report = report
         result.infos = {pf.display: pf.info for pf in files}
         result.validator_state = {name: getattr(validator, name) for name in (*_MERGED_STATE, *_UNION_STATE)}
+        result.validator_state["offers"] = validator.offers
         result.validator_state["price_types"] = validator.price_types
         result.validator_state["price_type_uses"] = validator.price_type_uses
         if stager is not None:
             result.pending_prices = stager.pending_prices
             result.price_type_names = stager.price_type_names
+        result.spilled_price_offers = spill.close()
         result.files = staging.close()
         result.rows = staging.rows
     except BaseException:  # reported to the parent, which fails the import
@@ -206,7 +243,7 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
     state = result.validator_state
     for tid, value in state.get("price_types", {}).items():
         validator.price_types.setdefault(tid, value)
-    for name in ("pending_price_types", "pending_price_offers", "pending_props"):
+    for name in ("pending_price_types", "pending_props"):
         target_map = getattr(validator, name)
         for key, value in state.get(name, {}).items():
             target_map.setdefault(key, value)
@@ -214,7 +251,11 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
     for name in _UNION_STATE:
         getattr(validator, name).update(state.get(name, set()))
+    if "offers" in state:  # the offer ids and deletions of offers files (not 2.04 goods: the child reads none)
+        validator.offers.merge(state["offers"], OFFER | DELETED)
     validator.price_type_uses.update(state.get("price_type_uses", {}))
+    if result.spilled_price_offers is not None:
+        validator.spilled_price_offers.append(result.spilled_price_offers)
     if stager is not None:
         stager.pending_prices.extend(result.pending_prices)
         for tid, name in result.price_type_names.items():

@@ -87,10 +87,10 @@ class XMLDataParser:
                 import_parallel.absorb(child.collect(), report, validator, None)
             elif side:
                 self.stream_files(side, report, validator)
+            self.finish(report, validator)  # before cleanup: it reads the child's spilled ids
         finally:
             if child is not None:
                 child.cleanup()
-        self.finish(report, validator)
         return report
 
     def preflight(self) -> tuple[ValidationReport, PackageValidator]:

@@ -15,6 +15,7 @@ package with 100k bad prices produces a readable report and bounded memory.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 from collections import Counter
@@ -23,6 +24,7 @@ from typing import Any
 
 from apps.products.services import mapping
 from apps.products.services import price_types as price_type_map
+from apps.products.services.offer_index import DELETED, GOOD_VARIANT, OFFER, OfferIndex
 from apps.products.services.xml_reader import (
     ContainerRec,
     GoodRec,
@@ -170,15 +172,16 @@ class PackageValidator:
         self.price_types: dict[str, tuple[str, str, int]] = {}  # id -> (name, file, line)
         self.good_first: dict[str, tuple[str, int]] = {}
         self.good_deleted: dict[str, bool] = {}
-        self.offer_ids: set[str] = set()
-        self.deleted_offer_ids: set[str] = set()
-        self.good_variant_ids: set[str] = set()
+        #: offer ids of offers files (OFFER, DELETED) and 2.04 goods "p#v" (GOOD_VARIANT), compact
+        self.offers = OfferIndex()
         self.products_with_offers: set[str] = set()
         self.pending_offer_products: dict[str, list[tuple[str, int, str]]] = {}
         self.pending_groups: dict[str, tuple[str, int]] = {}
         self.pending_props: dict[str, tuple[str, int]] = {}
         self.pending_price_types: dict[str, tuple[str, int]] = {}
         self.pending_price_offers: dict[str, tuple[str, int]] = {}
+        #: the forked reader's pending price offers, in CSV files (``import_parallel.PendingSpill``)
+        self.spilled_price_offers: list[tuple[str, list[str]]] = []
         self.price_type_uses: Counter[str] = Counter()
         self.offer_files: list[tuple[str, int]] = []
 
@@ -196,10 +199,9 @@ class PackageValidator:
                 c.deleted += 1
             product_id = rec.id.split("#", 1)[0].strip()
             if product_id != rec.id:  # 1C 2.04: a Товар per variant (Ид "p#v"), the product is p
-                if rec.id in self.good_variant_ids:
+                if self.offers.update(rec.id, product_id, GOOD_VARIANT) & GOOD_VARIANT:
                     c.duplicate_goods += 1
                     r.add(WARNING, "duplicate_id", f"duplicate good {rec.id}; the last one wins", file, rec.line)
-                self.good_variant_ids.add(rec.id)
                 self.products_with_offers.add(product_id)
                 self.good_first.setdefault(product_id, (file, rec.line))
             else:
@@ -262,18 +264,18 @@ class PackageValidator:
                 return
             if len(self.offer_files) < 1:
                 self.offer_files.append((file, rec.line))
-            if rec.id in self.offer_ids:
+            product_id = rec.id.split("#", 1)[0].strip()
+            if rec.deleted:
+                before = self.offers.update(rec.id, product_id, OFFER | DELETED)
+            else:
+                before = self.offers.update(rec.id, product_id, OFFER, DELETED)
+            if before & OFFER:
                 c.duplicate_offers += 1
                 r.add(WARNING, "duplicate_id", f"duplicate offer {rec.id}; the last one wins", file, rec.line)
-            self.offer_ids.add(rec.id)
             self.pending_price_offers.pop(rec.id, None)
             if rec.deleted:
                 c.deleted_offers += 1
                 c.deleted += 1
-                self.deleted_offer_ids.add(rec.id)
-            else:
-                self.deleted_offer_ids.discard(rec.id)
-            product_id = rec.id.split("#", 1)[0].strip()
             if product_id in self.good_first:
                 self.products_with_offers.add(product_id)
             else:
@@ -283,7 +285,8 @@ class PackageValidator:
             kinds["prices"] += 1
         elif rec.has_rests:
             kinds["rests"] += 1
-        if not rec.has_offer_body and rec.id and rec.id not in self.offer_ids and rec.id not in self.pending_price_offers:
+        if (not rec.has_offer_body and rec.id and rec.id not in self.pending_price_offers
+                and not self.offers.state(rec.id) & OFFER):
             self.pending_price_offers[rec.id] = (file, rec.line)
         for price in rec.prices:
             c.price_entries += 1
@@ -341,8 +344,19 @@ class PackageValidator:
             if tid not in self.price_types:
                 r.add(WARNING, "unresolved_price_type", f"price type {tid!r} is defined in no file; its prices are ignored", file, line)
         for oid, (file, line) in self.pending_price_offers.items():
-            if oid not in self.offer_ids and oid not in self.good_first:
+            if not self.offers.state(oid) & OFFER and oid not in self.good_first:
                 r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored", file, line)
+        reported: set[str] = set()
+        for path, names in self.spilled_price_offers:
+            with open(path, encoding="utf-8", newline="") as fh:
+                for oid, index, line in csv.reader(fh):
+                    if oid in self.pending_price_offers or oid in reported or oid in self.good_first:
+                        continue
+                    if self.offers.state(oid) & OFFER:
+                        continue
+                    reported.add(oid)
+                    r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored",
+                          names[int(index)], int(line) if line else None)
         types = price_type_map.load()
         mapped = types.resolve({tid: v[0] for tid, v in self.price_types.items()})
         for tid, (name, file, line) in self.price_types.items():
@@ -365,16 +379,22 @@ class PackageValidator:
             r.add(ERROR, "no_catalog", "no goods or offers found in any file", r.data_dir, None)
         c.expected_products = len(self.good_first)
         c.expected_active_products = sum(1 for d in self.good_deleted.values() if not d)
-        offers_kept = len({o for o in self.offer_ids | self.good_variant_ids if o.split("#", 1)[0].strip() in self.good_first})
         c.products_without_offers = len(self.good_first) - len(self.products_with_offers & self.good_first.keys())
         active_products = {p for p, deleted in self.good_deleted.items() if not deleted}
-        active_offers = {o for o in (self.offer_ids - self.deleted_offer_ids) | self.good_variant_ids
-                         if o.split("#", 1)[0].strip() in active_products}
-        with_active = {o.split("#", 1)[0].strip() for o in active_offers}
+        # offers kept: in an offers file or a 2.04 good, of a known product; active: not deleted
+        # in the offers file (a 2.04 good's variant always is), of an active product
+        offers_kept = active_offers = 0
+        with_active: set[str] = set()
+        for state, product_id in self.offers.entries():
+            if product_id in self.good_first:
+                offers_kept += 1
+            if (state & GOOD_VARIANT or not state & DELETED) and product_id in active_products:
+                active_offers += 1
+                with_active.add(product_id)
         # a default variant: a good without offers, or an active good whose offers are all deleted
         defaults = (self.good_first.keys() - self.products_with_offers) | (active_products - with_active)
         c.expected_variants = offers_kept + len(defaults)
-        c.expected_active_variants = len(active_offers) + len(active_products - with_active)
+        c.expected_active_variants = active_offers + len(active_products - with_active)
 
 
 def resolve_price_fields(price_types: dict[str, str]) -> dict[str, str | None]:

@@ -268,3 +268,26 @@ def test_offers_read_by_the_forked_reader_still_resolve(tmp_path: Path, monkeypa
 
     assert forked.ok and forked.warnings == 0, str(forked)
     assert forked.counts == single.counts
+
+
+def test_unresolved_offers_of_the_forked_reader_are_reported_once_where_first_seen(tmp_path: Path) -> None:
+    """The forked reader spills the offer ids it cannot resolve to a file (memory flat with the
+    catalog); read back, each unresolved id is reported once, at its first place, as before."""
+    import re
+
+    write_generated(SampleCatalog(30, 3, 8), tmp_path)
+    prices, rests = next((tmp_path / "prices").glob("*.xml")), next((tmp_path / "rests").glob("*.xml"))
+    ids = re.findall(r"<Предложение>\s*<Ид>([^<]+)</Ид>", prices.read_text(encoding="utf-8-sig"))[:3]
+    for path in (prices, rests):  # three offers of the prices and rests files that no offers file has
+        text = path.read_text(encoding="utf-8-sig")
+        for n, oid in enumerate(ids):
+            text = text.replace(f"<Ид>{oid}</Ид>", f"<Ид>ghost-{n}#{n}</Ид>")
+        path.write_text(text, encoding="utf-8-sig")
+
+    forked = XMLDataParser(tmp_path).validate_files(parallel=True)
+    single = XMLDataParser(tmp_path).validate_files(parallel=False)
+
+    assert forked.to_dict() == single.to_dict()
+    unresolved = [p for p in forked.problems if p.code == "unresolved_offer"]
+    assert [p.message.split()[3] for p in unresolved] == ["ghost-0#0", "ghost-1#1", "ghost-2#2"]
+    assert all(p.file.startswith("prices") for p in unresolved)
