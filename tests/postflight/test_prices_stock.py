@@ -36,7 +36,7 @@ def variants_in_db(target_db: TargetDb, price_types: PriceTypeMap) -> VariantRow
 
 @pytest.mark.check("PST-11", severity="critical")
 def test_prices_equal_the_1c_package(onec_package: OnecPackage, onec_prices: PriceReading,
-                                     price_types: PriceTypeMap, variants_in_db: dict[str, VariantRow],
+                                     price_types: PriceTypeMap, variants_in_db: VariantRows,
                                      settings: Settings, run_dir: Path, check_message: MessageReporter,
                                      effective_severity: SeverityReporter) -> None:
     """Per mapped price column: active variants with a price = the package's, sampled values equal (Decimal).
@@ -61,7 +61,7 @@ def test_prices_equal_the_1c_package(onec_package: OnecPackage, onec_prices: Pri
 
 @pytest.mark.check("PST-12", severity="high")
 def test_stock_equals_the_1c_package(onec_package: OnecPackage, onec_prices: PriceReading,
-                                     variants_in_db: dict[str, VariantRow], settings: Settings, run_dir: Path,
+                                     variants_in_db: VariantRows, settings: Settings, run_dir: Path,
                                      check_message: MessageReporter) -> None:
     """Per variant, stock = the rests files summed over warehouses (negative → 0, as the importer documents)."""
     found = compare_stock(onec_prices, onec_package, variants_in_db, settings.price_sample_size,
