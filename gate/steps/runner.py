@@ -38,6 +38,7 @@ from gate.settings import REPO, Settings, env_file_warnings
 from gate.steps.budgets import budgets_from, missing_runbook
 from gate.steps.commands import target_env
 from gate.steps.plan import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.steps.pytest_server import PytestServer
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 
@@ -112,6 +113,7 @@ class WindowRunner:
     python: str = field(default_factory=lambda: str(REPO / ".venv" / "bin" / "python"))
     stages: tuple[Stage, ...] = STAGES
     scripts_dir: Path = SCRIPTS
+    pytest_server: PytestServer | None = None
 
     def __post_init__(self) -> None:
         self.budgets = budgets_from(self.settings.runbook)
@@ -275,8 +277,7 @@ class WindowRunner:
         log_dir = self.run.dir / "checks"
         log_dir.mkdir(exist_ok=True)
         t0 = time.monotonic()
-        with (log_dir / f"{label}.log").open("w") as log:
-            proc = subprocess.run(argv, cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False)
+        returncode = self._pytest(argv, log_dir / f"{label}.log")
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
@@ -285,7 +286,7 @@ class WindowRunner:
         skipped = [i for i in ids if rows.get(i, {}).get("outcome") == "skipped"]
         if missing:
             results = [CheckResult(i, Outcome.FAILED, checks.CHECKS[i].severity,
-                                   f"did not report (pytest exit {proc.returncode}; log checks/{label}.log)", 0.0,
+                                   f"did not report (pytest exit {returncode}; log checks/{label}.log)", 0.0,
                                    checks.CHECKS[i].phase.value) for i in missing]
             self._refresh_summary(results)
             failed += missing
@@ -298,6 +299,22 @@ class WindowRunner:
         row.detail = "; ".join(parts) or f"{len(ids)} passed"
         self._event(row)
         return not failed
+
+    def _pytest(self, argv: list[str], log: Path) -> int:
+        """One check session (``argv`` = python -m pytest …), its output into ``log``; pytest's exit status.
+
+        Inside ``run_window`` the session is a child of the warm server (``gate.steps.pytest_server``);
+        alone, or when the server cannot take it, a new interpreter as before.
+        """
+        env = self.env()
+        server = self.pytest_server
+        if server is not None and server.serves(env):
+            try:
+                return server.session(argv[3:], env, REPO, log)
+            except ConnectionError:
+                self.pytest_server = None
+        with log.open("w") as out:
+            return subprocess.run(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
 
     @property
     def stop_verdicts(self) -> frozenset[str]:
@@ -402,7 +419,16 @@ class WindowRunner:
             plan = [a for name in names for a in self.actions(by_name[name] if name in by_name else stage(name))]
             self.execute(coalesce(plan))
 
-        runner = body
+        def served() -> None:  # the window's check sessions fork from one warm pytest process
+            self.pytest_server = PytestServer.start(self.python, self.env(), REPO)
+            try:
+                body()
+            finally:
+                server, self.pytest_server = self.pytest_server, None
+                if server is not None:
+                    server.close()
+
+        runner = served if self.checks_on else body
         if live:
             with Live(self.render(), console=self.console, refresh_per_second=2, transient=False) as lv:
                 self.live = lv
