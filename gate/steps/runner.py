@@ -279,6 +279,9 @@ class WindowRunner:
         t0 = time.monotonic()
         returncode = self._pytest(argv, log_dir / f"{label}.log")
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
+        with (log_dir / "sessions.jsonl").open("a") as fh:  # what each check session cost (bench, profiling)
+            fh.write(json.dumps({"label": label, "ids": list(ids), "duration_s": row.elapsed_s,
+                                 "exit": returncode, "served": self.pytest_server is not None}) + "\n")
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
         failed = [i for i in ids if rows.get(i, {}).get("outcome") == "failed"]
