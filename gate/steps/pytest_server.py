@@ -21,8 +21,8 @@ started and ``{"exit": CODE}`` when it ended out (a negative code: killed by tha
 
 from __future__ import annotations
 
-import ast
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -39,40 +39,31 @@ LAZY_MODULES = (
     "gate.onec.package", "gate.onec.prices", "gate.onec.price_types", "gate.runbook", "gate.backup",
     "gate.report.redact", "gate.verdict", "gate.console", "disposable_pg", "psycopg",
 )
-"""Imported by fixtures and checks inside their bodies (not at collection): warmed too, when importable."""
+"""Imported by fixtures and checks inside their bodies (not at collection): warmed too."""
 
 
-def warm_modules(root: Path, dirs: tuple[str, ...] = WARM_DIRS) -> list[str]:
-    """The modules the check files import at their top (read with ``ast``, not executed), sorted."""
-    names: set[str] = set()
-    for directory in dirs:
-        for path in sorted((root / directory).glob("test_*.py")):
-            try:
-                tree = ast.parse(path.read_text(), str(path))
-            except (OSError, SyntaxError):
-                continue  # the session itself reports it as a collection error
-            for node in tree.body:
-                if isinstance(node, ast.Import):
-                    names.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    names.add(node.module)
-    return sorted(names)
+def warm(root: Path) -> int:
+    """Import what every session imports, the way a session imports it; pytest's exit status of the listing.
 
-
-def _warm(root: Path) -> None:
-    """Import what every session imports: pytest, its plugins, the gate's plugin, the checks' imports."""
+    A listing (``pytest --co``) of the check directories loads pytest's plugins, the gate's plugin and
+    the check modules through pytest's assertion rewriting, as a session would (a plugin imported
+    any other way would lose its rewritten asserts and warn in every session). It writes nothing: a
+    listing opens no run. Then the modules the checks import in their bodies.
+    """
     import importlib
-    from importlib.metadata import entry_points
 
-    import pytest  # noqa: F401
+    import pytest
 
-    wanted = ["gate.plugin", "gate.fixtures", "gate.steps.fixtures"]
-    wanted += [ep.module for ep in entry_points(group="pytest11") if ep.name != "django"]  # -p no:django
-    wanted += warm_modules(root)
-    wanted += LAZY_MODULES
-    for name in dict.fromkeys(wanted):
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        code = int(pytest.main(["-p", "no:cacheprovider", "--co", "-q", *WARM_DIRS]))
+    finally:
+        os.chdir(cwd)
+    for name in LAZY_MODULES:
         with contextlib.suppress(Exception):  # a module that cannot import fails in its session, as before
             importlib.import_module(name)
+    return code
 
 
 def _child(request: dict[str, Any], channels: tuple[int, int]) -> int:
@@ -105,7 +96,8 @@ def serve(root: Path) -> None:
     os.close(devnull)
     os.dup2(2, 1)  # stray prints while warming must not corrupt the replies
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the session; the server reports its end
-    _warm(root)
+    warm(root)
+    gc.freeze()  # what the warm-up loaded is never collected: the sessions' gc passes skip it (and its pages stay shared)
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for line in requests:
