@@ -272,7 +272,8 @@ class WindowRunner:
         self._event(row)
         argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
                 "--check", ",".join(ids), "-q", "--no-header", "-rN", "--color=no"]
-        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1:
+        # served sessions stay in their warm process: two cold xdist workers cost more than the smoke checks
+        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1 and self.pytest_server is None:
             argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
         log_dir = self.run.dir / "checks"
         log_dir.mkdir(exist_ok=True)
