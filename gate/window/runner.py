@@ -38,6 +38,7 @@ from gate.target_cmd import target_env
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 from gate.window.budgets import budgets_from, missing_runbook
+from gate.window.pytest_server import PytestServer
 from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
 STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
@@ -111,6 +112,7 @@ class WindowRunner:
     python: str = field(default_factory=lambda: str(toolpaths.VENV_PYTHON))
     stages: tuple[Stage, ...] = STAGES
     scripts_dir: Path = SCRIPTS
+    pytest_server: PytestServer | None = None
 
     def __post_init__(self) -> None:
         self.budgets = budgets_from(self.settings.runbook)
@@ -275,14 +277,17 @@ class WindowRunner:
                 "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
         if after_destructive:
             argv.append("--after-destructive")
-        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1:
+        # served sessions stay in their warm process: two cold xdist workers cost more than the smoke checks
+        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1 and self.pytest_server is None:
             argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
         log_dir = self.run.dir / "checks"
         log_dir.mkdir(exist_ok=True)
         t0 = time.monotonic()
-        with (log_dir / f"{label}.log").open("w") as log:
-            proc = subprocess.run(argv, cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False)
+        returncode = self._pytest(argv, log_dir / f"{label}.log")
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
+        with (log_dir / "sessions.jsonl").open("a") as fh:  # what each check session cost (bench, profiling)
+            fh.write(json.dumps({"label": label, "ids": list(ids), "duration_s": row.elapsed_s,
+                                 "exit": returncode, "served": self.pytest_server is not None}) + "\n")
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
         failed = [i for i in ids if i in rows and rows[i]["outcome"] == "failed"]
@@ -290,7 +295,7 @@ class WindowRunner:
         skipped = [i for i in ids if i in rows and rows[i]["outcome"] == "skipped"]
         if missing:
             results = [CheckResult(i, Outcome.FAILED, checks.CHECKS[i].severity,
-                                   f"did not report (pytest exit {proc.returncode}; log checks/{label}.log)", 0.0,
+                                   f"did not report (pytest exit {returncode}; log checks/{label}.log)", 0.0,
                                    checks.CHECKS[i].phase.value) for i in missing]
             self._refresh_summary(results)
             failed += missing
@@ -303,6 +308,22 @@ class WindowRunner:
         row.detail = "; ".join(parts) or f"{len(ids)} passed"
         self._event(row)
         return not failed
+
+    def _pytest(self, argv: list[str], log: Path) -> int:
+        """One check session (``argv`` = python -m pytest …), its output into ``log``; pytest's exit status.
+
+        Inside ``run_window`` the session is a child of the warm server (``gate.steps.pytest_server``);
+        alone, or when the server cannot take it, a new interpreter as before.
+        """
+        env = self.env()
+        server = self.pytest_server
+        if server is not None and server.serves(env):
+            try:
+                return server.session(argv[3:], env, REPO, log)
+            except ConnectionError:
+                self.pytest_server = None
+        with log.open("w") as out:
+            return subprocess.run(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
 
     @property
     def stop_verdicts(self) -> frozenset[str]:
@@ -407,7 +428,16 @@ class WindowRunner:
             plan = [a for name in names for a in self.actions(by_name[name] if name in by_name else stage(name))]
             self.execute(coalesce(plan))
 
-        runner = body
+        def served() -> None:  # the window's check sessions fork from one warm pytest process
+            self.pytest_server = PytestServer.start(self.python, self.env(), REPO)
+            try:
+                body()
+            finally:
+                server, self.pytest_server = self.pytest_server, None
+                if server is not None:
+                    server.close()
+
+        runner = served if self.checks_on else body
         if live:
             with Live(self.render(), console=self.console, refresh_per_second=2, transient=False) as lv:
                 self.live = lv

@@ -141,9 +141,16 @@ ENVIRON_READERS: dict[str, str] = {
     "gate/rollback/script.py": "the rollback script's environment: the process's plus the caller's",
     "gate/report/allure_report.py": "Allure's environment: PATH, HOME, locale only (no CI variables, no secrets)",
     "gate/redact.py": "secret values in the process environment are masked wherever they appear",
+    "gate/window/pytest_server.py": "a forked session sets its own environment (see ENVIRON_WRITERS)",
     "gate/report/__main__.py": "the report's CLI edge: RUN_DIR and RUNS_DIR (a report needs no target's settings)",
 }
-"""The only modules of gate/ that read ``os.environ``, and why. Nothing in gate/ writes it."""
+"""The only modules of gate/ that read ``os.environ``, and why."""
+
+ENVIRON_WRITERS: dict[str, str] = {
+    "gate/window/pytest_server.py": "a forked child becomes a new pytest session: its environment is set once, "
+                                    "before pytest starts, as an exec would set it (never read back by the parent)",
+}
+"""The only module of gate/ that writes ``os.environ``: a process's own start, not a message to another part."""
 
 
 def environ_uses(path: Path) -> tuple[bool, list[int]]:
@@ -174,7 +181,7 @@ def environ_report(root: Path) -> tuple[list[str], dict[str, list[int]]]:
         reads, writes = environ_uses(path)
         if reads and rel not in ENVIRON_READERS:
             readers.append(rel)
-        if writes:
+        if writes and rel not in ENVIRON_WRITERS:
             writers[rel] = writes
     return readers, writers
 

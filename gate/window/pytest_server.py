@@ -1,0 +1,196 @@
+"""Check sessions without an interpreter start each: a warm pytest process forks one child per session.
+
+The window runs its checks as about ten pytest sessions (one per group of checks between two
+steps). ``python -m pytest`` pays 1–2.5 s per session before the first check runs: the
+interpreter, pytest and its plugins, pydantic, psycopg, the gate's library and the check modules.
+The server pays that once, in the background while the first step runs, then forks a child per
+session. The child takes the session's environment, working directory and log file and runs
+``pytest.main(args)`` with the arguments ``python -m pytest`` would get; its exit status is
+pytest's. Each session is still its own process: its own environment and module state, its own
+``atexit`` handlers, a crash or a hang confined to it.
+
+The window process talks to the server over its stdin/stdout, one JSON line per session:
+``{"args": [...], "env": {...}, "cwd": "...", "log": "..."}`` in, ``{"pid": N}`` when the child
+started and ``{"exit": CODE}`` when it ended out (a negative code: killed by that signal, as
+``subprocess`` says).
+
+    server = PytestServer.start(python, env, cwd)   # imports pytest, its plugins and the checks
+    code = server.session(args, env, cwd, log)        # one session, like python -m pytest args
+    server.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TypedDict, cast
+
+WARM_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
+LAZY_MODULES = (
+    "gate.db.target", "gate.db.readonly", "gate.db.snapshot", "gate.db.point_of_no_return", "gate.http",
+    "gate.onec.package", "gate.onec.prices", "gate.onec.price_types", "gate.runbook", "gate.backup",
+    "gate.report.redact", "gate.verdict", "gate.console", "disposable_pg", "psycopg",
+)
+"""Imported by fixtures and checks inside their bodies (not at collection): warmed too."""
+
+
+def warm(root: Path) -> int:
+    """Import what every session imports, the way a session imports it; pytest's exit status of the listing.
+
+    A listing (``pytest --co``) of the check directories loads pytest's plugins, the gate's plugin and
+    the check modules through pytest's assertion rewriting, as a session would (a plugin imported
+    any other way would lose its rewritten asserts and warn in every session). It writes nothing: a
+    listing opens no run. Then the modules the checks import in their bodies.
+    """
+    import importlib
+
+    import pytest
+
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        code = int(pytest.main(["-p", "no:cacheprovider", "--co", "-q", *WARM_DIRS]))
+    finally:
+        os.chdir(cwd)
+    for name in LAZY_MODULES:
+        with contextlib.suppress(Exception):  # a module that cannot import fails in its session, as before
+            importlib.import_module(name)
+    return code
+
+
+class SessionRequest(TypedDict):
+    """One session asked of the server: what ``python -m pytest`` would get."""
+
+    args: list[str]
+    env: dict[str, str]
+    cwd: str
+    log: str
+
+
+def _child(request: SessionRequest, channels: tuple[int, int]) -> int:
+    """In the forked child: become the session's process, run pytest, return its exit status."""
+    for fd in channels:
+        os.close(fd)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    os.close(devnull)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C interrupts the session as before
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    import pytest
+
+    sys.argv = [pytest.__file__, *request["args"]]
+    return int(pytest.main(list(request["args"])))
+
+
+def serve(root: Path) -> None:
+    """The server's loop: warm up, then one forked child per request line; replies on the original stdout."""
+    requests = os.fdopen(os.dup(0), "r")
+    replies = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)  # stray prints while warming must not corrupt the replies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the session; the server reports its end
+    warm(root)
+    gc.freeze()  # what the warm-up loaded is never collected: the sessions' gc passes skip it (and its pages stay shared)
+    replies.write(json.dumps({"ready": True}) + "\n")
+    replies.flush()
+    for line in requests:
+        if not line.strip():
+            continue
+        request = cast(SessionRequest, json.loads(line))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            # leaves the loop: the interpreter ends the child normally (atexit handlers, flushed output)
+            raise SystemExit(_child(request, (requests.fileno(), replies.fileno())))
+        replies.write(json.dumps({"pid": pid}) + "\n")
+        replies.flush()
+        _, status = os.waitpid(pid, 0)
+        replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
+        replies.flush()
+
+
+@dataclass
+class PytestServer:
+    """The window's side of the server: start it, run sessions through it, close it."""
+
+    proc: subprocess.Popen[str]
+    env: dict[str, str]
+    ready: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def start(cls, python: str, env: dict[str, str], cwd: Path) -> PytestServer:
+        """Start the server (it warms up in the background; the first session waits for it)."""
+        proc = subprocess.Popen([python, "-m", "gate.window.pytest_server", str(cwd)], cwd=cwd, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True, bufsize=1)
+        return cls(proc, dict(env))
+
+    def serves(self, env: dict[str, str]) -> bool:
+        """True when a session with ``env`` can run here: server alive, same interpreter path (``PYTHONPATH``)."""
+        return self.proc.poll() is None and env.get("PYTHONPATH") == self.env.get("PYTHONPATH")
+
+    def _reply(self) -> dict[str, int | bool]:
+        stream: IO[str] | None = self.proc.stdout
+        line = stream.readline() if stream is not None else ""
+        if not line:
+            raise ConnectionError(f"pytest server ended (exit {self.proc.poll()})")
+        answer = cast(dict[str, int | bool], json.loads(line))
+        return answer
+
+    def session(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
+        """Run one pytest session (``python -m pytest args``) in a fresh child; its exit status.
+
+        ``ConnectionError`` when the server is gone before the session started (the caller runs it
+        the ordinary way); once started, the session's own status is returned.
+        """
+        if not self.ready:
+            while "ready" not in self._reply():
+                pass
+            self.ready = True
+        assert self.proc.stdin is not None
+        try:
+            request: SessionRequest = {"args": args, "env": env, "cwd": str(cwd), "log": str(log)}
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise ConnectionError(f"pytest server ended: {exc}") from exc
+        self._reply()  # {"pid": N}: the session started
+        try:
+            return int(self._reply()["exit"])
+        except ConnectionError:
+            return -9  # the server died with the session in it: the session did not report
+
+    def close(self) -> None:
+        """End the server (no session is running between ``session`` calls)."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd())

@@ -1,0 +1,106 @@
+"""The warm pytest server (``gate.window.pytest_server``): a session through it is a ``python -m pytest`` run.
+
+Same exit status, its own environment (nothing of the server's), working directory and log file,
+its own ``atexit`` handlers; a session that dies is reported by its signal and the server serves
+the next one; a session whose ``PYTHONPATH`` differs is not taken.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gate.settings import REPO
+from gate.window.pytest_server import PytestServer
+
+PY = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+CHECKS = '''
+import atexit, os, signal
+from pathlib import Path
+
+def test_env_and_cwd():
+    assert os.environ["SESSION_MARK"] == "this-session"
+    assert "SERVER_ONLY" not in os.environ
+    assert Path.cwd() == Path(os.environ["SESSION_CWD"])
+    print("session output")
+
+def test_atexit():
+    atexit.register(lambda: Path(os.environ["SESSION_CWD"], "atexit.txt").write_text("ran"))
+
+def test_fails():
+    assert os.environ.get("SESSION_FAIL") != "yes", "failed on purpose"
+
+def test_dies():
+    if os.environ.get("SESSION_DIE") == "yes":
+        os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PytestServer]:
+    env = {**os.environ, "SERVER_ONLY": "yes", "PYTHONPATH": str(REPO)}
+    srv = PytestServer.start(PY, env, REPO)
+    yield srv
+    srv.close()
+    assert srv.proc.returncode is not None
+
+
+def _session_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SERVER_ONLY"}
+    return {**env, "PYTHONPATH": str(REPO), "SESSION_MARK": "this-session", "SESSION_CWD": str(tmp_path), **extra}
+
+
+def _args(tmp_path: Path) -> list[str]:
+    (tmp_path / "test_session.py").write_text(CHECKS)
+    return ["-p", "no:cacheprovider", "-q", str(tmp_path / "test_session.py")]
+
+
+def test_a_session_is_what_python_m_pytest_would_be(server, tmp_path):
+    log = tmp_path / "session.log"
+    code = server.session([*_args(tmp_path), "-s"], _session_env(tmp_path), tmp_path, log)
+    plain = subprocess.run([PY, "-m", "pytest", *_args(tmp_path), "-s"], cwd=tmp_path,
+                           env=_session_env(tmp_path), capture_output=True, text=True)
+    assert code == plain.returncode == 0, log.read_text()
+    assert "session output" in log.read_text() and "4 passed" in log.read_text()
+    assert (tmp_path / "atexit.txt").read_text() == "ran"  # the session's atexit handlers ran at its end
+
+
+def test_a_failing_session_exits_like_pytest_and_the_server_goes_on(server, tmp_path):
+    log = tmp_path / "failed.log"
+    assert server.session(_args(tmp_path), _session_env(tmp_path, SESSION_FAIL="yes"), tmp_path, log) == 1
+    assert "failed on purpose" in log.read_text()
+    died = server.session(_args(tmp_path), _session_env(tmp_path, SESSION_DIE="yes"), tmp_path, tmp_path / "d.log")
+    assert died == -9  # killed by SIGKILL, as subprocess would say
+    assert server.session(_args(tmp_path), _session_env(tmp_path), tmp_path, tmp_path / "again.log") == 0
+
+
+def test_a_session_with_another_module_path_is_not_taken(server, tmp_path):
+    assert server.serves(_session_env(tmp_path))
+    assert not server.serves({**_session_env(tmp_path), "PYTHONPATH": str(tmp_path)})
+
+
+def test_a_server_that_is_gone_raises_connection_error_before_the_session(tmp_path):
+    srv = PytestServer.start(PY, {**os.environ, "PYTHONPATH": str(REPO)}, REPO)
+    srv.proc.kill()
+    srv.proc.wait()
+    assert not srv.serves(_session_env(tmp_path))
+    with pytest.raises(ConnectionError):
+        srv.session(_args(tmp_path), _session_env(tmp_path), tmp_path, tmp_path / "never.log")
+    srv.close()
+
+
+def test_a_gate_session_through_the_server_imports_its_plugins_as_pytest_would(server, tmp_path):
+    """The warm-up imports the gate's plugin through pytest's assertion rewriting: no session warns
+    'Module already imported so cannot be rewritten' (asserts in gate.fixtures keep their messages)."""
+    log = tmp_path / "gate.log"
+    env = {**_session_env(tmp_path), "RUN_DIR": str(tmp_path / "run")}
+    code = server.session(["-p", "no:cacheprovider", "--co", "-q", "tests/preflight", "tests/window",
+                           "tests/postflight"], env, REPO, log)
+    text = log.read_text()
+    assert code == 0, text
+    assert "PST-01" in text and "cannot be rewritten" not in text and "warning" not in text.lower()
