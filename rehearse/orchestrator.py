@@ -40,6 +40,7 @@ from gate.settings import REPO, default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 from rehearse import code as codelib
 from rehearse import faults as faultlib
+from rehearse import seed_cache
 from rehearse.bundled import env_lines, free_port, write_private
 from rehearse.faults import Fault
 
@@ -434,15 +435,34 @@ class Rehearsal:
             if proc.returncode != 0:
                 raise RehearsalError(f"REHEARSAL_SOURCE_DUMP does not restore: {proc.stderr.strip()[-800:]}")
             return f"restored REHEARSAL_SOURCE_DUMP {dump} (pg_restore into the disposable database)"
-        # Every app at its latest migration, then products back to the v13.3 schema: on an empty
-        # database that is two commands, and the same state rehearse/local_target.py reaches app by app.
-        self.manage("migrate", "--noinput", previous=True)
-        self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
-                    previous=True)
-        self.manage("seed_legacy_catalog", "--products", str(params["products"]), "--variants-per-product",
-                    str(params["variants_per_product"]), "--seed", str(params["seed"]), previous=True)
-        return (f"v13.3, seed_legacy_catalog --products {params['products']} --variants-per-product "
-                f"{params['variants_per_product']} --seed {params['seed']}")
+
+        def seed() -> str:
+            # Every app at its latest migration, then products back to the v13.3 schema: on an empty
+            # database that is two commands, and the same state rehearse/local_target.py reaches app by app.
+            self.manage("migrate", "--noinput", previous=True)
+            self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
+                        previous=True)
+            self.manage("seed_legacy_catalog", "--products", str(params["products"]), "--variants-per-product",
+                        str(params["variants_per_product"]), "--seed", str(params["seed"]), previous=True)
+            return (f"v13.3, seed_legacy_catalog --products {params['products']} --variants-per-product "
+                    f"{params['variants_per_product']} --seed {params['seed']}")
+
+        try:
+            return seed_cache.seed_or_restore(self.seed_cache(params), self.dsn, seed)
+        except RuntimeError as exc:
+            raise RehearsalError(str(exc)) from None
+
+    def seed_cache(self, params: dict[str, int]) -> seed_cache.SeedCache | None:
+        """Where the seeded state of this code and these parameters is kept (``REHEARSAL_SEED_CACHE=off``: nowhere)."""
+        if self.setting("REHEARSAL_SEED_CACHE", "on").lower() in ("off", "no", "0", "false"):
+            return None
+        inputs = {"settings": self.setting("DJANGO_SETTINGS_MODULE", "freesport.settings"),
+                  "manage": self.manage_prefix(), "code_env": self.setting("REHEARSAL_CODE_ENV"),
+                  "pythonpath": self.setting("REHEARSAL_PYTHONPATH"), "db_env": self.setting("REHEARSAL_DB_ENV"),
+                  "target": self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "pg_bin": self.pg_bin_dir()}
+        directory = Path(self.setting("REHEARSAL_SEED_CACHE_DIR", str(seed_cache.DEFAULT_DIR)))
+        return seed_cache.SeedCache(directory, seed_cache.cache_key(self.original_backend_dir, params, inputs),
+                                    self.pg_bin_dir())
 
     def app(self, action: str) -> None:
         """Start or stop the application the way the rollback will (``APP_START_CMD`` / ``APP_STOP_CMD``)."""
