@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
+TEST_JOBS ?= 2
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help bootstrap test lint
@@ -31,7 +32,7 @@ lint: bootstrap ## ruff
 
 test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, the gate's self-tests (tests/), then the reference backend's tests (backend/)
 	.venv/bin/ruff check .
-	$(PYTEST) -p no:cacheprovider tests/
+	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests/
 	cd backend && ../$(PYTEST)
 
 .PHONY: preflight backup local-target local-target-down
