@@ -13,6 +13,9 @@ Concurrent rehearsals (the fault matrix) wait on one lock per key, so only the f
 A dump whose SHA-256 does not match its record is not used (it is made again).
 ``REHEARSAL_SEED_CACHE=off`` seeds every time; ``REHEARSAL_SEED_CACHE_DIR`` moves the cache.
 
+A 1C package the rehearsal generates (sizes other than the committed sample's) is kept the same way
+under ``var/cache/onec/<key>/`` (same code digest, the package's parameters) and copied from there.
+
 >>> key = cache_key(Path("backend"), {"products": 200}, {"settings": "freesport.settings"})  # doctest: +SKIP
 """
 
@@ -125,6 +128,44 @@ class SeedCache:
         record = self.record.with_suffix(f".tmp{os.getpid()}")
         record.write_text(json.dumps({"sha256": _sha256(self.dump), "made_by": made_by}, indent=2))
         os.replace(record, self.record)
+
+
+def package_from_cache(directory: Path | None, key: str, out: Path, generate: Callable[[Path], None]) -> bool:
+    """The 1C package for ``key`` copied into ``out`` from ``directory/<key>``, else ``generate(out)`` and kept.
+
+    A package made by ``generate_commerceml`` depends on the code and its parameters only (the key);
+    the cached copy carries a manifest of each file's SHA-256 and is only used when every file still
+    matches. The rehearsal always gets its own copy (a fault may damage it). True when it came from
+    the cache.
+    """
+    if directory is None:
+        generate(out)
+        return False
+    import shutil
+
+    entry = directory / key
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / f"{key}.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        manifest = entry / ".manifest.json"
+        try:
+            recorded: dict[str, str] = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            recorded = {}
+        files = {str(p.relative_to(entry)): p for p in entry.rglob("*") if p.is_file() and p != manifest} \
+            if recorded else {}
+        if recorded and set(files) == set(recorded) and all(_sha256(files[n]) == h for n, h in recorded.items()):
+            shutil.copytree(entry, out, ignore=shutil.ignore_patterns(".manifest.json"))
+            return True
+        generate(out)
+        tmp = directory / f"{key}.tmp{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(out, tmp)
+        (tmp / ".manifest.json").write_text(json.dumps(
+            {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}, indent=1))
+        shutil.rmtree(entry, ignore_errors=True)
+        os.replace(tmp, entry)
+        return False
 
 
 def seed_or_restore(cache: SeedCache | None, dsn: str, seed: Callable[[], str]) -> str:

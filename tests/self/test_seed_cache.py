@@ -97,3 +97,27 @@ def test_the_key_changes_with_a_migration_a_parameter_or_an_input(tmp_path):
     changed = cache_key(backend, params, inputs)
     (backend / "apps" / "__pycache__" / "x.py").write_text("# not code")
     assert cache_key(backend, params, inputs) == changed
+
+
+def test_a_generated_package_is_kept_and_copied_an_altered_one_made_again(tmp_path):
+    from rehearse.seed_cache import package_from_cache
+
+    made: list[Path] = []
+
+    def generate(out: Path) -> None:
+        made.append(out)
+        (out / "goods").mkdir(parents=True)
+        (out / "goods" / "import.xml").write_text("<КоммерческаяИнформация/>")
+
+    cache = tmp_path / "onec-cache"
+    assert package_from_cache(cache, "k", tmp_path / "a", generate) is False
+    assert package_from_cache(cache, "k", tmp_path / "b", generate) is True
+    assert made == [tmp_path / "a"]
+    assert (tmp_path / "b" / "goods" / "import.xml").read_text() == "<КоммерческаяИнформация/>"
+    assert not (tmp_path / "b" / ".manifest.json").exists()
+    (tmp_path / "b" / "goods" / "import.xml").write_text("damaged by a fault")  # the copy, never the cache
+    assert package_from_cache(cache, "k", tmp_path / "c", generate) is True
+    (cache / "k" / "goods" / "import.xml").write_text("altered")
+    assert package_from_cache(cache, "k", tmp_path / "d", generate) is False
+    assert made == [tmp_path / "a", tmp_path / "d"]
+    assert package_from_cache(None, "k", tmp_path / "e", generate) is False and len(made) == 3
