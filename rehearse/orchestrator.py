@@ -462,15 +462,11 @@ class Rehearsal:
 
     def seed_cache(self, params: dict[str, int]) -> seed_cache.SeedCache | None:
         """Where the seeded state of this code and these parameters is kept (``REHEARSAL_SEED_CACHE=off``: nowhere)."""
-        if self.setting("REHEARSAL_SEED_CACHE", "on").lower() in ("off", "no", "0", "false"):
-            return None
         inputs = {"settings": self.setting("DJANGO_SETTINGS_MODULE", "freesport.settings"),
                   "manage": self.manage_prefix(), "code_env": self.setting("REHEARSAL_CODE_ENV"),
                   "pythonpath": self.setting("REHEARSAL_PYTHONPATH"), "db_env": self.setting("REHEARSAL_DB_ENV"),
-                  "target": self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "pg_bin": self.pg_bin_dir()}
-        directory = Path(self.setting("REHEARSAL_SEED_CACHE_DIR", str(seed_cache.DEFAULT_DIR)))
-        return seed_cache.SeedCache(directory, seed_cache.cache_key(self.original_backend_dir, params, inputs),
-                                    self.pg_bin_dir())
+                  "target": self.setting("PRE_MIGRATION_TARGET", "0001_initial")}
+        return seed_cache.cache_for(self.environ, self.original_backend_dir, params, inputs, self.pg_bin_dir())
 
     def app(self, action: str) -> None:
         """Start or stop the application the way the rollback will (``APP_START_CMD`` / ``APP_STOP_CMD``)."""

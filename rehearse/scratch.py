@@ -2,7 +2,8 @@
 
 Same recipe as ``make local-target`` (rehearse/local_target.py) but self-contained and in a
 directory of its own, so it can run beside a local target: disposable PostgreSQL → the bundled
-backend at v13.3 (``seed_legacy_catalog``) → gunicorn → an env file for the gate. The 1C package
+backend at v13.3 (``seed_legacy_catalog``; made once per code and parameters, then restored from
+the seed cache, rehearse/seed_cache.py) → gunicorn → an env file for the gate. The 1C package
 is the committed sample, or one generated with ``generate_commerceml`` for ``products`` goods.
 
 >>> with scratch_target(Path("/tmp/w")) as env_file:       # doctest: +SKIP
@@ -20,6 +21,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from gate.settings import default_pg_bin_dir
 from rehearse.bundled import (
     BACKEND,
     COPY_URL_OVERRIDE,
@@ -33,6 +35,14 @@ from rehearse.bundled import (
     wait_http,
     write_private,
 )
+from rehearse.seed_cache import SeedCache, cache_for, seed_or_restore
+
+
+def scratch_seed_cache(params: dict[str, int]) -> SeedCache | None:
+    """The seeded state of a scratch target, kept like the rehearsal's (``REHEARSAL_SEED_CACHE=off``: none)."""
+    inputs = {"recipe": "rehearse.scratch: migrate_to_v13_3 + seed_legacy_catalog", "settings": "freesport.settings"}
+    return cache_for(os.environ, BACKEND, params, inputs, str(default_pg_bin_dir()))
+
 
 SAMPLE_PRODUCTS, SAMPLE_SEED, SAMPLE_VARIANTS = 200, 42, 3
 """N, seed and K of the committed sample (backend/sample_data/README.md)."""
@@ -79,9 +89,15 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
             + COPY_URL_OVERRIDE +
             f"cd {shlex.quote(str(BACKEND))}\nexec {shlex.quote(PYTHON)} manage.py \"$@\"\n")
         manage_sh.chmod(0o700)
-        migrate_to_v13_3(env)
-        manage(env, "seed_legacy_catalog", "--products", str(n), "--seed", str(s),
-               "--variants-per-product", str(variants_per_product))
+
+        def seed() -> str:
+            migrate_to_v13_3(env)
+            manage(env, "seed_legacy_catalog", "--products", str(n), "--seed", str(s),
+                   "--variants-per-product", str(variants_per_product))
+            return f"v13.3 (app by app), seed_legacy_catalog --products {n} --seed {s}"
+
+        seed_or_restore(scratch_seed_cache({"products": n, "variants_per_product": variants_per_product, "seed": s}),
+                        dsn, seed)
         port = free_port()
         gunicorn = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BACKEND,

@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +166,15 @@ def package_from_cache(directory: Path | None, key: str, out: Path, generate: Ca
         shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
         return False
+
+
+def cache_for(environ: Mapping[str, str], backend_dir: Path, params: dict[str, int], inputs: dict[str, str],
+              pg_bin: str) -> SeedCache | None:
+    """The cache entry for this code, these parameters and inputs; None with ``REHEARSAL_SEED_CACHE=off``."""
+    if (environ.get("REHEARSAL_SEED_CACHE") or "on").lower() in ("off", "no", "0", "false"):
+        return None
+    directory = Path(environ.get("REHEARSAL_SEED_CACHE_DIR") or DEFAULT_DIR)
+    return SeedCache(directory, cache_key(backend_dir, params, {**inputs, "pg_bin": pg_bin}), pg_bin)
 
 
 def seed_or_restore(cache: SeedCache | None, dsn: str, seed: Callable[[], str]) -> str:
