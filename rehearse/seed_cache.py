@@ -117,6 +117,7 @@ class SeedCache:
 
     def save(self, dsn: str, made_by: str) -> None:
         """Keep a dump of ``dsn`` as this entry (written aside, then renamed: never half a dump)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.dump.with_suffix(f".tmp{os.getpid()}")
         proc = subprocess.run(
             [self._tool("pg_dump"), "-Fc", "--no-password", "-f", str(tmp), "-d", dsn_without_password(dsn)],
