@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
+TEST_JOBS ?= 2
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help bootstrap test lint typecheck
@@ -35,7 +36,7 @@ typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/, rehearse/ and th
 test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, mypy --strict (make typecheck), the gate's self-tests (tests/), then the reference backend's tests (backend/)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	$(PYTEST) -p no:cacheprovider tests/
+	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests/
 	cd backend && ../$(PYTEST)
 
 .PHONY: preflight backup local-target local-target-down

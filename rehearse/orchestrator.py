@@ -25,6 +25,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from gate.settings import default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
 from rehearse import code as codelib
 from rehearse import faults as faultlib
+from rehearse import seed_cache
 from rehearse.backend import BACKEND as BUNDLED_BACKEND
 from rehearse.backend import PYTHON, REPO, SAMPLE_DIR, Sample, sample_parameters
 from rehearse.child import env_lines, free_port, write_private
@@ -116,6 +118,7 @@ class Rehearsal:
     """Stop the window after this step (the rollback rehearsal stops after ``import``)."""
     label: str = ""
     handoff_names: tuple[str, ...] = ()
+    pg_stopping: threading.Thread | None = None
 
     # -- progress ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -390,8 +393,14 @@ class Rehearsal:
             shutil.copytree(SAMPLE_DIR, onec)
             self.record["onec_source"] = f"the committed sample: {products} products × {variants} (seed {seed})"
         else:
-            self.manage("generate_commerceml", *size.options(), "--out", str(onec), previous=True)
-            self.record["onec_source"] = f"generated: {products} products × {variants} (seed {seed})"
+            def generate(out: Path) -> None:
+                self.manage("generate_commerceml", *size.options(), "--out", str(out), previous=True)
+
+            cache = self.seed_cache(size)
+            cached = seed_cache.package_from_cache(cache.directory.parent / "onec" if cache else None,
+                                                   cache.key if cache else "", onec, generate)
+            self.record["onec_source"] = (f"generated: {products} products × {variants} (seed {seed})"
+                                          + (" (copied from the package cache)" if cached else ""))
         if self.fault and self.fault.truncates_onec:
             victim = faultlib.truncate_onec(onec)
             self.record["truncated"] = victim.name
@@ -411,13 +420,28 @@ class Rehearsal:
             if proc.returncode != 0:
                 raise RehearsalError(f"REHEARSAL_SOURCE_DUMP does not restore: {proc.stderr.strip()[-800:]}")
             return f"restored REHEARSAL_SOURCE_DUMP {dump} (pg_restore into the disposable database)"
-        # Every app at its latest migration, then products back to the v13.3 schema: on an empty
-        # database that is two commands, and the same state rehearse/local_target.py reaches app by app.
-        self.manage("migrate", "--noinput", previous=True)
-        self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
-                    previous=True)
-        self.manage("seed_legacy_catalog", *size.options(), previous=True)
-        return f"v13.3, seed_legacy_catalog {' '.join(size.options())}"
+
+        def seed() -> str:
+            # Every app at its latest migration, then products back to the v13.3 schema: on an empty
+            # database that is two commands, and the same state rehearse/local_target.py reaches app by app.
+            self.manage("migrate", "--noinput", previous=True)
+            self.manage("migrate", "products", self.setting("PRE_MIGRATION_TARGET", "0001_initial"), "--noinput",
+                        previous=True)
+            self.manage("seed_legacy_catalog", *size.options(), previous=True)
+            return f"v13.3, seed_legacy_catalog {' '.join(size.options())}"
+
+        try:
+            return seed_cache.seed_or_restore(self.seed_cache(size), self.dsn, seed)
+        except RuntimeError as exc:
+            raise RehearsalError(str(exc)) from None
+
+    def seed_cache(self, size: Sample) -> seed_cache.SeedCache | None:
+        """Where the seeded state of this code and this size is kept (``REHEARSAL_SEED_CACHE=off``: nowhere)."""
+        inputs = {"settings": self.setting("DJANGO_SETTINGS_MODULE", "freesport.settings"),
+                  "manage": self.manage_prefix(), "code_env": self.setting("REHEARSAL_CODE_ENV"),
+                  "pythonpath": self.setting("REHEARSAL_PYTHONPATH"), "db_env": self.setting("REHEARSAL_DB_ENV"),
+                  "target": self.setting("PRE_MIGRATION_TARGET", "0001_initial")}
+        return seed_cache.cache_for(self.environ, self.original_backend_dir, size.as_dict(), inputs, self.pg_bin_dir())
 
     def app(self, action: str) -> None:
         """Start or stop the application the way the rollback will (``APP_START_CMD`` / ``APP_STOP_CMD``)."""
@@ -478,14 +502,19 @@ class Rehearsal:
             findings["orders_kept"] = pre.tables.get("orders") == now.tables.get("orders")
         return findings
 
-    def reverse_trial(self) -> dict[str, Any] | None:
-        """``migrate products 0001_initial`` on a copy of the migrated database: what would it give back?"""
+    def reverse_trial(self, on_cloned: Any = None) -> dict[str, Any] | None:
+        """``migrate products 0001_initial`` on a copy of the migrated database: what would it give back?
+
+        ``on_cloned`` is called once the copy exists (or when there is nothing to copy).
+        """
         assert self.run is not None
         from gate.db.snapshot import Snapshot
         from gate.rollback.reverse import try_reverse_migration
 
         pre_path = self.run.dir / "pre_snapshot.json"
         if not pre_path.exists():
+            if on_cloned is not None:
+                on_cloned()
             return None
         pre = Snapshot.load(pre_path)
 
@@ -494,7 +523,7 @@ class Rehearsal:
 
         trial = try_reverse_migration(self.pg, self.dsn.rsplit("/", 1)[1], pre, manage,
                                       self.setting("REVERSE_MIGRATION_TARGET", "products 0001_initial"),
-                                      self.pg_bin_dir())
+                                      self.pg_bin_dir(), on_cloned=on_cloned)
         entry = trial.as_summary(pre)
         (self.run.dir / "reverse_migration.json").write_text(json.dumps(
             {**entry, "differences": list(trial.differences), "empty_columns": trial.empty,
@@ -609,18 +638,7 @@ class Rehearsal:
             if self.fault:
                 self.record["findings"] = self.fault_findings()
             if self.run.destructive_started():
-                with self.phase("reverse-migration") as p:
-                    entry = self.reverse_trial()
-                    if entry:
-                        self.annotate_summary(reverse_migration=entry)
-                        p.detail = "works" if entry["works"] else "fails"
-                        p.detail += ", restore is the only way back" if entry["restore_only_way_back"] else ""
-                with self.phase("rollback") as p:
-                    code = self.rollback()
-                    p.detail = f"rollback_production.sh exit {code}"
-                    self.rollback_checks()
-                    rows = {r["id"]: r["outcome"] for r in self.run.read_summary().get("checks", [])}
-                    p.detail += " — " + ", ".join(f"{i} {rows.get(i, '?')}" for i in ("RBK-01", "RBK-02", "RBK-03"))
+                self.way_back()
             else:
                 self.record["rollback"] = "not rehearsed: the window stopped before anything changed (NO-GO)"
         except RehearsalError as exc:
@@ -653,6 +671,8 @@ class Rehearsal:
     def finish(self, window_exit: int | None, report_ok: bool) -> int:
         """Print the verdict and the timings; the exit status."""
         assert self.run is not None
+        if self.pg_stopping is not None:
+            self.pg_stopping.join()
         verdict = self.verdict()
         total = sum(p.duration_s for p in self.phases)
         self.console.rule()
@@ -693,6 +713,56 @@ class Rehearsal:
             problems.append(f"{fault.name}: migrate started although the window should have stopped before it")
         return problems
 
+    def way_back(self) -> None:
+        """The reverse-migration trial and the rollback, side by side once the trial's copy exists.
+
+        The trial works on its own copy of the migrated database, the rollback on the database
+        itself: neither can change what the other finds, so the rollback starts as soon as the copy
+        is made and the trial's ``migrate`` runs while it goes on. summary.json is annotated with
+        the trial's entry after both have ended (one writer at a time).
+        """
+        assert self.run is not None
+        cloned = threading.Event()
+        trial = Phase("reverse-migration")
+        self.phases.append(trial)
+        self.console.print("[bold cyan]▶ rehearsal[/] reverse-migration (on a copy, alongside the rollback) …")
+        outcome: dict[str, Any] = {}
+
+        def run_trial() -> None:
+            t0 = time.monotonic()
+            try:
+                outcome["entry"] = self.reverse_trial(on_cloned=cloned.set)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the rehearsal's own thread
+                outcome["error"] = exc
+            finally:
+                trial.duration_s = round(time.monotonic() - t0, 2)
+                cloned.set()
+
+        worker = threading.Thread(target=run_trial, name="reverse-migration", daemon=True)
+        worker.start()
+        cloned.wait()
+        try:
+            with self.phase("rollback") as p:
+                code = self.rollback()
+                p.detail = f"rollback_production.sh exit {code}"
+                self.rollback_checks()
+                rows = {r["id"]: r["outcome"] for r in self.run.read_summary().get("checks", [])}
+                p.detail += " — " + ", ".join(f"{i} {rows.get(i, '?')}" for i in ("RBK-01", "RBK-02", "RBK-03"))
+        finally:
+            worker.join()
+            entry = outcome.get("entry")
+            trial.status = "failed" if "error" in outcome else "done"
+            if entry:
+                self.annotate_summary(reverse_migration=entry)
+                trial.detail = ("works" if entry["works"] else "fails") + (
+                    ", restore is the only way back" if entry["restore_only_way_back"] else "")
+            style = "green" if trial.status == "done" else "bold red"
+            self.console.print(f"[{style}]{'✓' if trial.status == 'done' else '✗'} reverse-migration[/] "
+                               f"{trial.duration_s:.1f}s {trial.detail} (alongside the rollback)", highlight=False)
+            self._save()
+        if "error" in outcome:
+            raise outcome["error"]
+
     def teardown(self) -> None:
         """Stop the proxy, the app and the database server; keep the logs in the run directory."""
         for proc in self.processes:
@@ -706,7 +776,13 @@ class Rehearsal:
         if self.run is not None and (self.work / "log").is_dir():
             shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
         if self.pg is not None:
-            with contextlib.suppress(Exception):
-                self.pg.stop()
+            # the server stops while the report is built (the report reads the run directory only);
+            # finish() waits for it
+            def stop_pg(pg: Any = self.pg) -> None:
+                with contextlib.suppress(Exception):
+                    pg.stop()
+
+            self.pg_stopping = threading.Thread(target=stop_pg, name="pg-stop")
+            self.pg_stopping.start()
         if self.setting("REHEARSAL_KEEP_WORK") != "yes":
             shutil.rmtree(self.work, ignore_errors=True)

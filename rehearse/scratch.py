@@ -2,7 +2,8 @@
 
 Same recipe as ``make local-target`` (rehearse/local_target.py) but self-contained and in a
 directory of its own, so it can run beside a local target: disposable PostgreSQL → the bundled
-backend at v13.3 (``seed_legacy_catalog``) → gunicorn → an env file for the gate. The 1C package
+backend at v13.3 (``seed_legacy_catalog``; made once per code and parameters, then restored from
+the seed cache, rehearse/seed_cache.py) → gunicorn → an env file for the gate. The 1C package
 is the committed sample, or one generated with ``generate_commerceml`` for ``products`` goods.
 
 >>> with scratch_target(Path("/tmp/w")) as env_file:       # doctest: +SKIP
@@ -17,7 +18,9 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from gate.settings import default_pg_bin_dir
 from rehearse.backend import (
+    BACKEND,
     SAMPLE_DIR,
     Sample,
     backend_env,
@@ -29,6 +32,13 @@ from rehearse.backend import (
     start_gunicorn,
 )
 from rehearse.child import env_lines, free_port, stop_group, wait_http, write_private
+from rehearse.seed_cache import SeedCache, cache_for, seed_or_restore
+
+
+def scratch_seed_cache(size: Sample) -> SeedCache | None:
+    """The seeded state of a scratch target, kept like the rehearsal's (``REHEARSAL_SEED_CACHE=off``: none)."""
+    inputs = {"recipe": "rehearse.scratch: migrate_to_v13_3 + seed_legacy_catalog", "settings": "freesport.settings"}
+    return cache_for(os.environ, BACKEND, size.as_dict(), inputs, str(default_pg_bin_dir()))
 
 
 @contextlib.contextmanager
@@ -58,8 +68,13 @@ def scratch_target(directory: Path, products: int | None = None, variants_per_pr
             own["ONEC_DATA_DIR"] = env["ONEC_DATA_DIR"] = str(onec_dir)
         write_private(directory / "backend.env", env_lines(own))
         manage_sh = manage_script(directory / "manage.sh", env_file=directory / "backend.env")
-        migrate_to_v13_3(env)
-        manage(env, "seed_legacy_catalog", *size.options())
+
+        def seed_v13_3() -> str:
+            migrate_to_v13_3(env)
+            manage(env, "seed_legacy_catalog", *size.options())
+            return f"v13.3 (app by app), seed_legacy_catalog {' '.join(size.options())}"
+
+        seed_or_restore(scratch_seed_cache(size), dsn, seed_v13_3)
         port = free_port()
         gunicorn = start_gunicorn(env, port, workers, log_dir)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 from gate.report import browser
@@ -37,16 +38,38 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{run_dir} has no summary.json" if run_dir else "no run directory under var/runs/ (or RUN_DIR)"
         sys.stderr.write(f"no run to report: {where}\n")
         return 2
+    # the PNG is rendered from the finished sign-off page while Allure generates (chromium and node side by side)
+    rendering: dict[str, str | BaseException] = {}
+
+    def render(signoff: Path) -> None:
+        try:
+            rendering["line"] = _png(signoff)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
+            rendering["error"] = exc
+
+    threads: list[threading.Thread] = []
+
+    def start_png(signoff: Path) -> None:
+        threads.append(threading.Thread(target=render, args=(signoff,), name="signoff-png"))
+        threads[-1].start()
+
     try:
-        paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure, runs_dir=runs_dir)
+        paths = build_report(run_dir, runs_base=args.runs_dir, allure=not args.no_allure, runs_dir=runs_dir,
+                             on_signoff=start_png if args.png else None)
     except ReportError as exc:
+        for thread in threads:
+            thread.join()
         sys.stderr.write(f"report: {exc}\nthe sign-off page was written: {run_dir / 'signoff.html'}\n")
         return 1
+    for thread in threads:
+        thread.join()
+    if isinstance(rendering.get("error"), BaseException):
+        raise rendering["error"]  # type: ignore[misc]
     if paths.index:
         sys.stdout.write(f"Allure report: {paths.index}\n")
     sys.stdout.write(f"Sign-off page: {paths.signoff_html}\nSign-off (Markdown): {paths.signoff_md}\n")
     if args.png:
-        sys.stdout.write(_png(paths.signoff_html))
+        sys.stdout.write(str(rendering.get("line", "")))
     sys.stdout.write(f"report built in {paths.seconds:.1f} s\n")
     return 0
 

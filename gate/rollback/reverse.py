@@ -174,10 +174,17 @@ def try_reverse_migration(
     target: str = DEFAULT_TARGET,
     pg_bin: str = "",
     keep: bool = False,
+    on_cloned: Callable[[], None] | None = None,
 ) -> ReverseTrial:
-    """Clone ``source``, run ``migrate <target>`` on the clone, compare it with ``pre``; drop the clone."""
+    """Clone ``source``, run ``migrate <target>`` on the clone, compare it with ``pre``; drop the clone.
+
+    ``on_cloned`` is called once the copy exists: from then on ``source`` may change (a rehearsal
+    starts its rollback there while the trial goes on with the copy).
+    """
     name = f"reverse_{secrets.token_hex(4)}"
     url = clone_database(pg, source, name, pg_bin)
+    if on_cloned is not None:
+        on_cloned()
     argv = ["migrate", *shlex.split(target), "--noinput"]
     try:
         t0 = time.monotonic()

@@ -22,6 +22,13 @@ from disposable_pg import disposable_postgres
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = "gate_selftest_template"
 
+# ``make test`` runs these self-tests under pytest-xdist; the worker's PYTEST_XDIST_* variables must not
+# reach the gate sessions the tests start (a serial window's PST-08/09 would take xdist's test-run id
+# for its own and reuse an earlier session's burst, gate/steps/fixtures.py). The gate's own xdist
+# sessions set theirs afresh in their workers.
+for _name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:
+    del os.environ[_name]
+
 
 @dataclass(frozen=True, slots=True)
 class GateDb:
