@@ -51,11 +51,12 @@ def price_types(settings: Settings) -> PriceTypeMap:
 
 
 @pytest.fixture(scope="session")
-def onec_prices(settings: Settings, onec_package: OnecPackage) -> PriceReading:
-    """Prices and stock of the 1C package per variant key (the gate's own streaming reader)."""
-    from gate.onec.prices import read_prices
+def onec_prices(settings: Settings, onec_package: OnecPackage, run: Run) -> PriceReading:
+    """Prices and stock of the 1C package per variant key (the gate's own streaming reader), read once
+    per run and cached in ``RUN_DIR/prices_reading.json``."""
+    from gate.onec.prices import read_prices_cached
 
-    return read_prices(settings.onec_data_dir)
+    return read_prices_cached(settings.onec_data_dir, run.dir)
 
 
 @pytest.fixture(scope="session")

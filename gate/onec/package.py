@@ -322,7 +322,8 @@ _SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "
          "priced_offers")
 
 
-def _stat_key(root: Path) -> str:
+def stat_key(root: Path) -> str:
+    """A key of the package under ``root`` that changes when any file's name, size or mtime does."""
     files = sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
                    for p in root.rglob("*") if p.is_file())
     return hashlib.sha256(json.dumps([str(root.resolve()), files]).encode()).hexdigest()
@@ -335,7 +336,7 @@ def read_package_cached(root: Path, cache_dir: Path) -> OnecPackage:
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache = cache_dir / "onec_reading.json"
-    key = _stat_key(root) if root.is_dir() else ""
+    key = stat_key(root) if root.is_dir() else ""
     with (cache_dir / "onec_reading.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if key and cache.exists():

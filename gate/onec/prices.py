@@ -21,6 +21,7 @@ asserted (they keep their previous value, or none).
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, xml_files
+from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, stat_key, xml_files
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ MAX_QUANTITY = 10_000_000
 """At or above (absolute): an absurd quantity, stored as 0."""
 MAX_STOCK = 2**31 - 1
 KOPECK = Decimal("0.01")
+CACHE_FILE = "prices_reading.json"
+"""The run's cached :func:`read_prices` of the package (``read_prices_cached``)."""
 EVIDENCE_FILE = "prices_stock.json"
 """PST-11/12's comparison in the run directory (``{"prices": ..., "stock": ...}``); the sign-off shows it."""
 MOST_OFFERS = 0.5
@@ -188,6 +191,51 @@ def read_prices(root: Path) -> PriceReading:
             continue
         _read_file(path, reading)
     return reading
+
+
+def read_prices_cached(root: Path, cache_dir: Path) -> PriceReading:
+    """``read_prices`` once per run: later sessions (and xdist workers) load the reading from
+    ``cache_dir/prices_reading.json`` while no file's name, size or mtime changed (a lock serialises the
+    first read), like the package's reading in ``onec_reading.json``."""
+    import fcntl
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache = cache_dir / CACHE_FILE
+    key = stat_key(root) if root.is_dir() else ""
+    with (cache_dir / "prices_reading.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cached = _from_json(cache.read_text(), key) if key and cache.exists() else None
+        if cached is not None:
+            return cached
+        reading = read_prices(root)
+        if key:
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"key": key, **_to_json(reading)}, ensure_ascii=False))
+            tmp.replace(cache)
+        return reading
+
+
+def _to_json(reading: PriceReading) -> dict[str, object]:
+    return {"root": reading.root, "type_names": reading.type_names,
+            "prices": {k: [[t, None if v is None else str(v), c] for t, v, c in e] for k, e in reading.prices.items()},
+            "stock": reading.stock, "warehouses": reading.warehouses, "uses": dict(reading.uses),
+            "price_entries": reading.price_entries, "prices_delta": reading.prices_delta,
+            "rests_delta": reading.rests_delta}
+
+
+def _from_json(text: str, key: str) -> PriceReading | None:
+    """The cached reading, or None when the cache is unreadable or of another package."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return PriceReading(
+        data["root"], type_names=data["type_names"],
+        prices={k: [(t, None if v is None else Decimal(v), c) for t, v, c in e] for k, e in data["prices"].items()},
+        stock=data["stock"], warehouses=data["warehouses"], uses=Counter(data["uses"]),
+        price_entries=data["price_entries"], prices_delta=data["prices_delta"], rests_delta=data["rests_delta"])
 
 
 def _local(tag: object) -> str:

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from price_packages import PackageSpec, retail_of, stock_of, variant_keys, write_price_package
 
+from gate.onec import prices
 from gate.onec.package import read_package
 from gate.onec.price_types import PriceTypesError, load_price_types
-from gate.onec.prices import compare_prices, compare_stock, read_prices
+from gate.onec.prices import compare_prices, compare_stock, read_prices, read_prices_cached
 from rehearse.backend import manage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +61,25 @@ def test_retail_named_rrc_maps_and_bare_id_prices_belong_to_the_default_variant(
     assert found.ok, found.as_dict()
     assert found.columns["retail_price"] == {"package": 10, "database": 10} and found.orphans == 1
     assert found.columns["federation_price"] == {"package": 0, "database": 0}
+
+
+def test_the_reading_is_cached_per_run_and_a_changed_package_is_read_again(tmp_path, price_map, monkeypatch):
+    root, run_dir = write_price_package(tmp_path / "p"), tmp_path / "run"
+    calls: list[Path] = []
+    real = prices.read_prices
+    monkeypatch.setattr(prices, "read_prices", lambda r: calls.append(r) or real(r))
+    first = read_prices_cached(root, run_dir)
+    second = read_prices_cached(root, run_dir)  # a later check session of the same run
+    assert len(calls) == 1 and (run_dir / prices.CACHE_FILE).is_file()
+    assert prices._to_json(second) == prices._to_json(first) == prices._to_json(real(root))
+    pkg, db = read_package(root), _healthy_db(root, price_map)
+    assert compare_prices(second, pkg, price_map, db, 0, 13).ok and compare_stock(second, pkg, db, 0, 13).ok
+    offers = next(root.rglob("*.xml"))
+    offers.write_text(offers.read_text() + "\n")  # the package changed between sessions: read again
+    read_prices_cached(root, run_dir)
+    assert len(calls) == 2
+    (run_dir / prices.CACHE_FILE).write_text("{not json")  # a torn cache is read again, not trusted
+    assert prices._to_json(read_prices_cached(root, run_dir)) == prices._to_json(first) and len(calls) == 3
 
 
 def test_every_retail_price_empty_fails_pst_11_naming_the_column(tmp_path, price_map):
