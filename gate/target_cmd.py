@@ -81,3 +81,41 @@ def run_shell(settings: Settings, line: str, timeout: float = TIMEOUT_S) -> subp
     """Run a configured command line (``DEPLOYED_VERSION_CMD``…) with the target's environment."""
     return subprocess.run(line, shell=True, cwd=REPO, env=target_env(settings), capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def ask_target(settings: Settings, wanted: dict[str, object], cache: Path, key: str,
+               timeout: float = TIMEOUT_S) -> dict[str, object]:
+    """The answers of several probes (name → input) from ONE ``manage.py shell -c``, cached in ``cache``
+    (JSON) while ``key`` is the same (a lock serialises xdist workers). Only probes that answered are in
+    the result: a caller whose probe is missing runs its own command and reports what that says."""
+    import fcntl
+    import hashlib
+    import json
+
+    from gate import probes
+
+    digest = hashlib.sha256(json.dumps([key, manage_prefix(settings), wanted], sort_keys=True).encode()).hexdigest()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            kept = json.loads(cache.read_text()) if cache.exists() else {}
+        except ValueError:
+            kept = {}
+        if isinstance(kept, dict) and kept.get("key") == digest and isinstance(kept.get("answers"), dict):
+            return dict(kept["answers"])
+        try:
+            proc = run_manage(settings, "shell", "-c", probes.source_many(wanted), timeout=timeout)
+            stdout, exit_code = proc.stdout, proc.returncode
+        except subprocess.TimeoutExpired as exc:  # the probes that answered before the timeout still count
+            out = exc.stdout or ""
+            stdout, exit_code = out.decode(errors="replace") if isinstance(out, bytes) else out, None
+        got = probes.answers(stdout)
+        answers = {name: got[name]["answer"] for name in wanted if "answer" in got.get(name, {})}
+        errors = {name: got[name].get("error", "no answer") if name in got else "no answer"
+                  for name in wanted if name not in answers}
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"key": digest, "answers": answers, "errors": errors,
+                                   "exit_code": exit_code}, ensure_ascii=False))
+        tmp.replace(cache)
+        return answers

@@ -59,6 +59,49 @@ def onec_prices(settings: Settings, onec_package: OnecPackage, run: Run) -> Pric
     return read_prices_cached(settings.onec_data_dir, run.dir)
 
 
+class TargetAnswers:
+    """The deployed release's answers to the probes DEP-01 (``interpreter``), RUN-01..03 (``introspect``),
+    MIG-01 (``showmigrations``) and MIG-03 (``sqlmigrate``) ask, from ONE ``manage.py shell -c`` on first use, kept
+    in ``RUN_DIR/deployed_probes.json`` keyed by the deployed release, the ``MANAGE_CMD`` line, the
+    questions and the journal (a step that ran since asks again). A probe that did not answer, or was
+    asked something else, is ``None``: its check then runs its own command and reports what that says."""
+
+    def __init__(self, settings: Settings, run: Run) -> None:
+        self.settings, self.run = settings, run
+        self._asked: dict[str, object] = {}
+        self._answers: dict[str, object] | None = None
+
+    def get(self, name: str, given: object) -> object:
+        """Probe ``name``'s answer to ``given`` (``None``: ask it yourself)."""
+        if self._answers is None:
+            self._answers = self._ask()
+        return self._answers.get(name) if self._asked.get(name, ...) == given else None
+
+    def _ask(self) -> dict[str, object]:
+        from gate.runbook import Linter
+        from gate.target_cmd import ask_target
+        from gate.window.deployed import deployed_release
+        from gate.window.window_manifest import window_lines
+
+        try:
+            # those needing no database first: a database that hangs loses only the last ones
+            self._asked = {"interpreter": {}} if self.settings.manage_cmd else {}
+            self._asked.update(introspect=Linter(self.settings).probe_input(window_lines()), showmigrations=None,
+                               sqlmigrate=None)
+            key = json.dumps([deployed_release(self.settings).tag,
+                              [(s["name"], s.get("exit_code"), s.get("finished_at")) for s in self.run.steps()]])
+            return ask_target(self.settings, self._asked, self.run.dir / "deployed_probes.json", key, timeout=300)
+        except Exception:  # each check asks on its own and reports what its own command says
+            self._asked = {}
+            return {}
+
+
+@pytest.fixture(scope="session")
+def target_answers(settings: Settings, run: Run) -> TargetAnswers:
+    """One ``manage.py`` process answering DEP-01's, RUN-01..03's, MIG-01's and MIG-03's probes (see TargetAnswers)."""
+    return TargetAnswers(settings, run)
+
+
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> ApiClient:
     """The target's public API over HTTP (``BASE_URL`` + ``API_PREFIX``)."""

@@ -29,8 +29,11 @@ def parse_plan(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def pending_migrations(settings: Settings) -> list[str]:
-    """The target's pending migrations in plan order (``manage.py showmigrations --plan``)."""
+def pending_migrations(settings: Settings, plan: object = None) -> list[str]:
+    """The target's pending migrations in plan order (``manage.py showmigrations --plan``; ``plan``: the
+    ``showmigrations`` probe's answer, that command's text, already read in a shared process)."""
+    if isinstance(plan, str):
+        return [name for name, applied in parse_plan(plan) if not applied]
     proc = run_manage(settings, "showmigrations", "--plan")
     if proc.returncode != 0:
         raise PlanUnavailable(f"showmigrations --plan exited {proc.returncode}: {(proc.stderr or proc.stdout)[-800:]}")
@@ -49,15 +52,20 @@ def compare_plan(pending: list[str], expected: list[str]) -> list[str]:
     return out
 
 
-def capture_sql(settings: Settings, names: list[str]) -> dict[str, str]:
-    """``sqlmigrate`` of every migration in ``names``, in one manage.py process (per-call fallback)."""
+def capture_sql(settings: Settings, names: list[str], answered: object = None) -> dict[str, str]:
+    """``sqlmigrate`` of every migration in ``names``, in one manage.py process (per-call fallback);
+    ``answered``: the ``sqlmigrate`` probe's answer already (from a shared process), used for the names it has."""
 
     out: dict[str, str] = {}
-    if names:
-        proc = run_manage(settings, "shell", "-c", probes.source("sqlmigrate", list(names)))
+    if isinstance(answered, dict):
+        out = {str(k): str(v) for k, v in answered.items() if k in names and v is not None}
+    missing = [name for name in names if name not in out]
+    if missing:
+        proc = run_manage(settings, "shell", "-c", probes.source("sqlmigrate", missing))
         said = probes.answer(proc.stdout)
         if isinstance(said, dict):
-            out = {str(k): str(v) for k, v in said.items() if v is not None}
+            out.update({str(k): str(v) for k, v in said.items() if v is not None})
+    out = {name: out[name] for name in names if name in out}  # plan order
     for name in names:
         if name not in out:
             app, _, migration = name.partition(".")

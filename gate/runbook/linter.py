@@ -169,6 +169,12 @@ def python_calls(code: str) -> list[dict[str, object]]:
     return calls
 
 
+def _introspect_input(commands: Iterable[str], paths: Iterable[str], imports: Iterable[str],
+                      facts: dict[str, list[list[str]]]) -> dict[str, object]:
+    return {"commands": sorted(set(commands)), "paths": sorted(set(paths)), "imports": sorted(set(imports)),
+            "facts": facts}
+
+
 @dataclass(frozen=True, slots=True)
 class LineReport:
     """The verdict on one runbook line: ``covered``, ``variant``, ``comment``, ``manual`` (nothing of the
@@ -204,8 +210,7 @@ class Linter:
         """Option strings of ``commands``, url names of ``paths``, whether ``mod:name`` imports exist,
         and the target-side ``facts`` (files, git refs, migrations, Python calls)."""
         facts = facts or {}
-        code = probes.source("introspect", {"commands": sorted(set(commands)), "paths": sorted(set(paths)),
-                                            "imports": sorted(set(imports)), "facts": facts})
+        code = probes.source("introspect", _introspect_input(commands, paths, imports, facts))
         proc = run_manage(self.settings, "shell", "-c", code, timeout=180)
         data = probes.answer(proc.stdout)
         if isinstance(data, dict):
@@ -284,8 +289,21 @@ class Linter:
                 if argv[0] == "cd" and len(argv) > 1:
                     cwd = self.on_target(argv[1], cwd)
 
-    def prepare(self, lines: list[ShellLine]) -> None:
-        """Collect every manage.py command and URL path of ``lines`` and introspect them at once."""
+    def prepare(self, lines: list[ShellLine], answered: object = None) -> None:
+        """Collect every manage.py command and URL path of ``lines`` and introspect them at once
+        (``answered``: the ``introspect`` probe's answer to :meth:`wanted` already, from a shared process)."""
+        commands, paths, imports, facts = self.wanted(lines)
+        if isinstance(answered, dict):
+            self._target = cast(probes.Introspection, answered)
+        else:
+            self._target = self.introspect(commands, paths, imports, facts)
+
+    def probe_input(self, lines: list[ShellLine]) -> dict[str, object]:
+        """What :meth:`prepare` sends the ``introspect`` probe for ``lines`` (to ask it in a shared process)."""
+        return _introspect_input(*self.wanted(lines))
+
+    def wanted(self, lines: list[ShellLine]) -> tuple[set[str], set[str], set[str], dict[str, list[list[str]]]]:
+        """Commands, URL paths, imports and facts of ``lines`` the target is asked about."""
         commands, paths, imports = set(), set(), set()
         self._track_cwd(lines)
         facts: dict[str, list[list[str]]] = {"fs": [], "ref": [], "migration": [], "call": []}
@@ -303,7 +321,7 @@ class Linter:
                     path = self._url_path(argv)
                     if path:
                         paths.add(path)
-        self._target = self.introspect(commands, paths, imports, facts)
+        return commands, paths, imports, facts
 
     def check_fact(self, kind: str, key: str, what: str, label: str) -> tuple[bool, str]:
         """A file, git ref, migration or Python call of the line, as the target answered."""

@@ -103,18 +103,21 @@ def _tail(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[-1] if lines else f"exit {proc.returncode}"
 
 
-def target_interpreter(settings: Settings) -> tuple[str | None, str]:
+def target_interpreter(settings: Settings, answered: object = None) -> tuple[str | None, str]:
     """``(python, how)``: the target's Python as a path usable on this machine, or ``None`` and why not.
 
     The bundled backend's default ``MANAGE_CMD``: this venv's Python. Otherwise the interpreter is asked
-    through ``MANAGE_CMD`` and its path accepted only when, run here, it reports the same environment.
+    through ``MANAGE_CMD`` (``answered``: the ``interpreter`` probe's answer already, from a shared process)
+    and its path accepted only when, run here, it reports the same environment.
     """
     if not settings.manage_cmd:
         return str(toolpaths.VENV_PYTHON), "the bundled backend's Python"
-    asked = run_manage(settings, "shell", "-c", probes.source("interpreter", {}), timeout=120)
-    there = _probe(asked)
+    there = answered if isinstance(answered, dict) else None
     if there is None:
-        return None, f"{UNANSWERED} ({_tail(asked)})"
+        asked = run_manage(settings, "shell", "-c", probes.source("interpreter", {}), timeout=120)
+        there = _probe(asked)
+        if there is None:
+            return None, f"{UNANSWERED} ({_tail(asked)})"
     exe = str(there.get("executable") or "")
     if not exe or not Path(exe).is_file():
         return None, f"the target's interpreter {exe or '(none)'} is not on this machine"
@@ -130,13 +133,14 @@ def target_interpreter(settings: Settings) -> tuple[str | None, str]:
     return exe, f"the target's interpreter {exe}, asked through MANAGE_CMD"
 
 
-def requirements_check(settings: Settings) -> tuple[bool | None, str]:
+def requirements_check(settings: Settings, interpreter: object = None) -> tuple[bool | None, str]:
     """``(ok, detail)`` of the requirements check in the target's environment; ``ok`` is ``None`` when it
-    cannot be known (then ``detail`` names ``PIP_CHECK_CMD``)."""
+    cannot be known (then ``detail`` names ``PIP_CHECK_CMD``). ``interpreter``: the ``interpreter`` probe's
+    answer already, when a shared process asked it."""
     if settings.pip_check_cmd:
         proc = run_shell(settings, settings.pip_check_cmd, timeout=120)
         return proc.returncode == 0, f"PIP_CHECK_CMD: {_tail(proc)}"
-    python, how = target_interpreter(settings)
+    python, how = target_interpreter(settings, interpreter)
     if python is not None:
         uv = toolpaths.optional("uv")
         if uv is not None:

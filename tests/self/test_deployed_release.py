@@ -175,3 +175,45 @@ def test_dep_01_check_by_commit_and_a_manual_item_when_requirements_cannot_be_kn
                     PIP_CHECK_CMD="true")
     decision = stale["decision"]
     assert isinstance(decision, dict) and decision["verdict"] == "NO-GO" and decision["deciding_check"] == "DEP-01"
+
+
+def test_one_manage_process_answers_the_deploy_time_probes_and_a_failing_one_keeps_its_checks_message(
+        tmp_path: Path, no_env_file: None) -> None:
+    """DEP-01's, RUN-01's, MIG-01's and MIG-03's probes go to ONE ``manage.py shell -c``; a later session of the
+    run (same release, same journal) reuses its answers, a step that ran since asks again. A probe that fails
+    there (no Django behind this MANAGE_CMD) is missing, so its check runs its own command: same message."""
+    import json
+
+    from gate.migrations.plan import PlanUnavailable, pending_migrations
+    from gate.run import Run, StepRecord
+    from gate.target_fixtures import TargetAnswers
+
+    if not SYSTEM_PYTHON.is_file():
+        pytest.skip("needs /usr/bin/python3 (a Python without Django: the Django probes fail there)")
+    code = tmp_path / "code"
+    _commit_repo(code)
+    calls = tmp_path / "calls"
+    manage = _wrapper(tmp_path / "manage", f'echo "$1" >> {calls}; cd {code} && exec {SYSTEM_PYTHON} manage.py "$@"')
+    settings = _settings(BACKEND_DIR=str(code), MANAGE_CMD=manage)
+    run = Run.open(runs_root=tmp_path / "runs", run_id="r")
+
+    def started() -> int:
+        return len(calls.read_text().splitlines()) if calls.exists() else 0
+
+    first = TargetAnswers(settings, run)
+    there = first.get("interpreter", {})
+    assert isinstance(there, dict) and there["executable"] and started() == 1
+    assert first.get("showmigrations", None) is None and first.get("sqlmigrate", None) is None and started() == 1
+    assert first.get("interpreter", {"pip_check": True}) is None  # asked something else: ask yourself
+    kept = json.loads((run.dir / "deployed_probes.json").read_text())
+    assert kept["errors"]["showmigrations"] and set(kept["answers"]) == {"interpreter"}
+    assert requirements_check(settings, there) == requirements_check(settings)  # the same verdict and words
+    with pytest.raises(PlanUnavailable) as shared:
+        pending_migrations(settings, first.get("showmigrations", None))
+    with pytest.raises(PlanUnavailable) as own:
+        pending_migrations(settings)
+    assert str(shared.value) == str(own.value) and "Unknown command" in str(own.value)
+    before = started()
+    assert TargetAnswers(settings, run).get("interpreter", {}) == there and started() == before  # next session
+    run.record_step(StepRecord("migrate", exit_code=0))
+    assert TargetAnswers(settings, run).get("interpreter", {}) == there and started() == before + 1

@@ -76,6 +76,10 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert "orders.0900_rehearsal_cleanup_test_orders changed protected table orders: rows" in mig05["message"]
     assert "deleted" in mig05["message"]
     assert {"MIG-01", "MIG-03"} <= set(checks), "MIG-01 and MIG-03 ran beside MIG-05"
+    asked = json.loads((run_dir / "deployed_probes.json").read_text())  # DEP-01..MIG-03 in one manage.py
+    assert {"interpreter", "introspect", "showmigrations", "sqlmigrate"} <= set(asked["answers"]), asked["errors"]
+    assert "orders.0900_rehearsal_cleanup_test_orders" in asked["answers"]["sqlmigrate"]
+    assert checks["MIG-01"]["outcome"] == "passed" and checks["MIG-03"]["outcome"] in ("passed", "failed")
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
     by_migration = {r["migration"]: r for r in trial["runs"]}
     assert by_migration["orders.0900_rehearsal_cleanup_test_orders"]["changes"]["orders"]["deleted"] > 0

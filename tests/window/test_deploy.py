@@ -13,10 +13,11 @@ if TYPE_CHECKING:
     from gate.fixtures import MessageReporter
     from gate.runbook import LineReport, Linter
     from gate.settings import Settings
+    from gate.target_fixtures import TargetAnswers
 
 
 @pytest.mark.check("DEP-01", severity="critical")
-def test_code_at_release_tag_and_requirements_satisfied(settings: Settings,
+def test_code_at_release_tag_and_requirements_satisfied(settings: Settings, target_answers: TargetAnswers,
                                                         check_message: MessageReporter) -> None:
     """git checkout <tag> + pip install -r requirements.txt: code at RELEASE_TAG (or RELEASE_COMMIT), requirements
     satisfied in the target's interpreter."""
@@ -24,7 +25,7 @@ def test_code_at_release_tag_and_requirements_satisfied(settings: Settings,
     expected, name = expected_release(settings)
     assert same_release(release.tag, expected), (
         f"deployed release is {release.tag or '(unknown)'} ({release.how}), expected {name}={expected}")
-    ok, detail = requirements_check(settings)
+    ok, detail = requirements_check(settings, target_answers.get("interpreter", {}) if settings.manage_cmd else None)
     if ok is None:
         pytest.skip(f"deployed release {release.tag} ({release.how}); {detail}")
     assert ok, f"requirements not satisfied: {detail}"
@@ -32,9 +33,9 @@ def test_code_at_release_tag_and_requirements_satisfied(settings: Settings,
 
 
 @pytest.fixture(scope="module")
-def window_report(linter: Linter) -> list[LineReport]:
+def window_report(linter: Linter, target_answers: TargetAnswers) -> list[LineReport]:
     lines = window_lines()
-    linter.prepare(lines)
+    linter.prepare(lines, target_answers.get("introspect", linter.probe_input(lines)))
     return [linter.lint_line(line) for line in lines]
 
 

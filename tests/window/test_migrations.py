@@ -19,12 +19,13 @@ if TYPE_CHECKING:
     from gate.fixtures import MessageReporter
     from gate.run import Run
     from gate.settings import Settings
+    from gate.target_fixtures import TargetAnswers
 
 
 @pytest.fixture(scope="module")
-def pending_before(settings: Settings) -> list[str]:
+def pending_before(settings: Settings, target_answers: TargetAnswers) -> list[str]:
     """The pending migrations before migrate (one showmigrations --plan for MIG-01 and MIG-03)."""
-    return pending_migrations(settings)
+    return pending_migrations(settings, target_answers.get("showmigrations", None))
 
 
 @pytest.mark.check("MIG-01", severity="critical")
@@ -40,6 +41,7 @@ def test_pending_migrations_are_the_expected_plan(settings: Settings, run: Run, 
 
 @pytest.mark.check("MIG-03", severity="high")
 def test_pending_migration_sql_captured_and_linted(settings: Settings, run: Run, pending_before: list[str],
+                                                   target_answers: TargetAnswers,
                                                    check_message: MessageReporter) -> None:
     """The SQL of every pending migration (sqlmigrate) is captured and linted; waivers recorded."""
     pending = pending_before
@@ -47,7 +49,7 @@ def test_pending_migration_sql_captured_and_linted(settings: Settings, run: Run,
     out_dir.mkdir(exist_ok=True)
     waivers = load_waivers(settings.migration_waivers)
     findings = []
-    for name, sql in capture_sql(settings, pending).items():
+    for name, sql in capture_sql(settings, pending, target_answers.get("sqlmigrate", None)).items():
         (out_dir / f"{name}.sql").write_text(sql)
         findings += apply_waivers(lint_sql(name, sql), waivers)
     (out_dir / "lint.txt").write_text("\n".join(f.line() for f in findings) + "\n")
