@@ -59,7 +59,11 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     env_file, values, directory = target
     release = faults.copy_backend(REPO / "backend", tmp_path / "release")
     extra_plan = faults.patch_migration_deletes_orders(release)
-    manage = wrapper(tmp_path / "manage-release.sh", directory / "backend.env", release)
+    real = wrapper(tmp_path / "manage-release.sh", directory / "backend.env", release)
+    calls = tmp_path / "manage-calls"  # what the window asked manage.py: its first argument, one line each
+    manage = tmp_path / "manage-counted.sh"
+    manage.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec {real} "$@"\n')
+    manage.chmod(0o755)
     before = snapshot_of(values["DATABASE_URL"], "target", PROTECTED)
     run_dir = tmp_path / "run"
     proc = window(env_file, "migrate", "--confirm", "--to", "migrate", extra={
@@ -79,6 +83,8 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     asked = json.loads((run_dir / "deployed_probes.json").read_text())  # DEP-01..MIG-03 in one manage.py
     assert {"interpreter", "introspect", "showmigrations", "sqlmigrate"} <= set(asked["answers"]), asked["errors"]
     assert "orders.0900_rehearsal_cleanup_test_orders" in asked["answers"]["sqlmigrate"]
+    said = calls.read_text().split()  # DEP-01, RUN-01..03, MIG-01, MIG-03: one shell; MIG-05's copy: one
+    assert "showmigrations" not in said and "sqlmigrate" not in said and said.count("shell") == 2, said
     assert checks["MIG-01"]["outcome"] == "passed" and checks["MIG-03"]["outcome"] in ("passed", "failed")
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
     by_migration = {r["migration"]: r for r in trial["runs"]}
