@@ -2,7 +2,8 @@
 
 A real rehearsal on a local disposable cluster is stopped while its window runs against the real
 gunicorn; every process it started (recorded before the signal: its descendants, the gunicorn it
-daemonised, the cluster's postmaster) is gone afterwards, and so is the cluster's directory.
+daemonised, the cluster's postmaster) is gone afterwards, and so is the cluster's directory. The
+matrix parent, signalled alone, passes the signal on to the rehearsals it runs and waits for them.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ def _cluster_of(pid: int) -> Path | None:
     return None
 
 
-def _held(rehearse: psutil.Process, work: Path) -> list[psutil.Process]:
-    """Every process the rehearsal runs now: descendants, the daemonised gunicorn and its workers, the postmaster."""
+def _held(rehearse: psutil.Process, work: Path, owners: list[int]) -> list[psutil.Process]:
+    """Every process the rehearsal runs now: descendants, the daemonised gunicorns and their workers, the
+    postmasters of the clusters ``owners`` hold."""
     held = rehearse.children(recursive=True)
     pid_files = [*work.glob("*/app/gunicorn.pid")]
-    cluster = _cluster_of(rehearse.pid)
-    if cluster is not None:
-        pid_files.append(cluster / "data" / "postmaster.pid")
+    clusters = [c for c in map(_cluster_of, owners) if c is not None]
+    pid_files += [cluster / "data" / "postmaster.pid" for cluster in clusters]
     for pid_file in pid_files:
         try:
             leader = psutil.Process(int(pid_file.read_text().split()[0]))
@@ -50,9 +51,8 @@ def _held(rehearse: psutil.Process, work: Path) -> list[psutil.Process]:
     return held
 
 
-def _window_running(rehearse: psutil.Process) -> bool:
-    with_window = [p for p in rehearse.children(recursive=True) if "gate.window" in " ".join(_cmdline(p))]
-    return bool(with_window)
+def _windows_running(rehearse: psutil.Process) -> int:
+    return sum("gate.window" in " ".join(_cmdline(p)) for p in rehearse.children(recursive=True))
 
 
 def _cmdline(process: psutil.Process) -> list[str]:
@@ -85,13 +85,13 @@ def test_sigterm_stops_the_rehearsal_and_everything_it_started(tmp_path: Path):
     cluster: Path | None = None
     try:
         deadline = time.monotonic() + 600
-        while not _window_running(rehearse):
+        while not _windows_running(rehearse):
             assert proc.poll() is None, f"the rehearsal ended before its window ran:\n{out.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"no window within 600 s:\n{out.read_text()[-3000:]}"
             time.sleep(0.5)
         time.sleep(3)  # the window's own children (its checks, pg_dump) start
         cluster = _cluster_of(proc.pid)
-        held = _held(rehearse, work)
+        held = _held(rehearse, work, [proc.pid])
         names = {" ".join(_cmdline(p))[:60] for p in held}
         assert cluster is not None and any("gunicorn" in n for n in names), names
         assert any("postgres" in p.name() for p in held if _alive(p)), names
@@ -120,3 +120,56 @@ def test_sigterm_stops_the_rehearsal_and_everything_it_started(tmp_path: Path):
     assert "interrupted by SIGTERM" in output and "Traceback" not in output, output[-3000:]
     assert not left, f"still running after SIGTERM: {[' '.join(_cmdline(p))[:120] for p in left]}"
     assert cluster is not None and not cluster.exists(), f"the cluster {cluster} was left behind"
+
+
+def test_sigterm_to_the_matrix_reaches_every_running_rehearsal(tmp_path: Path):
+    reason = unavailable_reason("local")
+    if reason:
+        pytest.skip(f"local disposable PostgreSQL unavailable: {reason}")
+    work = tmp_path / "work"
+    env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REHEARSAL_WORK_DIR": str(work), "GATE_LIVE": "0",
+           "DISPOSABLE_PG": "local", "REHEARSAL_KEEP_WORK": ""}
+    out = tmp_path / "matrix.out"
+    with out.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "rehearse", "matrix", "--only", "slow-api,error-rate-3pct",
+                                 "--jobs", "2"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    matrix = psutil.Process(proc.pid)
+    held: list[psutil.Process] = []
+    clusters: list[Path] = []
+    try:
+        deadline = time.monotonic() + 600
+        while _windows_running(matrix) < 2:
+            assert proc.poll() is None, f"the matrix ended before its windows ran:\n{out.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"no two windows within 600 s:\n{out.read_text()[-3000:]}"
+            time.sleep(0.5)
+        rehearsals = matrix.children()
+        clusters = [c for c in (_cluster_of(r.pid) for r in rehearsals) if c is not None]
+        held = _held(matrix, work, [r.pid for r in rehearsals])
+        assert len(rehearsals) == 2 and len(clusters) == 2, rehearsals
+
+        os.kill(proc.pid, signal.SIGTERM)  # the matrix parent only: its rehearsals run in sessions of their own
+        code = proc.wait(timeout=300)
+        output = out.read_text()
+        left = [p for p in held if _alive(p)]
+        deadline = time.monotonic() + 10
+        while left and time.monotonic() < deadline:
+            time.sleep(0.2)
+            left = [p for p in left if _alive(p)]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for p in held:
+            if _alive(p):
+                p.kill()
+        if any(c.exists() for c in clusters):
+            from disposable_pg.testing import sweep_orphans
+
+            sweep_orphans("local")
+
+    assert code == 128 + signal.SIGTERM, output[-3000:]
+    assert output.count("passing SIGTERM on") == 2 and "interrupted by SIGTERM" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert not left, f"still running after SIGTERM: {[' '.join(_cmdline(p))[:120] for p in left]}"
+    assert not [c for c in clusters if c.exists()], "a rehearsal's cluster was left behind"
