@@ -14,6 +14,7 @@ import re
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,7 +79,10 @@ def run_in_group(argv: list[str], grace: float = 60.0, **popen: Any) -> int:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Ignore Ctrl-C and SIGTERM while a clean-up runs (a second one would leave it half done)."""
+    """Ignore Ctrl-C and SIGTERM while a clean-up runs (a second one would leave it half done; main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
