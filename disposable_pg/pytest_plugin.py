@@ -15,7 +15,8 @@ has a ``disposable_pg`` fixture of its own). Fixtures:
 
 Why a SIGTERM handler: Python dies on SIGTERM without running ``atexit`` or fixture teardown,
 so a CI timeout would leave servers behind until the next sweep. The plugin turns SIGTERM into
-``KeyboardInterrupt`` (when nobody else handles it), which pytest tears down like Ctrl-C.
+``KeyboardInterrupt`` (when nobody else handles it), which pytest tears down like Ctrl-C
+(:mod:`disposable_pg.interrupt`, the same mechanism ``python -m rehearse`` uses).
 """
 
 from __future__ import annotations
@@ -24,17 +25,15 @@ import contextlib
 import functools
 import os
 import secrets
-import signal
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any, Final, Protocol
 
 import pytest
 
 from disposable_pg.base import DisposablePostgres, PgUnavailable
 from disposable_pg.factory import BACKENDS, choose_backend, container_unavailable_reason, new_server
+from disposable_pg.interrupt import sigterm_as_interrupt
 
 BACKENDS_MARK: Final = "disposable_pg_backends"
 FRESH_DATABASE_MARK: Final = "fresh_database"
@@ -80,10 +79,6 @@ def configured_backend() -> str:
     return choose_backend()
 
 
-def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{BACKENDS_MARK}(*names): run the test on each named disposable PostgreSQL backend"
@@ -91,11 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{FRESH_DATABASE_MARK}(template=None): the fresh_database fixture clones this template"
     )
-    if (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    ):
-        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    sigterm_as_interrupt()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,7 +2,8 @@
 
 A command's ``main`` is wrapped by :func:`command`: a bad setting anywhere in it (a value that does
 not parse, a missing ``DATABASE_URL`` asked for) ends it with exit status 2 and one line on stderr,
-``<prog>: settings: <the setting, where it came from, what is wrong>``, never a traceback.
+``<prog>: settings: <the setting, where it came from, what is wrong>``, never a traceback; Ctrl-C
+ends it, after its clean-up, with exit status 130 and ``<prog>: interrupted``.
 :func:`open_run` finds the run a command works in. The process environment is read by
 ``gate.settings`` only; a command passes what it found on as arguments.
 
@@ -31,7 +32,8 @@ __all__ = ["command", "load_settings", "open_run"]
 
 
 def command(prog: str) -> Callable[[Callable[P, int]], Callable[P, int]]:
-    """Wrap a command's ``main``: a :class:`SettingsError` becomes exit 2 with ``prog: settings: …`` on stderr."""
+    """Wrap a command's ``main``: a :class:`SettingsError` becomes exit 2 with ``prog: settings: …`` on stderr,
+    Ctrl-C exit 130 with ``prog: interrupted``."""
 
     def wrap(main: Callable[P, int]) -> Callable[P, int]:
         @functools.wraps(main)
@@ -41,6 +43,9 @@ def command(prog: str) -> Callable[[Callable[P, int]], Callable[P, int]]:
             except SettingsError as exc:
                 sys.stderr.write(f"{prog}: settings: {exc}\n")
                 return 2
+            except KeyboardInterrupt:  # its clean-up (finally, with) has run on the way here
+                sys.stderr.write(f"{prog}: interrupted (exit 130)\n")
+                return 130
 
         return run
 

@@ -8,13 +8,18 @@
 Exit status: a rehearsal exits with its verdict's code (GO 0, NO-GO 10, ROLLBACK 20, MONITOR 30,
 HOTFIX 40; 1 when it could not run); with ``--fault`` and for ``matrix``, 0 when every fault gave
 the verdict the Rollback Decision Matrix demands (and was caught where it must be), else 1.
+Ctrl-C or SIGTERM: the rehearsal unwinds through its clean-up (app, disposable server and children
+stopped; ``matrix`` passes the signal on to its running rehearsals and waits for them), prints an
+``interrupted`` line and exits 128 + the signal's number (130, 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,9 +29,11 @@ from typing import TextIO, TypedDict
 from rich.console import Console
 from rich.table import Table
 
+from disposable_pg.interrupt import interrupting_signal, sigterm_as_interrupt
 from gate.run import new_run_id
 from gate.settings import REPO
 from rehearse import faults
+from rehearse.child import signals_held, stop_group
 
 
 class MatrixRow(TypedDict):
@@ -51,13 +58,25 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
             "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else ""}
 
 
+Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
+
+
 def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[MatrixRow]:
+    """Each fault in its own ``python -m rehearse --fault`` (own session), ``jobs`` at a time; an interrupt passed on."""
+    running: Running = {}
+    try:
+        return _each_in_a_child(names, jobs, console, running)
+    except KeyboardInterrupt as exc:
+        _pass_on(interrupting_signal(exc), running, console)
+        raise
+
+
+def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Running) -> list[MatrixRow]:
     """Each fault in its own ``python -m rehearse --fault`` (own disposable server), ``jobs`` at a time."""
     logs = Path(os.environ.get("REHEARSAL_WORK_DIR") or REPO / "var" / "rehearsal") / f"matrix-{new_run_id()}"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GATE_LIVE": "0"}
     pending = list(names)
-    running: dict[str, tuple[subprocess.Popen[bytes], TextIO, float]] = {}
     rows: dict[str, MatrixRow] = {}
     while pending or running:
         while pending and len(running) < jobs:
@@ -65,7 +84,8 @@ def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list
             log = (logs / f"{name}.log").open("w")
             proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name,
                                      "--result", str(logs / f"{name}.json")],
-                                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)  # an interrupt reaches it once, from here
             running[name] = (proc, log, time.monotonic())
             console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
         for name, (proc, handle, started) in list(running.items()):
@@ -85,6 +105,22 @@ def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list
                           highlight=False, markup=False)
         time.sleep(0.5)
     return [rows[name] for name in names]
+
+
+def _pass_on(sig: signal.Signals, running: Running, console: Console, grace: float = 300.0) -> None:
+    """Hand ``sig`` to each running rehearsal and wait while they clean up (then kill what is left)."""
+    with signals_held():
+        for name, (proc, _, _) in running.items():
+            console.print(f"  {name}: passing {sig.name} on (pid {proc.pid}) …", highlight=False, markup=False)
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+        deadline = time.monotonic() + grace
+        for name, (proc, handle, _) in running.items():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            stop_group(proc, timeout=5)
+            handle.close()
+            console.print(f"  {name}: stopped (exit {proc.returncode})", highlight=False, markup=False)
 
 
 def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
@@ -111,7 +147,18 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The CLI; returns the exit status."""
+    """The CLI; returns the exit status (128 + the signal's number when Ctrl-C or SIGTERM stopped it)."""
+    try:
+        return _command(argv)
+    except KeyboardInterrupt as exc:
+        sig = interrupting_signal(exc)
+        sys.stderr.write(f"rehearse: interrupted by {sig.name}; its app, disposable server and children "
+                         f"were stopped (exit {128 + sig})\n")
+        return 128 + sig
+
+
+def _command(argv: list[str] | None) -> int:
+    """The command ``argv`` names; its exit status."""
     parser = argparse.ArgumentParser(prog="python -m rehearse", description=__doc__.split("\n")[0])
     parser.add_argument("command", nargs="?", default="run", choices=("run", "matrix", "rollback", "faults"))
     parser.add_argument("--fault", default=os.environ.get("FAULT", ""), help="inject one fault (see `faults`)")
@@ -155,4 +202,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    sigterm_as_interrupt()  # SIGTERM unwinds like Ctrl-C: app, disposable server and children stopped on the way out
     sys.exit(main())

@@ -1,5 +1,6 @@
 """The children the rehearsal starts and the files it hands them: a free port, whether a child lives, its
-HTTP coming up, why it crashed, the end of its log, and private ``KEY=value`` env files.
+HTTP coming up, why it crashed, the end of its log, a child run in its own group that an interrupt
+reaches once, and private ``KEY=value`` env files.
 
 ``free_port`` and ``pid_alive`` are :mod:`disposable_pg.local`'s (the one definition; ``rehearse``
 may import ``disposable_pg``, never the other way round).
@@ -13,8 +14,11 @@ import re
 import shlex
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -53,6 +57,40 @@ def stop_group(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
         proc.wait()
 
 
+def run_in_group(argv: list[str], grace: float = 60.0, **popen: Any) -> int:
+    """Run ``argv`` in its own session and wait for its exit status.
+
+    Ctrl-C or SIGTERM here (a ``KeyboardInterrupt``, :mod:`disposable_pg.interrupt`) reaches the
+    child's whole group as Ctrl-C, once; the child gets ``grace`` s for its own clean-up, then its
+    group is killed, and the interrupt goes on.
+    """
+    proc: subprocess.Popen[bytes] = subprocess.Popen(argv, start_new_session=True, **popen)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        with signals_held():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=grace)
+            stop_group(proc, timeout=5)
+        raise
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM while a clean-up runs (a second one would leave it half done; main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
 def env_lines(values: dict[str, str]) -> str:
     """``KEY=value`` lines, shell-quoted when needed.
 
@@ -89,5 +127,5 @@ def log_tail(path: Path | None, lines: int = 15, offset: int = 0) -> str:
     return ""
 
 
-__all__ = ["crash_reason", "env_lines", "free_port", "log_tail", "pid_alive", "stop_group", "wait_http",
-           "write_private"]
+__all__ = ["crash_reason", "env_lines", "free_port", "log_tail", "pid_alive", "run_in_group", "signals_held",
+           "stop_group", "wait_http", "write_private"]

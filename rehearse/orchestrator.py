@@ -43,7 +43,7 @@ from rehearse import faults as faultlib
 from rehearse import seed_cache
 from rehearse.backend import BACKEND as BUNDLED_BACKEND
 from rehearse.backend import PYTHON, REPO, SAMPLE_DIR, Sample, sample_parameters
-from rehearse.child import env_lines, free_port, write_private
+from rehearse.child import env_lines, free_port, run_in_group, signals_held, write_private
 from rehearse.faults import Fault
 
 REHEARSAL_RECORD = "rehearsal.json"
@@ -476,8 +476,7 @@ class Rehearsal:
         argv = [PYTHON, "-m", "gate.window", "migrate", "--confirm"]
         if self.stop_after:
             argv += ["--to", self.stop_after]
-        proc = subprocess.run(argv, cwd=REPO, env=self._child_env(), check=False)
-        return proc.returncode
+        return run_in_group(argv, cwd=REPO, env=self._child_env())
 
     def verdict(self) -> str:
         """The run's verdict as summary.json has it now."""
@@ -604,6 +603,7 @@ class Rehearsal:
             self.console.print(f"fault: [bold]{self.fault.name}[/] — {self.fault.what}; the matrix demands "
                                f"[bold]{self.fault.expected.value}[/] (caught by {', '.join(self.fault.caught_by)})")
         window_exit = None
+        interrupted = False
         try:
             with self.phase("postgres") as p:
                 self.start_postgres()
@@ -644,8 +644,17 @@ class Rehearsal:
         except RehearsalError as exc:
             self.console.print(f"[bold red]rehearsal could not run:[/] {exc}", highlight=False)
             self.record["error"] = str(exc)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (disposable_pg.interrupt): the same clean-up, then on
+            interrupted = True
+            self.record["error"] = "interrupted"
+            raise
         finally:
-            self.teardown()
+            with signals_held() if interrupted else contextlib.nullcontext():
+                self.teardown()
+                if interrupted:
+                    if self.pg_stopping is not None:
+                        self.pg_stopping.join()
+                    self._save()
         verdict = self.verdict()
         self.record["verdict"] = verdict
         if self.record.get("isolation", {}).get("refused"):

@@ -235,3 +235,15 @@ def test_paths_modules_and_links_exist(page):
         if not target.exists() and rel(target) not in PENDING_PAGES:
             missing.append(link)
     assert missing == [], f"{rel(page)} names files, modules or pages that do not exist: {sorted(set(missing))}"
+
+
+def test_the_fault_table_is_the_fault_matrix():
+    """docs/rehearsal.md has a row for every fault of rehearse/faults.py with its verdict and checks, and no other."""
+    from rehearse.faults import FAULTS
+
+    text = (DOCS / "rehearsal.md").read_text()
+    rows = {m[1]: (m[2], m[3]) for m in re.finditer(r"^\| `([a-z0-9-]+)` \|.*\| ([A-Z-]+)[^|]* \| ([A-Z0-9, -]+) \|$",
+                                                  text, re.MULTILINE)}
+    assert sorted(rows) == sorted(FAULTS), "docs/rehearsal.md's fault table and `python -m rehearse faults` differ"
+    for name, fault in FAULTS.items():
+        assert rows[name] == (fault.expected.value, ", ".join(fault.caught_by)), f"{name}: docs say {rows[name]}"
