@@ -36,16 +36,26 @@ Manage = Callable[[Sequence[str], str], "subprocess.CompletedProcess[str]"]
 """Runs ``manage.py <args>`` against the database URL given; returns the finished process."""
 
 
+def others_connected(server_url: str, database: str) -> bool:
+    """True when a session other than this one is connected to ``database`` (``pg_stat_activity``)."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                           (database,)).fetchone()
+    return bool(row and row[0])
+
+
 def clone_database(pg: DisposablePostgres, source: str, name: str, pg_bin: str = "") -> str:
     """A copy of ``source`` as ``name`` on the same disposable server: its URL.
 
     ``CREATE DATABASE … TEMPLATE`` when nobody is connected to ``source`` (fast), else
-    ``pg_dump | pg_restore`` (works while the application keeps its connections).
+    ``pg_dump | pg_restore`` (works while the application keeps its connections). Asked first:
+    PostgreSQL waits 5 s for the other sessions to leave before it refuses a busy template.
     """
-    try:
-        return str(pg.create_database(name, template=source))
-    except psycopg.Error:
-        pass
+    if not others_connected(str(pg.get_connection_url()), source):
+        try:
+            return str(pg.create_database(name, template=source))
+        except psycopg.Error:
+            pass  # a session arrived in between: copy it the other way
     url = str(pg.create_database(name))
     source_url = str(pg.get_connection_url(dbname=source))
 
