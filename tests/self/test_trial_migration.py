@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -224,3 +225,21 @@ def test_the_copys_password_never_reaches_the_trials_record():
     proc = _run('echo "connecting with s3cr3t-pw"; echo "failed for s3cr3t-pw" >&2', "/", {"PATH": os.environ["PATH"]},
                 10, "s3cr3t-pw")
     assert "s3cr3t-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
+
+
+def test_sigterm_to_the_window_stops_its_disposable_server(target, tmp_path):
+    env_file, values, directory = target
+    run_dir = tmp_path / "run"
+    handover = run_dir / "disposable_pg.json"
+    with subprocess.Popen([PYTHON, "-m", "gate.window", "step", "backup"], cwd=REPO,
+                          env=_env(env_file, {"RUN_DIR": str(run_dir), "DISPOSABLE_PG": "local"}),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        deadline = time.monotonic() + 120
+        while not handover.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        clusters = [o.parent for o in REGISTRY.glob("pg-*/owner.pid") if o.read_text().strip() == str(proc.pid)]
+        assert handover.exists() and len(clusters) == 1, "the window published its one server"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert not clusters[0].exists(), "the server the window held is stopped and removed"
+    assert not handover.exists()
