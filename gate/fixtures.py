@@ -79,9 +79,13 @@ def target_db(settings: Settings) -> Iterator[TargetDb]:
 
 
 @pytest.fixture(scope="session")
-def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterator[DisposablePostgres]:
-    """A disposable PostgreSQL of the target's major version (``DISPOSABLE_PG`` picks the backend)."""
+def disposable_pg(settings: Settings, run: Run, request: pytest.FixtureRequest) -> Iterator[DisposablePostgres]:
+    """A disposable PostgreSQL of the target's major version (``DISPOSABLE_PG`` picks the backend): the
+    window's own (``RUN_DIR/disposable_pg.json``, started once for all its sessions) when it answers,
+    else one started for this session."""
     from disposable_pg import PgUnavailable, disposable_postgres
+    from disposable_pg.handover import FILE_NAME, adopt
+    from gate.db.readonly import server_major
 
     if settings.disposable_pg == "existing":
         from disposable_pg.existing import ExistingPostgres
@@ -90,12 +94,11 @@ def disposable_pg(settings: Settings, request: pytest.FixtureRequest) -> Iterato
             pytest.fail("DISPOSABLE_PG=existing needs DISPOSABLE_PG_URL", pytrace=False)
         yield ExistingPostgres(settings.disposable_pg_url.get_secret_value()).start()
         return
-    major = 15
-    if settings.database_url is not None:
-        from gate.db.readonly import connect_readonly
-
-        with contextlib.suppress(Exception), connect_readonly(settings.dsn()) as conn:
-            major = int(conn.info.server_version // 10000)
+    major = server_major(settings.dsn() if settings.database_url is not None else None)
+    shared = adopt(run.dir / FILE_NAME, major)
+    if shared is not None:
+        yield shared  # the window stops it
+        return
     try:
         server = disposable_postgres(settings.disposable_pg, major=major)
         server.start()

@@ -88,3 +88,15 @@ def is_read_only(conn: psycopg.Connection[TupleRow]) -> bool:
     """The server says this session's transactions default to read-only."""
     row = conn.execute("SHOW default_transaction_read_only").fetchone()
     return bool(row and row[0] == "on")
+
+
+def server_major(dsn: str | None, default: int = 15) -> int:
+    """The major version of the server at ``dsn`` (read-only), ``default`` when unknown or unreachable:
+    the disposable server is started with the target's major version."""
+    if dsn is None:
+        return default
+    try:
+        with connect_readonly(dsn) as conn:
+            return int(conn.info.server_version // 10000)
+    except Exception:  # noqa: BLE001 - unreachable is a finding of other checks, not of this
+        return default

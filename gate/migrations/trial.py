@@ -22,10 +22,15 @@ the target.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import queue
 import secrets
 import shlex
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +51,10 @@ COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg
 Counters = dict[str, tuple[int, int, int]]
 TRIAL_DB_PREFIX = "mig05_trial_"
 """The copies' database names start with this (then 8 random hex digits)."""
+ONE_PROCESS = "one-process"
+"""``trial.json``'s ``mode``: every migration through one ``manage.py shell`` (Django starts once)."""
+PER_PROCESS = "per-process"
+"""``trial.json``'s ``mode``: one ``manage.py migrate`` per migration (the command carries no conversation)."""
 
 
 class TrialRefused(RuntimeError):
@@ -105,11 +114,15 @@ class TrialResult:
     one_by_one: bool
     runs: tuple[MigrationRun, ...]
     pending: tuple[str, ...]
+    mode: str = ONE_PROCESS
+    startup_s: float = 0.0
+    mode_reason: str = ""
 
     @property
     def duration_s(self) -> float:
-        """The migrations' total time on the copy: the forecast of the real ``migrate``."""
-        return round(sum(r.duration_s for r in self.runs), 3)
+        """The forecast of the real ``migrate``: the migrations' total time on the copy, plus the one
+        ``manage.py`` start-up when they ran in one process (per process, each run includes its own)."""
+        return round(self.startup_s + sum(r.duration_s for r in self.runs), 3)
 
     def findings(self, protected: list[str], budget_s: float | None) -> list[str]:
         """MIG-05's findings: failed migrations, protected tables changed (per migration), the budget."""
@@ -129,7 +142,8 @@ class TrialResult:
     def as_dict(self) -> dict[str, object]:
         """The record written to ``RUN_DIR/migrations/trial.json``."""
         return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
-                "pending": list(self.pending), "duration_s": self.duration_s,
+                "mode": self.mode, **({"mode_reason": self.mode_reason} if self.mode_reason else {}),
+                "startup_s": self.startup_s, "pending": list(self.pending), "duration_s": self.duration_s,
                 "runs": [{**asdict(r), "changes": {t: asdict(c) for t, c in r.changes.items() if c.changed}}
                          for r in self.runs]}
 
@@ -179,9 +193,93 @@ def _run(line: str, cwd: str, env: dict[str, str], timeout: float, secret: str =
     return proc
 
 
+class _Conversation:
+    """One ``manage.py shell -c`` program talked to over stdin/stdout (stderr merged into stdout)."""
+
+    def __init__(self, line: str, cwd: str, env: dict[str, str], secret: str) -> None:
+        self.secret = secret
+        self.proc = subprocess.Popen(line, shell=True, cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     start_new_session=True)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, name="mig05-trial-output", daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def next(self, timeout: float) -> tuple[dict[str, object] | None, str]:
+        """The program's next answer (``None``: it ended first) and what it printed before it (secret masked)."""
+        deadline = time.monotonic() + timeout
+        noise: list[str] = []
+        while True:
+            try:
+                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                self.kill()
+                raise subprocess.TimeoutExpired("manage.py shell (MIG-05 trial)", timeout) from None
+            if line is None:
+                return None, self._mask("".join(noise))
+            if line.startswith(probes.MARK):
+                try:
+                    said = json.loads(line[len(probes.MARK):])
+                except ValueError:
+                    said = None
+                if isinstance(said, dict):
+                    return said, self._mask("".join(noise))
+            noise.append(line)
+
+    def _mask(self, text: str) -> str:
+        return text.replace(self.secret, "***") if self.secret else text
+
+    def send(self, line: str) -> bool:
+        """Write one line to the program; False when its stdin is already closed."""
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def exit_code(self) -> int:
+        """The program's exit code once it ended (-1 if it had to be killed)."""
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -1
+
+    def close(self) -> None:
+        """End of stdin: the program returns; killed if it does not within 30 s."""
+        with contextlib.suppress(OSError, ValueError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        self.exit_code()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def _refuse(handoff: Handoff, settings: Settings, name: str, detail: str) -> TrialRefused:
+    return TrialRefused(
+        f"the release's manage.py is not pointed at the copy {name} by {handoff.setting}="
+        f"{settings.trial_db_env!r} ({', '.join(handoff.names)}): {detail}. Name the variables its "
+        "settings read (TRIAL_DB_ENV), or a command that forwards them (TRIAL_MANAGE_CMD); nothing ran")
+
+
 def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pending: list[str], timeout_s: float = 1800,
               keep: bool = False) -> TrialResult:
-    """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration."""
+    """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration.
+
+    The migrations run in ONE ``manage.py shell`` (``gate/probes/trial_migrate.py``: Django starts once,
+    as in the real ``migrate``); when the configured command does not carry the conversation (its stdin
+    is not forwarded, or the program said nothing), each migration runs in its own ``manage.py migrate``
+    as before, and ``trial.json`` says which (``mode``)."""
     handoff = Handoff.parse(settings.trial_db_env)
     name = f"{TRIAL_DB_PREFIX}{secrets.token_hex(4)}"
     t0 = time.monotonic()
@@ -196,39 +294,97 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
                      f"-c statement_timeout={settings.migrate_statement_timeout}")
         env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
         cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
-        probe = _run(f"{prefix} shell -c {shlex.quote(probes.source('current_database', None))}", cwd, env, 300,
-                     db.password)
-        said = probes.answer(probe.stdout)
-        seen = [] if said is None else [str(said)]
-        if seen != [name]:
-            detail = (f"it connects to database {seen[0]!r}" if seen else
-                      f"the probe exited {probe.returncode}: {(probe.stderr or probe.stdout).strip()[-300:]}")
-            raise TrialRefused(
-                f"the release's manage.py is not pointed at the copy {name} by {handoff.setting}="
-                f"{settings.trial_db_env!r} ({', '.join(handoff.names)}): {detail}. Name the variables its "
-                "settings read (TRIAL_DB_ENV), or a command that forwards them (TRIAL_MANAGE_CMD); nothing ran")
-        _wait_alone(dsn, name)
         protected = list(settings.protected_tables)
-        steps = [(m, ["migrate", *m.split(".", 1), "--noinput"]) for m in pending] if settings.trial_one_by_one \
-            else [("+".join(pending) or "(none)", ["migrate", "--noinput"])]
-        runs: list[MigrationRun] = []
-        before = _measure(dsn, protected)
-        for label, argv in steps:
-            line = " ".join([prefix, *(shlex.quote(a) for a in argv)])
-            t1 = time.monotonic()
-            proc = _run(line, cwd, env, timeout_s, db.password)
-            duration = round(time.monotonic() - t1, 3)
-            _wait_alone(dsn, name)
-            after = _measure(dsn, protected)
-            runs.append(MigrationRun(label, "manage.py " + " ".join(argv), proc.returncode, duration, before[2],
-                                     after[2], _changes(before, after), (proc.stdout + proc.stderr)[-2000:]))
-            before = after
-            if proc.returncode != 0:
-                break
-        return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending))
+        steps = [(m, m.split(".", 1)) for m in pending] if settings.trial_one_by_one \
+            else [("+".join(pending) or "(none)", ["*"])]
+        program = probes.source("trial_migrate", {"mark": probes.MARK})
+        t_start = time.monotonic()
+        talk = _Conversation(f"{prefix} shell -c {shlex.quote(program)}", cwd, env, db.password)
+        try:
+            said, _ = talk.next(300)
+            startup_s = round(time.monotonic() - t_start, 3)
+            if said is not None and said.get("database") != name:
+                raise _refuse(handoff, settings, name, f"it connects to database {str(said.get('database'))!r}")
+            runs = None if said is None else _one_process(talk, steps, dsn, name, protected, timeout_s)
+        finally:
+            talk.close()
+        if runs is not None:
+            return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending),
+                               ONE_PROCESS, startup_s)
+        why = ("the program said nothing through TRIAL_MANAGE_CMD/MANAGE_CMD" if said is None else
+               "the command line does not forward stdin (the program got no migration to run)")
+        if said is None:  # today's safety probe, alone: its answer (or its error) decides
+            probe = _run(f"{prefix} shell -c {shlex.quote(probes.source('current_database', None))}", cwd, env, 300,
+                         db.password)
+            answered = probes.answer(probe.stdout)
+            if answered != name:
+                raise _refuse(handoff, settings, name, f"it connects to database {answered!r}"
+                              if answered is not None else f"the probe exited {probe.returncode}: "
+                              f"{(probe.stderr or probe.stdout).strip()[-300:]}")
+        runs = _per_process(prefix, cwd, env, steps, dsn, name, protected, timeout_s, db.password)
+        return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending), PER_PROCESS,
+                           0.0, why)
     finally:
         if not keep:
             pg.drop_database(name)
+
+
+def _one_process(talk: _Conversation, steps: list[tuple[str, list[str]]], dsn: str, name: str,
+                 protected: list[str], timeout_s: float) -> list[MigrationRun] | None:
+    """The migrations through the running program; ``None`` when it never took the first one (fall back)."""
+    _wait_alone(dsn, name)
+    before = _measure(dsn, protected)
+    runs: list[MigrationRun] = []
+    for label, words in steps:
+        t1 = time.monotonic()
+        sent = talk.send(" ".join(words))
+        started, noise = talk.next(timeout_s) if sent else (None, "")
+        if started is None or "started" not in started:
+            if not runs:
+                return None
+            started = None
+        result, output = talk.next(timeout_s) if started is not None else (None, noise)
+        duration = round(time.monotonic() - t1, 3)
+        if result is None:  # the program died inside the migration
+            exit_code = talk.exit_code() or 1
+            result = {"exit": exit_code, "output": output}
+        _wait_alone(dsn, name)
+        after = _measure(dsn, protected)
+        code = result.get("exit")
+        exit_code = code if isinstance(code, int) else 1
+        runs.append(MigrationRun(label, "manage.py " + " ".join(_argv(words)), exit_code, duration, before[2], after[2], _changes(before, after),
+                                 (output + str(result.get("output", "")))[-2000:]))
+        before = after
+        if exit_code != 0:
+            break
+    return runs
+
+
+def _argv(words: list[str]) -> list[str]:
+    """The ``manage.py`` arguments of one step (``["*"]``: every pending migration at once)."""
+    return ["migrate", *([] if words == ["*"] else words), "--noinput"]
+
+
+def _per_process(prefix: str, cwd: str, env: dict[str, str], steps: list[tuple[str, list[str]]], dsn: str,
+                 name: str, protected: list[str], timeout_s: float, secret: str) -> list[MigrationRun]:
+    """Each migration in its own ``manage.py migrate`` (each pays Django's start-up)."""
+    _wait_alone(dsn, name)
+    before = _measure(dsn, protected)
+    runs: list[MigrationRun] = []
+    for label, words in steps:
+        argv = _argv(words)
+        line = " ".join([prefix, *(shlex.quote(a) for a in argv)])
+        t1 = time.monotonic()
+        proc = _run(line, cwd, env, timeout_s, secret)
+        duration = round(time.monotonic() - t1, 3)
+        _wait_alone(dsn, name)
+        after = _measure(dsn, protected)
+        runs.append(MigrationRun(label, "manage.py " + " ".join(argv), proc.returncode, duration, before[2],
+                                 after[2], _changes(before, after), (proc.stdout + proc.stderr)[-2000:]))
+        before = after
+        if proc.returncode != 0:
+            break
+    return runs
 
 
 def trial_json(result: TrialResult) -> str:

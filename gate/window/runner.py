@@ -15,13 +15,14 @@ from __future__ import annotations
 import collections
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
@@ -41,12 +42,17 @@ from gate.window.budgets import budgets_from, missing_runbook
 from gate.window.pytest_server import PytestServer
 from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
+if TYPE_CHECKING:
+    from disposable_pg.handover import Shared
+
 STOP_VERDICTS = frozenset({Verdict.NO_GO.value, Verdict.ROLLBACK.value})
 TAIL_LINES = 30
 GATE_TEST_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
 PROTECTED_BEFORE = "mig04_before.json"
 ERROR_LINE = re.compile(r"Unknown command|unrecognized arguments|[Ee]rror\b|No such file|not found")
 ONEC_BEFORE = "onec_before.json"
+DISPOSABLE_PG_CHECKS = frozenset({"BKP-04", "MIG-05"})
+"""The checks that restore into a disposable server: the window starts one for all of them."""
 
 
 class ResumeRefused(RuntimeError):
@@ -113,6 +119,7 @@ class WindowRunner:
     stages: tuple[Stage, ...] = STAGES
     scripts_dir: Path = SCRIPTS
     pytest_server: PytestServer | None = None
+    shared_pg: Shared | None = None
 
     def __post_init__(self) -> None:
         self.budgets = budgets_from(self.settings.runbook)
@@ -270,6 +277,8 @@ class WindowRunner:
         """
         if not ids:
             return True
+        if self.shared_pg is not None and DISPOSABLE_PG_CHECKS & set(ids):
+            self.shared_pg.wait()  # started in the background since the window began: its sessions adopt it
         row = Row(label, "checks", "running", None, time.monotonic(), detail=",".join(ids))
         self.rows.append(row)
         self._event(row)
@@ -414,7 +423,6 @@ class WindowRunner:
             self.preconditions(start, repeat)
         self.rows = []
         live = self.console.is_terminal and self.settings.gate_live
-        runner: Callable[[], None]
 
         def body() -> None:
             if start and self.checks_on:
@@ -422,10 +430,6 @@ class WindowRunner:
                 if previous is not None and previous.after and not self.run_checks(
                         f"resume:{previous.name}", previous.after, previous.xdist) and self.verdict() in self.stop_verdicts:
                     return
-            by_name = {x.name: x for x in self.stages}
-            if stop_after in names:
-                names[:] = names[:names.index(stop_after) + 1]
-            plan = [a for name in names for a in self.actions(by_name[name] if name in by_name else stage(name))]
             self.execute(coalesce(plan))
 
         def served() -> None:  # the window's check sessions fork from one warm pytest process
@@ -437,7 +441,35 @@ class WindowRunner:
                 if server is not None:
                     server.close()
 
-        runner = served if self.checks_on else body
+        by_name = {x.name: x for x in self.stages}
+        if stop_after in names:
+            names[:] = names[:names.index(stop_after) + 1]
+        plan = [a for name in names for a in self.actions(by_name[name] if name in by_name else stage(name))]
+        resumed = self.stages[all_names.index(start) - 1].after if start and all_names.index(start) else ()
+        restores = any(DISPOSABLE_PG_CHECKS & set(ids) for ids in (resumed, *(a.ids for a in plan)))
+        inner = served if self.checks_on else body
+
+        def runner() -> None:  # one disposable server for the window's restores, stopped also on Ctrl-C/SIGTERM
+            if not restores or self.settings.disposable_pg == "existing":
+                inner()
+                return
+            from disposable_pg.handover import FILE_NAME, Shared
+            from disposable_pg.interrupt import sigterm_as_interrupt
+            from gate.db.readonly import server_major
+
+            previous = signal.getsignal(signal.SIGTERM)
+            installed = previous is signal.SIG_DFL and sigterm_as_interrupt()
+            dsn = self.settings.dsn() if self.settings.database_url is not None else None
+            self.shared_pg = Shared(self.run.dir / FILE_NAME, self.settings.disposable_pg,
+                                    lambda: server_major(dsn)).start_in_background()
+            try:
+                inner()
+            finally:
+                shared, self.shared_pg = self.shared_pg, None
+                shared.stop()
+                if installed:
+                    signal.signal(signal.SIGTERM, previous)
+
         if live:
             with Live(self.render(), console=self.console, refresh_per_second=2, transient=False) as lv:
                 self.live = lv

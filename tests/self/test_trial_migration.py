@@ -5,20 +5,30 @@ One scratch target (disposable PostgreSQL, the bundled backend at v13.3, gunicor
 - a release whose ``RunPython`` migration deletes orders (the rehearsal's ``migration-deletes-orders``
   patch, on a copy of the backend) is NO-GO before ``migrate``: MIG-05 names that migration and
   what it did to ``orders`` on the copy, MIG-01 and MIG-03 ran beside it, and nothing on the target
-  changed (protected tables and applied migrations identical, the migrate step never started);
-- the healthy release passes MIG-05 on a copy of the same kind of backup, with its trial recorded;
+  changed (protected tables and applied migrations identical, the migrate step never started); the
+  window started ONE disposable server for BKP-04 and MIG-05 and left nothing running;
+- the healthy release passes MIG-05 on a copy of the same kind of backup, with its trial recorded
+  (one ``manage.py`` process for all migrations, its start-up in the forecast);
+- a ``TRIAL_MANAGE_CMD`` that does not forward stdin falls back to one process per migration, with
+  the same findings;
 - a handoff that misses the copy (the wrapper ignores the variable named) refuses to run anything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
+from disposable_pg.local import REGISTRY
 from gate.db.snapshot import snapshot_of
 from gate.settings import Settings, read_env_file
 from rehearse import faults
@@ -29,12 +39,46 @@ REPO = Path(__file__).resolve().parents[2]
 PROTECTED = ["orders", "order_items", "cart_items", "users"]
 
 
-def window(env_file: Path, *args: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _env(env_file: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {**os.environ, "ENV_FILE": str(env_file), "GATE_LIVE": "0", "PYTHONPATH": str(REPO), **extra}
     for key in ("RUN_ID",) if "RUN_DIR" in extra else ("RUN_DIR", "RUN_ID"):
         env.pop(key, None)
-    return subprocess.run([PYTHON, "-m", "gate.window", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=900)
+    return env
+
+
+def window(env_file: Path, *args: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYTHON, "-m", "gate.window", *args], cwd=REPO, env=_env(env_file, extra),
+                          capture_output=True, text=True, timeout=900)
+
+
+def window_watching_servers(env_file: Path, *args: str, extra: dict[str, str]) -> tuple[int, str, dict[Path, int]]:
+    """Run the window; meanwhile note every local disposable cluster (``REGISTRY/pg-*``) that the window's
+    process or one of its descendants owns, with its postmaster's pid. Returns (exit code, output, clusters)."""
+    with subprocess.Popen([PYTHON, "-m", "gate.window", *args], cwd=REPO, env=_env(env_file, extra),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        seen: dict[Path, int] = {}
+        done = threading.Event()
+
+        def watch() -> None:
+            window_process = psutil.Process(proc.pid)
+            while not done.is_set():
+                with contextlib.suppress(psutil.Error):
+                    ours = {proc.pid, *(c.pid for c in window_process.children(recursive=True))}
+                    for owner in REGISTRY.glob("pg-*/owner.pid"):
+                        with contextlib.suppress(OSError, ValueError, IndexError):
+                            if int(owner.read_text()) in ours:
+                                seen.setdefault(owner.parent, 0)
+                                postmaster = owner.parent / "data" / "postmaster.pid"
+                                if not seen[owner.parent] and postmaster.exists():
+                                    seen[owner.parent] = int(postmaster.read_text().split()[0])
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        out, _ = proc.communicate(timeout=900)
+        done.set()
+        watcher.join()
+    return proc.returncode, out, seen
 
 
 def wrapper(path: Path, backend_env: Path, backend: Path, honours_copy: bool = True) -> Path:
@@ -66,13 +110,17 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     manage.chmod(0o755)
     before = snapshot_of(values["DATABASE_URL"], "target", PROTECTED)
     run_dir = tmp_path / "run"
-    proc = window(env_file, "migrate", "--confirm", "--to", "migrate", extra={
+    code, stdout, clusters = window_watching_servers(env_file, "migrate", "--confirm", "--to", "migrate", extra={
         "RUN_DIR": str(run_dir), "MANAGE_CMD": str(manage), "BACKEND_DIR": str(release),
         "EXPECTED_PLAN": ",".join([*Settings().expected_plan, *extra_plan]),
-        "DEPLOYED_VERSION_CMD": f"{PYTHON} -m rehearse.release", "PIP_CHECK_CMD": "true"})
+        "DEPLOYED_VERSION_CMD": f"{PYTHON} -m rehearse.release", "PIP_CHECK_CMD": "true", "DISPOSABLE_PG": "local"})
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["verdict"] == "NO-GO", proc.stdout[-3000:]
-    assert proc.returncode == 10
+    assert summary["verdict"] == "NO-GO", stdout[-3000:]
+    assert code == 10
+    assert len(clusters) == 1, f"one disposable server for BKP-04 and MIG-05, not {sorted(clusters)}"
+    assert not any(c.exists() for c in clusters) and not any(psutil.pid_exists(p) for p in clusters.values() if p)
+    assert not (run_dir / "disposable_pg.json").exists(), "the hand-over file is withdrawn after the window"
+    assert rows(run_dir)["BKP-04"]["outcome"] == "passed"
     assert summary["decision"]["deciding_check"] == "MIG-05"
     checks = rows(run_dir)
     mig05 = checks["MIG-05"]
@@ -87,6 +135,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert "showmigrations" not in said and "sqlmigrate" not in said and said.count("shell") == 2, said
     assert checks["MIG-01"]["outcome"] == "passed" and checks["MIG-03"]["outcome"] in ("passed", "failed")
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
+    assert trial["mode"] == "one-process" and "migrate" not in said, "the trial ran inside MIG-05's one shell"
     by_migration = {r["migration"]: r for r in trial["runs"]}
     assert by_migration["orders.0900_rehearsal_cleanup_test_orders"]["changes"]["orders"]["deleted"] > 0
     assert "orders" not in by_migration["products.0002_colormapping_productvariant"]["changes"]
@@ -106,10 +155,39 @@ def test_the_healthy_release_passes_mig_05_and_records_its_trial(target, tmp_pat
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
     assert [r["migration"] for r in trial["runs"]] == Settings().expected_plan
     assert all(r["exit_code"] == 0 for r in trial["runs"])
+    assert trial["mode"] == "one-process" and trial["startup_s"] > 0, "Django started once, counted in the forecast"
+    assert trial["duration_s"] == round(trial["startup_s"] + sum(r["duration_s"] for r in trial["runs"]), 3)
     assert trial["duration_s"] > 0 and "protected tables unchanged" in mig05["message"]
     assert trial["database"] not in subprocess.run(
         ["psql", "-Atc", "SELECT datname FROM pg_database", values["DISPOSABLE_PG_URL"]] if "DISPOSABLE_PG_URL" in
         values else ["true"], capture_output=True, text=True, check=False).stdout, "the copy is dropped"
+
+
+def test_a_command_without_stdin_falls_back_to_one_process_per_migration_with_the_same_findings(target, tmp_path):
+    env_file, values, directory = target
+    release = faults.copy_backend(REPO / "backend", tmp_path / "release")
+    extra_plan = faults.patch_migration_deletes_orders(release)
+    real = wrapper(tmp_path / "manage-release.sh", directory / "backend.env", release)
+    no_stdin = tmp_path / "manage-no-stdin.sh"  # e.g. ssh -n, docker run without -i
+    no_stdin.write_text(f'#!/bin/sh\nexec {real} "$@" < /dev/null\n')
+    no_stdin.chmod(0o755)
+    common = {"MANAGE_CMD": str(real), "BACKEND_DIR": str(release),
+              "EXPECTED_PLAN": ",".join([*Settings().expected_plan, *extra_plan])}
+    messages, trials = {}, {}
+    for mode, extra in (("one-process", {}), ("per-process", {"TRIAL_MANAGE_CMD": str(no_stdin)})):
+        run_dir = tmp_path / mode / "run"  # the run id the module's target is claimed by
+        assert window(env_file, "step", "backup", extra={"RUN_DIR": str(run_dir)}).returncode == 0
+        proc = window(env_file, "checks", "MIG-05", extra={"RUN_DIR": str(run_dir), **common, **extra})
+        mig05 = rows(run_dir)["MIG-05"]
+        assert mig05["outcome"] == "failed", (mig05, proc.stdout[-2000:])
+        messages[mode] = mig05["message"]
+        trials[mode] = json.loads((run_dir / "migrations" / "trial.json").read_text())
+    assert [t["mode"] for t in trials.values()] == ["one-process", "per-process"]
+    assert "stdin" in trials["per-process"]["mode_reason"] and trials["per-process"]["startup_s"] == 0
+    assert "orders.0900_rehearsal_cleanup_test_orders changed protected table orders" in messages["one-process"]
+    assert messages["one-process"] == messages["per-process"], "the same findings, named per migration"
+    per_run = {m: [(r["migration"], r["exit_code"], r["changes"]) for r in t["runs"]] for m, t in trials.items()}
+    assert per_run["one-process"] == per_run["per-process"]
 
 
 def test_a_handoff_that_misses_the_copy_refuses_and_runs_nothing(target, tmp_path):
@@ -147,3 +225,21 @@ def test_the_copys_password_never_reaches_the_trials_record():
     proc = _run('echo "connecting with s3cr3t-pw"; echo "failed for s3cr3t-pw" >&2', "/", {"PATH": os.environ["PATH"]},
                 10, "s3cr3t-pw")
     assert "s3cr3t-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
+
+
+def test_sigterm_to_the_window_stops_its_disposable_server(target, tmp_path):
+    env_file, values, directory = target
+    run_dir = tmp_path / "run"
+    handover = run_dir / "disposable_pg.json"
+    with subprocess.Popen([PYTHON, "-m", "gate.window", "step", "backup"], cwd=REPO,
+                          env=_env(env_file, {"RUN_DIR": str(run_dir), "DISPOSABLE_PG": "local"}),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        deadline = time.monotonic() + 120
+        while not handover.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        clusters = [o.parent for o in REGISTRY.glob("pg-*/owner.pid") if o.read_text().strip() == str(proc.pid)]
+        assert handover.exists() and len(clusters) == 1, "the window published its one server"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert not clusters[0].exists(), "the server the window held is stopped and removed"
+    assert not handover.exists()
