@@ -8,10 +8,7 @@ pre-migration snapshot, the killed attempt's record is kept, no partial copy is 
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
-import pytest
+from pathlib import Path
 
 from rehearse.crash import ROLLBACK_PHASES, WINDOW_KILL_POINTS, rollback_cases, select, window_case
 
@@ -22,37 +19,13 @@ def test_the_matrix_covers_every_step_and_every_rollback_phase() -> None:
     assert window == list(WINDOW_KILL_POINTS) and rollback == ROLLBACK_PHASES
 
 
-@pytest.fixture(scope="module")
-def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Both cases at once, each on its own scratch target (own server, own directory): nothing is shared."""
-    base = tmp_path_factory.mktemp("crash")
-    out: dict[str, Any] = {}
-
-    def window() -> None:
-        try:
-            out["window"] = window_case("import", base / "window")
-        except BaseException as exc:  # re-raised by the test that reads it
-            out["window"] = exc
-
-    thread = threading.Thread(target=window)
-    thread.start()
-    try:
-        out["rollback"] = list(rollback_cases({"swap": ("restore:copy",), "recreate": ("restore:dropped",)},
-                                              base / "rb"))
-    finally:
-        thread.join()
-    return out
-
-
-def test_window_killed_at_the_import_resumes_to_go(crashed: dict[str, Any]) -> None:
-    case = crashed["window"]
-    if isinstance(case, BaseException):
-        raise case
+def test_window_killed_at_the_import_resumes_to_go(tmp_path: Path) -> None:
+    case = window_case("import", tmp_path / "window")
     assert case.proposed == "make migrate FROM=import"
     assert case.ok, case
 
 
-def test_rollback_killed_mid_restore_runs_again_to_the_pre_migration_state(crashed: dict[str, Any]) -> None:
-    cases = crashed["rollback"]
+def test_rollback_killed_mid_restore_runs_again_to_the_pre_migration_state(tmp_path: Path) -> None:
+    cases = list(rollback_cases({"swap": ("restore:copy",), "recreate": ("restore:dropped",)}, tmp_path / "rb"))
     assert [c.point for c in cases] == ["swap:restore:copy", "recreate:restore:dropped"]
     assert all(c.ok for c in cases), cases
