@@ -36,7 +36,7 @@ typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/, rehearse/ and th
 test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, mypy --strict (make typecheck), the gate's self-tests (tests/), then the reference backend's tests (backend/)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests/
+	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests/
 	cd backend && ../$(PYTEST)
 
 .PHONY: preflight backup local-target local-target-down

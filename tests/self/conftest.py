@@ -30,6 +30,23 @@ for _name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:
     del os.environ[_name]
 
 
+SLOWEST_FIRST = (
+    "test_rehearsal", "test_fault_matrix", "test_rehearsal_foreign", "test_rollback_script", "test_window_e2e",
+    "test_crash_matrix", "test_report_allure", "test_trial_migration", "test_foreign_target",
+)
+"""The self-test files with the most test time (`--durations`, docs/benchmarks.md), longest first.
+
+``make test`` hands whole files to its pytest-xdist workers in collection order (``--dist loadfile
+--no-loadscope-reorder``): these go first, so the long ones never start last and the workers end together.
+"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the files of ``SLOWEST_FIRST`` to the front, in that order; every file keeps its tests' order."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
 @dataclass(frozen=True, slots=True)
 class GateDb:
     """A fresh synthetic database: its name and superuser DSN."""

@@ -8,12 +8,13 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from gate.db.snapshot import snapshot_of
+from gate.db.snapshot import Snapshot, snapshot_of
 from gate.settings import read_env_file
 from rehearse.backend import sample_parameters
 from rehearse.orchestrator import TARGET_KEYS, Rehearsal
@@ -59,7 +60,11 @@ def test_the_isolation_probe_finds_the_codes_own_connection_on_the_disposable_se
 
 @pytest.fixture(scope="module")
 def rehearsed(tmp_path_factory, gate_pg):
-    """One GO rehearsal (kept work directory) with a "configured target" it must never touch."""
+    """One GO rehearsal (kept work directory) with a "configured target" it must never touch.
+
+    Its run and work directories are recorded here, before the rehearsals of ``way_back_and_staging``
+    (which run beside each other and add runs of their own) can start.
+    """
     tmp_path = tmp_path_factory.mktemp("rehearsal")
     dsn = gate_pg.create_database("production_stand_in", template="gate_selftest_template")
     before = snapshot_of(dsn, "production")
@@ -68,15 +73,70 @@ def rehearsed(tmp_path_factory, gate_pg):
            "DATABASE_URL": dsn, "BASE_URL": "http://127.0.0.1:9/", "RUN_DIR": str(tmp_path / "elsewhere")}
     proc = subprocess.run([sys.executable, "-m", "rehearse"], cwd=REPO, env=env, capture_output=True,
                           text=True, check=False, timeout=1200)
-    yield tmp_path, proc, env, dsn, before
+    runs = sorted((tmp_path / "runs").glob("*-rehearsal"))
+    works = sorted((tmp_path / "work").iterdir()) if (tmp_path / "work").is_dir() else []
+    yield Rehearsed(tmp_path, proc, env, dsn, before, runs[-1] if runs else None, works[0] if works else None)
     gate_pg.drop_database("production_stand_in")
 
 
+@dataclass(frozen=True)
+class Rehearsed:
+    """The GO rehearsal of ``rehearsed``: its root, process, settings, stand-in target, run and work directories."""
+
+    root: Path
+    proc: subprocess.CompletedProcess[str]
+    env: dict[str, str]
+    dsn: str
+    before: Snapshot
+    run: Path | None
+    work: Path | None
+
+
+@pytest.fixture(scope="module")
+def way_back_and_staging(rehearsed, tmp_path_factory):
+    """``make rollback-rehearsal`` from the GO rehearsal's runs and the staging rehearsal of its dump, side by side.
+
+    Both only read what the GO rehearsal left (its verified backup); each has its own disposable
+    server, work directory and (the staging one) runs directory, so neither sees the other.
+    """
+    from rehearse.faults import copy_backend
+    from rehearse.rollback import verified_backups
+
+    backups = verified_backups(rehearsed.root / "runs")
+    if not backups:
+        pytest.fail("the GO rehearsal's backup is verified and kept: none found\n"
+                    + rehearsed.proc.stdout[-3000:] + rehearsed.proc.stderr[-3000:])
+    staging = tmp_path_factory.mktemp("staging")
+    release = copy_backend(REPO / "backend", staging / "staging" / "freesport")
+    git = ["git", "-C", str(release), "-c", "user.email=ci@example.org", "-c", "user.name=ci"]
+    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v13.4.0"], ["tag", "v13.4.0"]):
+        subprocess.run([*git, *argv], check=True, capture_output=True)
+    envs = {
+        "rollback": {**rehearsed.env, "REHEARSAL_KEEP_WORK": ""},
+        "staging": {**rehearsed.env, "REHEARSAL_KEEP_WORK": "", "RUNS_ROOT": str(staging / "runs"),
+                    "REHEARSAL_WORK_DIR": str(staging / "work"), "BACKEND_DIR": str(release),
+                    "REHEARSAL_SOURCE_DUMP": str(backups[0][1])},
+    }
+    args = {"rollback": ["rollback"], "staging": []}
+    procs = {name: subprocess.Popen([sys.executable, "-m", "rehearse", *args[name]], cwd=REPO, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, env in envs.items()}
+    done = {}
+    try:
+        for name, proc in procs.items():
+            out, err = proc.communicate(timeout=1200)
+            done[name] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()  # rehearse stops what it started on SIGTERM (test_rehearsal_sigterm)
+                proc.wait(timeout=120)
+    return backups, release, staging, done
+
+
 def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
-    tmp_path, proc, _, dsn, before = rehearsed
-    runs = sorted((tmp_path / "runs").glob("*-rehearsal"))
-    assert runs, proc.stdout[-3000:] + proc.stderr[-3000:]
-    run = runs[-1]
+    tmp_path, proc, dsn, before, run = rehearsed.root, rehearsed.proc, rehearsed.dsn, rehearsed.before, rehearsed.run
+    assert run is not None, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert proc.returncode == 0 and summary["verdict"] == "GO", proc.stdout[-4000:]
     rows = {r["id"]: r["outcome"] for r in summary["checks"]}
@@ -87,7 +147,8 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
     assert not (tmp_path / "elsewhere").exists()
     assert before.diff(snapshot_of(dsn, "production")) == []
     assert "127.0.0.1:9" not in summary["target"] and "production_stand_in" not in json.dumps(summary)
-    work = next((tmp_path / "work").iterdir())
+    work = rehearsed.work
+    assert work is not None
     values = {k: v for k, (v, _) in read_env_file(work / "code.env").items()}
     secrets = [values["SECRET_KEY"], values["ONEC_EXCHANGE_PASSWORD"], urlsplit(values["DATABASE_URL"]).password]
     assert all(secrets)
@@ -98,23 +159,17 @@ def test_rehearsal_ends_go_with_the_way_back_proven(rehearsed):
                 assert secret not in text, f"a secret of the rehearsal in {path.relative_to(run)}"
 
 
-def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed):
+def test_rollback_rehearsal_proves_the_latest_verified_backup(rehearsed, way_back_and_staging):
     """``make rollback-rehearsal``: the GO rehearsal's verified backup → window up to the import → rollback."""
-    tmp_path, _, env, dsn, before = rehearsed
-    from rehearse.rollback import verified_backups
-
-    backups = verified_backups(tmp_path / "runs")
-    assert backups, "the GO rehearsal's backup is verified and kept"
-    proc = subprocess.run([sys.executable, "-m", "rehearse", "rollback"], cwd=REPO,
-                          env={**env, "REHEARSAL_KEEP_WORK": ""}, capture_output=True, text=True, check=False,
-                          timeout=1200)
+    backups, _, _, done = way_back_and_staging
+    proc = done["rollback"]
     assert proc.returncode == 0, proc.stdout[-4000:]
-    run = sorted((tmp_path / "runs").glob("*-rollback-rehearsal"))[-1]
+    run = sorted((rehearsed.root / "runs").glob("*-rollback-rehearsal"))[-1]
     summary = json.loads((run / "summary.json").read_text())
     steps = {s["name"] for s in summary["steps"]}
     assert {"backup", "migrate", "flush", "import", "rollback"} <= steps and "smoke" not in steps
     assert summary["rehearsal"]["pre_state"] == f"restored REHEARSAL_SOURCE_DUMP {backups[0][1]} (pg_restore into the disposable database)"
-    assert before.diff(snapshot_of(dsn, "production")) == []
+    assert rehearsed.before.diff(snapshot_of(rehearsed.dsn, "production")) == []
 
 
 def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
@@ -141,24 +196,12 @@ def test_verified_backups_skip_failed_missing_and_altered_dumps(tmp_path):
     assert [d for _, d in verified_backups(tmp_path)] == [newer, older]
 
 
-def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(rehearsed, tmp_path):
+def test_staging_rehearsal_runs_another_deployments_code_from_its_dump(way_back_and_staging):
     """The nightly staging rehearsal: ``BACKEND_DIR`` names the release as deployed (a tagged checkout)
     and ``REHEARSAL_SOURCE_DUMP`` a staging dump; that code is what the window migrates."""
-    from rehearse.faults import copy_backend
-    from rehearse.rollback import verified_backups
-
-    rehearsal_root, _, env, _, _ = rehearsed
-    dump = verified_backups(rehearsal_root / "runs")[0][1]
-    release = copy_backend(REPO / "backend", tmp_path / "staging" / "freesport")
-    git = ["git", "-C", str(release), "-c", "user.email=ci@example.org", "-c", "user.name=ci"]
-    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "v13.4.0"], ["tag", "v13.4.0"]):
-        subprocess.run([*git, *argv], check=True, capture_output=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "rehearse"], cwd=REPO, capture_output=True, text=True, check=False, timeout=1200,
-        env={**env, "REHEARSAL_KEEP_WORK": "", "RUNS_ROOT": str(tmp_path / "runs"),
-             "REHEARSAL_WORK_DIR": str(tmp_path / "work"), "BACKEND_DIR": str(release),
-             "REHEARSAL_SOURCE_DUMP": str(dump)})
-    run = sorted((tmp_path / "runs").glob("*-rehearsal"))[-1]
+    backups, release, staging, done = way_back_and_staging
+    dump, proc = backups[0][1], done["staging"]
+    run = sorted((staging / "runs").glob("*-rehearsal"))[-1]
     summary = json.loads((run / "summary.json").read_text())
     assert proc.returncode == 0 and summary["verdict"] == "GO", proc.stdout[-4000:]
     rows = {r["id"]: r for r in summary["checks"]}

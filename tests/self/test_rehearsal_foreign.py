@@ -13,14 +13,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
 from gate.db.readonly import connect_readonly
-from gate.db.snapshot import snapshot_of
+from gate.db.snapshot import Snapshot, snapshot_of
 from gate.settings import default_pg_bin_dir, libpq_env
 from tests.foreign_target.target import CONF, RELEASE_COMMIT, RELEASE_PLAN, SHOP
 
@@ -104,15 +107,64 @@ def test_the_code_never_reaches_staging_refused_before_anything_runs(staging, tm
     assert before_rows.diff(snapshot_of(staging.dsn, "after")) == []
 
 
-def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp_path):
-    dump = tmp_path / "staging.dump"
+@dataclass
+class FromTheDump:
+    """The three rehearsals of one ``pg_dump -Fc`` of staging, run side by side (none writes anything shared)."""
+
+    dump: Path
+    before_rows: Snapshot
+    before: dict[str, tuple[int, int, int]]
+    configured: tuple[Any, int] | None = None
+    drift: tuple[Any, int] | None = None
+    way_back: subprocess.CompletedProcess[str] | None = None
+
+
+@pytest.fixture(scope="module")
+def from_the_dump(staging, tmp_path_factory) -> FromTheDump:
+    """Staging's dump, then at once: the rehearsal configured around the drift, the one with the drift left
+    as the runbook has it, and ``make rollback-rehearsal`` (``python -m rehearse rollback``) of that dump.
+
+    Each has its own disposable server, runs and work directories; staging's counters and rows are
+    taken before any of them starts, so each test's "staging unchanged" covers all three.
+    """
+    base = tmp_path_factory.mktemp("from-dump")
+    dump = base / "staging.dump"
     pg_dump = str(Path(default_pg_bin_dir()) / "pg_dump")
     subprocess.run([pg_dump, "-Fc", "-f", str(dump), staging.dsn.rsplit("/", 1)[1]],
                    env={**os.environ, **libpq_env(staging.dsn)}, check=True, capture_output=True)
-    before_rows, before = snapshot_of(staging.dsn, "before"), counters(staging.dsn)
+    out = FromTheDump(dump, snapshot_of(staging.dsn, "before"), counters(staging.dsn))
+    configured = rehearsal_settings(staging, base / "configured", REHEARSAL_SOURCE_DUMP=str(dump))
+    drift = rehearsal_settings(staging, base / "drift", REHEARSAL_SOURCE_DUMP=str(dump))
+    for key in ("REHEARSAL_MAINTENANCE_ON_CMD", "REHEARSAL_MAINTENANCE_OFF_CMD"):
+        drift.pop(key)
+    way_back = rehearsal_settings(staging, base / "way-back", ROLLBACK_REHEARSAL_DUMP=str(dump),
+                                  GUARD_OVERRIDE="rehearsing the way back of this release on a disposable copy")
+
+    def run_way_back() -> None:
+        out.way_back = subprocess.run([sys.executable, "-m", "rehearse", "rollback"], cwd=HERE.parents[1],
+                                      env=way_back, capture_output=True, text=True, timeout=900, check=False)
+
+    def run_configured() -> None:
+        out.configured = rehearse(configured, "foreign")
+
+    def run_drift() -> None:
+        out.drift = rehearse(drift, "foreign-drift")
+
+    threads = [threading.Thread(target=f) for f in (run_way_back, run_drift)]
+    for thread in threads:
+        thread.start()
+    try:
+        run_configured()
+    finally:
+        for thread in threads:
+            thread.join()
+    return out
+
+
+def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, from_the_dump):
     # configured around the command drift: NO-GO at MIG-05 naming the orders migration
-    rehearsal, code = rehearse(rehearsal_settings(staging, tmp_path / "configured",
-                                                  REHEARSAL_SOURCE_DUMP=str(dump)), "foreign")
+    assert from_the_dump.configured is not None
+    rehearsal, code = from_the_dump.configured
     summary = rehearsal.run.read_summary()
     rows = {r["id"]: r for r in summary["checks"]}
     assert summary["verdict"] == "NO-GO", (code, rehearsal.record)
@@ -127,17 +179,15 @@ def test_the_foreign_shop_rehearsed_from_its_dump_with_its_own_code(staging, tmp
     assert f"rehearsal of the code in {SHOP}" in signoff and "target <code>" not in signoff
     assert "not applicable in a rehearsal: PRE-03; PRE-04" in signoff
     # the drift left as the runbook has it: NO-GO naming the missing maintenance command
-    drift = rehearsal_settings(staging, tmp_path / "drift", REHEARSAL_SOURCE_DUMP=str(dump))
-    for key in ("REHEARSAL_MAINTENANCE_ON_CMD", "REHEARSAL_MAINTENANCE_OFF_CMD"):
-        drift.pop(key)
-    drifted, code = rehearse(drift, "foreign-drift")
+    assert from_the_dump.drift is not None
+    drifted, code = from_the_dump.drift
     summary = drifted.run.read_summary()
     failed = " ".join(r["message"] for r in summary["checks"] if r["outcome"] == "failed")
     assert summary["verdict"] == "NO-GO" and code == 10, failed
     assert "maintenance_mode" in failed, failed
     assert not drifted.run.destructive_started()
-    assert counters(staging.dsn) == before, "nothing ran against the source database"
-    assert before_rows.diff(snapshot_of(staging.dsn, "after")) == []
+    assert counters(staging.dsn) == from_the_dump.before, "nothing ran against the source database"
+    assert from_the_dump.before_rows.diff(snapshot_of(staging.dsn, "after")) == []
 
 
 def test_the_codes_environment_is_its_own(tmp_path):
@@ -187,22 +237,15 @@ def test_a_container_mapped_port_is_the_disposable_server_when_that_server_sees_
     assert "on port 5433" in refusal(elsewhere, disposable, ("DATABASE_URL",))
 
 
-def test_the_way_back_from_the_foreign_dump_is_proven_by_make_rollback_rehearsal(staging, tmp_path):
+def test_the_way_back_from_the_foreign_dump_is_proven_by_make_rollback_rehearsal(staging, from_the_dump):
     """``make rollback-rehearsal`` (``python -m rehearse rollback``) from the staging dump: RBK-01..03 pass.
 
     The release is forced past its MIG-05 NO-GO on the disposable copy (GUARD_OVERRIDE, recorded), as a
     person would to rehearse the way back of exactly this release; staging itself is never touched.
     """
-    dump = tmp_path / "staging.dump"
-    pg_dump = str(Path(default_pg_bin_dir()) / "pg_dump")
-    subprocess.run([pg_dump, "-Fc", "-f", str(dump), staging.dsn.rsplit("/", 1)[1]],
-                   env={**os.environ, **libpq_env(staging.dsn)}, check=True, capture_output=True)
-    before = counters(staging.dsn)
-    env = rehearsal_settings(staging, tmp_path / "way-back", ROLLBACK_REHEARSAL_DUMP=str(dump),
-                             GUARD_OVERRIDE="rehearsing the way back of this release on a disposable copy")
-    proc = subprocess.run([sys.executable, "-m", "rehearse", "rollback"], cwd=HERE.parents[1], env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    proc = from_the_dump.way_back
+    assert proc is not None
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert "rollback proven" in out and "RBK-01 passed, RBK-02 passed, RBK-03 passed" in out, out[-3000:]
-    assert counters(staging.dsn) == before, "nothing ran against the source database"
+    assert counters(staging.dsn) == from_the_dump.before, "nothing ran against the source database"
