@@ -294,7 +294,8 @@ class PackageValidator:
         elif rec.has_rests:
             kinds["rests"] += 1
         if (not rec.has_offer_body and rec.id and rec.id not in self.pending_price_offers
-                and not self.offers.state(rec.id) & OFFER):
+                and not self.offers.state(rec.id) & OFFER
+                and not self.products.state(rec.id) & GOOD):  # a bare product Ид: its default variant's
             self.pending_price_offers[rec.id] = (file, rec.line)
         for price in rec.prices:
             c.price_entries += 1
