@@ -62,7 +62,7 @@ def test_product_index_keeps_first_place_and_last_deleted_flag() -> None:
 
 def test_memory_per_product_and_offer_is_bounded() -> None:
     """What the validator keeps per product and per offer stays a few dozen bytes: at 1M SKUs
-    (200k products) the dicts and sets of ids this replaced took ~950 bytes a product."""
+    (200k products) the dicts and sets of ids this replaced took ~570 bytes a product."""
     n_products = 20_000
     ids = [f"{n:08d}-aaaa-bbbb-cccc-{n:012d}" for n in range(n_products)]
     offer_ids = [f"{p}#{n:08d}-dddd-eeee-ffff-{v:012d}" for n, p in enumerate(ids) for v in range(5)]
