@@ -2,8 +2,10 @@
 
 At 1M SKUs the validator's ``set[str]`` of offer ids (73-character "product#variant" ids) took
 ~170 MB, and the end-of-package counts built three more sets of the same size. Here each id is
-a 64-bit hash in an open-addressing table (``array('Q')``) with one byte of state and the ordinal
-of its product (``array('I')``): 13 bytes a slot, at most half the slots used, so ~26 bytes an offer.
+a 64-bit hash (``array('Q')``) with one byte of state and the ordinal of its product (``array('I')``),
+found through an open-addressing table of ``uint32`` ordinals at most half full: ~21–29 bytes an
+offer (the table once held the hashes themselves, 13 bytes a slot: ~26–39 MB at 1M offers, where
+the table's growth also held the old and the new table at once).
 
 The products (200k at 1M SKUs) were four more dicts and sets keyed by their 36-character ids
 (first place of each good, its deleted flag, "has offers", the offer index's product names):
@@ -32,17 +34,17 @@ def _key(text: str) -> int:
     return (hash(text) & _MASK) or 1  # 0 marks an empty slot
 
 
-class ProductIndex:
-    """Product id → ordinal (in order of first sight), with state bits and the first place of its good."""
+class _Ordinals:
+    """64-bit key → ordinal (in order of first sight) in an open-addressing table of ``uint32``
+    (at most half full), with a state byte per ordinal; subclasses keep more arrays by ordinal."""
 
-    def __init__(self, capacity: int = 1 << 12) -> None:
+    def __init__(self, capacity: int) -> None:
         self.keys = array("Q")
         self.states = bytearray()
-        self._file = array("I")
-        self._line = array("I")
-        self.files: list[str] = []
-        self._file_index: dict[str, int] = {}
         self._alloc(capacity)
+
+    def _new_row(self) -> None:
+        """Append the subclass's own per-ordinal values for a new key."""
 
     def _alloc(self, capacity: int) -> None:
         self._cap = capacity
@@ -83,13 +85,28 @@ class ProductIndex:
         ordinal = len(keys)
         keys.append(key)
         self.states.append(0)
-        self._file.append(0)
-        self._line.append(0)
+        self._new_row()
         if 2 * (ordinal + 1) > self._cap:
             self._alloc(self._cap * 2)
         else:
             slots[i] = ordinal + 1
         return ordinal
+
+
+
+class ProductIndex(_Ordinals):
+    """Product id → ordinal (in order of first sight), with state bits and the first place of its good."""
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        self._file = array("I")
+        self._line = array("I")
+        self.files: list[str] = []
+        self._file_index: dict[str, int] = {}
+        super().__init__(capacity)
+
+    def _new_row(self) -> None:
+        self._file.append(0)
+        self._line.append(0)
 
     def ordinal(self, product_id: str) -> int:
         """The product's ordinal, added when new."""
@@ -146,79 +163,45 @@ class ProductIndex:
                 self.states[o] |= state & bits
 
 
-class OfferIndex:
+class OfferIndex(_Ordinals):
     """Offer id → (state bits, product); the products are ordinals of ``products`` (a ``ProductIndex``)."""
 
     def __init__(self, capacity: int = 1 << 12, products: ProductIndex | None = None) -> None:
-        self._alloc(capacity)
+        self._product = array("I")
+        super().__init__(capacity)
         self.products = products if products is not None else ProductIndex()
 
-    def _alloc(self, capacity: int) -> None:
-        self._cap = capacity
-        self._keys = array("Q", bytes(8 * capacity))
-        self._state = bytearray(capacity)
-        self._product = array("I", bytes(4 * capacity))
-        self._used = 0
-
-    def __len__(self) -> int:
-        return self._used
-
-    @staticmethod
-    def _key(offer_id: str) -> int:
-        return _key(offer_id)
-
-    def _find(self, key: int) -> int:
-        """The slot holding ``key``, or the empty slot where it would go."""
-        keys, mask = self._keys, self._cap - 1
-        i = key & mask
-        while True:
-            k = keys[i]
-            if k == key or k == 0:
-                return i
-            i = (i + 1) & mask
+    def _new_row(self) -> None:
+        self._product.append(0)
 
     def state(self, offer_id: str) -> int:
         """The id's state bits (0: never seen)."""
-        i = self._find(self._key(offer_id))
-        return self._state[i]
+        o = self._find_key(_key(offer_id))
+        return self.states[o] if o >= 0 else 0
 
     def update(self, offer_id: str, product_id: str, set_bits: int, clear_bits: int = 0) -> int:
         """Set then clear state bits of ``offer_id`` (of ``product_id``); returns the previous state."""
-        return self._update(self._key(offer_id), product_id, set_bits, clear_bits)
+        return self._update(_key(offer_id), product_id, set_bits, clear_bits)
 
     def _update(self, key: int, product: str | int, set_bits: int, clear_bits: int) -> int:
         """``product``: the product id, or its ordinal in ``self.products``."""
-        i = self._find(key)
-        before = self._state[i]
-        if self._keys[i] == 0:
-            if 2 * (self._used + 1) > self._cap:
-                self._grow()
-                i = self._find(key)
-            self._keys[i] = key
-            self._product[i] = product if isinstance(product, int) else self.products.ordinal(product)
-            self._used += 1
-        self._state[i] = (before | set_bits) & ~clear_bits
+        new = len(self.keys)
+        o = self._ordinal_of_key(key)
+        if o == new:
+            self._product[o] = product if isinstance(product, int) else self.products.ordinal(product)
+        before = self.states[o]
+        self.states[o] = (before | set_bits) & ~clear_bits
         return before
-
-    def _grow(self) -> None:
-        keys, states, products = self._keys, self._state, self._product
-        used = self._used
-        self._alloc(self._cap * 2)
-        for key, state, product in zip(keys, states, products, strict=True):
-            if key:
-                i = self._find(key)
-                self._keys[i], self._state[i], self._product[i] = key, state, product
-        self._used = used
 
     def entries(self) -> Iterator[tuple[int, int]]:
         """(state bits, product ordinal in ``self.products``) of every id seen."""
-        for state, product in zip(self._state, self._product, strict=True):
+        for state, product in zip(self.states, self._product, strict=True):
             if state:
                 yield state, product
 
     def merge(self, other: OfferIndex, bits: int) -> None:
         """Fold ``other``'s ``bits`` (a union of the sets they stand for) into this index."""
-        for key, state, product in zip(other._keys, other._state, other._product, strict=True):
-            if key and state & bits:
+        for key, state, product in zip(other.keys, other.states, other._product, strict=True):
+            if state & bits:
                 ordinal = self.products._ordinal_of_key(other.products.keys[product])
                 self._update(key, ordinal, state & bits, 0)
