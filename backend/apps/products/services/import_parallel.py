@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.products.services.import_staging import COLUMNS, Staging
-from apps.products.services.offer_index import DELETED, OFFER, OfferIndex
+from apps.products.services.offer_index import DELETED, OFFER, WITH_OFFERS, OfferIndex
 from apps.products.services.parser import PackageFile, XMLDataParser
 from apps.products.services.validation import FileInfo, PackageValidator, ValidationReport
 
@@ -112,8 +112,6 @@ class ChildResult:
 
 
 _MERGED_STATE = ("pending_price_types", "pending_props", "pending_offer_products")
-#: sets that stay empty for prices/rests files, but would not if a file's kind was guessed wrong
-_UNION_STATE = ("products_with_offers",)
 
 
 def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, validator: PackageValidator,
@@ -124,9 +122,8 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         validator.report = report
         for name in _MERGED_STATE:
             setattr(validator, name, {})
-        for name in _UNION_STATE:
-            setattr(validator, name, set())
-        validator.offers = OfferIndex()
+        # the products as inherited (goods read before the fork), their offers' ids fresh
+        validator.offers = OfferIndex(products=validator.products)
         validator.price_type_uses = Counter()
         spill = PendingSpill(Path(directory) / "pending_price_offers.csv")
         validator.pending_price_offers = spill  # type: ignore[assignment]
@@ -137,8 +134,8 @@ def _child_main(parser: XMLDataParser, files: list[PackageFile], stager: Any, va
         parser.stream_files(files, report, validator, sink=stager)
         result.report = report
         result.infos = {pf.display: pf.info for pf in files}
-        result.validator_state = {name: getattr(validator, name) for name in (*_MERGED_STATE, *_UNION_STATE)}
-        result.validator_state["offers"] = validator.offers
+        result.validator_state = {name: getattr(validator, name) for name in _MERGED_STATE}
+        result.validator_state["offers"] = validator.offers  # its products go along (``OfferIndex.products``)
         result.validator_state["price_types"] = validator.price_types
         result.validator_state["price_type_uses"] = validator.price_type_uses
         if stager is not None:
@@ -249,9 +246,9 @@ def absorb(result: ChildResult, report: ValidationReport, validator: PackageVali
             target_map.setdefault(key, value)
     for product_id, where in state.get("pending_offer_products", {}).items():
         validator.pending_offer_products.setdefault(product_id, []).extend(where)
-    for name in _UNION_STATE:
-        getattr(validator, name).update(state.get(name, set()))
     if "offers" in state:  # the offer ids and deletions of offers files (not 2.04 goods: the child reads none)
+        # "has offers" of products: stays unset for prices/rests files, but would not if a file's kind was guessed wrong
+        validator.products.merge(state["offers"].products, WITH_OFFERS)
         validator.offers.merge(state["offers"], OFFER | DELETED)
     validator.price_type_uses.update(state.get("price_type_uses", {}))
     if result.spilled_price_offers is not None:

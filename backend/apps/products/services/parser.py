@@ -190,7 +190,7 @@ class XMLDataParser:
         for kind in ("goods", "offers", "prices", "rests", "groups", "properties", "priceLists", "storages"):
             if kinds.get(kind):
                 return kind
-        return "documents" if "<Документ" in head.sample else "unknown"
+        return "documents" if head.has_document else "unknown"
 
     # -- import-time streaming --------------------------------------------------------------
     def files_in_import_order(self, file_types: set[str] | None = None) -> list[PackageFile]:

@@ -24,7 +24,16 @@ from typing import Any
 
 from apps.products.services import mapping
 from apps.products.services import price_types as price_type_map
-from apps.products.services.offer_index import DELETED, GOOD_VARIANT, OFFER, OfferIndex
+from apps.products.services.offer_index import (
+    DELETED,
+    GOOD,
+    GOOD_DELETED,
+    GOOD_VARIANT,
+    OFFER,
+    WITH_OFFERS,
+    OfferIndex,
+    ProductIndex,
+)
 from apps.products.services.xml_reader import (
     ContainerRec,
     GoodRec,
@@ -170,11 +179,11 @@ class PackageValidator:
         self.group_ids: set[str] = set()
         self.property_names: dict[str, str] = {}
         self.price_types: dict[str, tuple[str, str, int]] = {}  # id -> (name, file, line)
-        self.good_first: dict[str, tuple[str, int]] = {}
-        self.good_deleted: dict[str, bool] = {}
+        #: every product id seen, compact: a good (GOOD, its first place), its last occurrence
+        #: deleted (GOOD_DELETED), it has offers (WITH_OFFERS)
+        self.products = ProductIndex()
         #: offer ids of offers files (OFFER, DELETED) and 2.04 goods "p#v" (GOOD_VARIANT), compact
-        self.offers = OfferIndex()
-        self.products_with_offers: set[str] = set()
+        self.offers = OfferIndex(products=self.products)
         self.pending_offer_products: dict[str, list[tuple[str, int, str]]] = {}
         self.pending_groups: dict[str, tuple[str, int]] = {}
         self.pending_props: dict[str, tuple[str, int]] = {}
@@ -202,16 +211,17 @@ class PackageValidator:
                 if self.offers.update(rec.id, product_id, GOOD_VARIANT) & GOOD_VARIANT:
                     c.duplicate_goods += 1
                     r.add(WARNING, "duplicate_id", f"duplicate good {rec.id}; the last one wins", file, rec.line)
-                self.products_with_offers.add(product_id)
-                self.good_first.setdefault(product_id, (file, rec.line))
+                self.products.update(product_id, WITH_OFFERS)
+                self.products.set_first(product_id, file, rec.line)
             else:
-                first = self.good_first.get(rec.id)
+                first = self.products.set_first(rec.id, file, rec.line)
                 if first is not None:
                     c.duplicate_goods += 1
                     r.add(WARNING, "duplicate_id", f"duplicate good {rec.id} (also at {first[0]}:{first[1]}); the last one wins", file, rec.line)
-                else:
-                    self.good_first[rec.id] = (file, rec.line)
-            self.good_deleted[product_id] = rec.deleted
+            if rec.deleted:  # the last one wins
+                self.products.update(product_id, GOOD_DELETED)
+            else:
+                self.products.update(product_id, 0, GOOD_DELETED)
             rec_id = product_id
             for gid in rec.group_ids:
                 if gid not in self.group_ids and gid not in self.pending_groups:
@@ -219,7 +229,7 @@ class PackageValidator:
             self._check_props(rec.props, file, rec.line)
             pending = self.pending_offer_products.pop(rec_id, None)
             if pending:
-                self.products_with_offers.add(rec_id)
+                self.products.update(rec_id, WITH_OFFERS)
         elif isinstance(rec, OfferRec):
             self._offer(rec, file, kinds)
         elif isinstance(rec, GroupRec):
@@ -276,9 +286,7 @@ class PackageValidator:
             if rec.deleted:
                 c.deleted_offers += 1
                 c.deleted += 1
-            if product_id in self.good_first:
-                self.products_with_offers.add(product_id)
-            else:
+            if not self.products.mark_if(product_id, WITH_OFFERS, GOOD):
                 self.pending_offer_products.setdefault(product_id, []).append((file, rec.line, rec.id))
             self._check_props(rec.props, file, rec.line)
         elif rec.prices:
@@ -286,7 +294,8 @@ class PackageValidator:
         elif rec.has_rests:
             kinds["rests"] += 1
         if (not rec.has_offer_body and rec.id and rec.id not in self.pending_price_offers
-                and not self.offers.state(rec.id) & OFFER):
+                and not self.offers.state(rec.id) & OFFER
+                and not self.products.state(rec.id) & GOOD):  # a bare product Ид: its default variant's
             self.pending_price_offers[rec.id] = (file, rec.line)
         for price in rec.prices:
             c.price_entries += 1
@@ -328,8 +337,7 @@ class PackageValidator:
     def finish(self) -> None:
         r, c = self.report, self.report.counts
         for product_id, where in self.pending_offer_products.items():
-            if product_id in self.good_first:  # product came in a later file
-                self.products_with_offers.add(product_id)
+            if self.products.mark_if(product_id, WITH_OFFERS, GOOD):  # product came in a later file
                 continue
             for file, line, offer_id in where:
                 c.orphan_offers += 1
@@ -344,13 +352,13 @@ class PackageValidator:
             if tid not in self.price_types:
                 r.add(WARNING, "unresolved_price_type", f"price type {tid!r} is defined in no file; its prices are ignored", file, line)
         for oid, (file, line) in self.pending_price_offers.items():
-            if not self.offers.state(oid) & OFFER and oid not in self.good_first:
+            if not self.offers.state(oid) & OFFER and not self.products.state(oid) & GOOD:
                 r.add(WARNING, "unresolved_offer", f"price/rest for offer {oid} that is in no offers file; ignored", file, line)
         reported: set[str] = set()
         for path, names in self.spilled_price_offers:
             with open(path, encoding="utf-8", newline="") as fh:
                 for oid, index, line in csv.reader(fh):
-                    if oid in self.pending_price_offers or oid in reported or oid in self.good_first:
+                    if oid in self.pending_price_offers or oid in reported or self.products.state(oid) & GOOD:
                         continue
                     if self.offers.state(oid) & OFFER:
                         continue
@@ -377,24 +385,32 @@ class PackageValidator:
             r.add(ERROR, "offers_without_goods", "the package has offers but no goods (Каталог/Товары): an incomplete upload", file, line)
         if not c.goods and not c.offers and r.errors == 0:
             r.add(ERROR, "no_catalog", "no goods or offers found in any file", r.data_dir, None)
-        c.expected_products = len(self.good_first)
-        c.expected_active_products = sum(1 for d in self.good_deleted.values() if not d)
-        c.products_without_offers = len(self.good_first) - len(self.products_with_offers & self.good_first.keys())
-        active_products = {p for p, deleted in self.good_deleted.items() if not deleted}
+        products = self.products
+        c.expected_products = products.count(GOOD)
+        c.expected_active_products = products.count(GOOD, GOOD_DELETED)
+        c.products_without_offers = products.count(GOOD, WITH_OFFERS)
         # offers kept: in an offers file or a 2.04 good, of a known product; active: not deleted
         # in the offers file (a 2.04 good's variant always is), of an active product
         offers_kept = active_offers = 0
-        with_active: set[str] = set()
-        for state, product_id in self.offers.entries():
-            if product_id in self.good_first:
+        with_active = bytearray(len(products))  # by product ordinal
+        states = products.states
+        for state, product in self.offers.entries():
+            pstate = states[product]
+            if pstate & GOOD:
                 offers_kept += 1
-            if (state & GOOD_VARIANT or not state & DELETED) and product_id in active_products:
-                active_offers += 1
-                with_active.add(product_id)
+                if (state & GOOD_VARIANT or not state & DELETED) and not pstate & GOOD_DELETED:
+                    active_offers += 1
+                    with_active[product] = 1
         # a default variant: a good without offers, or an active good whose offers are all deleted
-        defaults = (self.good_first.keys() - self.products_with_offers) | (active_products - with_active)
-        c.expected_variants = offers_kept + len(defaults)
-        c.expected_active_variants = active_offers + len(active_products - with_active)
+        defaults = active_without = 0
+        for pstate, active_offer in zip(states, with_active, strict=True):
+            if not pstate & GOOD:
+                continue
+            lacks_active = not pstate & GOOD_DELETED and not active_offer
+            active_without += lacks_active
+            defaults += lacks_active or not pstate & WITH_OFFERS
+        c.expected_variants = offers_kept + defaults
+        c.expected_active_variants = active_offers + active_without
 
 
 def resolve_price_fields(price_types: dict[str, str]) -> dict[str, str | None]:

@@ -291,3 +291,18 @@ def test_unresolved_offers_of_the_forked_reader_are_reported_once_where_first_se
     unresolved = [p for p in forked.problems if p.code == "unresolved_offer"]
     assert [p.message.split()[3] for p in unresolved] == ["ghost-0#0", "ghost-1#1", "ghost-2#2"]
     assert all(p.file.startswith("prices") for p in unresolved)
+
+
+def test_a_files_head_keeps_its_rank_not_its_decoded_start(tmp_path: Path) -> None:
+    """The head of each file is kept for the whole import, and a 1M-SKU package has 165 files: the
+    256 KB read to guess the kind are not kept (they were ~45 MB at 1M)."""
+    from apps.products.services.xml_reader import scan_head
+
+    goods = "".join(good(f"p-{n:05d}", f"Товар номер {n} " + "описание " * 20) for n in range(2000))
+    root = write_package(tmp_path, {"import.xml": import_xml(goods), "offers.xml": offers_xml(offer("p-00001#v", "x"))})
+    goods_head = scan_head(root / "import.xml", "import.xml")
+    assert (root / "import.xml").stat().st_size > 256 * 1024
+    assert goods_head.rank == 1 and scan_head(root / "offers.xml", "offers.xml").rank == 2
+    assert not goods_head.has_document
+    big = [name for name in goods_head.__slots__ if len(str(getattr(goods_head, name))) > 4096]
+    assert big == [], f"FileHead keeps large fields: {big}"
