@@ -11,7 +11,8 @@ that run directory and gives each figure beside its reference:
 * postflight: the check sessions holding PST checks (``checks/sessions.jsonl``: whole sessions, so
   IMP checks coalesced into the same pytest session count too) and, beside it, the PST checks' own
   durations (``summary.json`` ``checks[]``), against the issue's 60 s;
-* the window's checks: every check session of the window (for the record, no reference);
+* preflight: the check sessions holding PRE checks (ONE-01..04 read the 1C package in the same
+  session); the window's checks: every check session of the window (both for the record, no reference);
 * the window (journal phase ``window``) against the runbook's 1 h 45, the rollback against 15 min;
 * the rehearsal's wall against 15 min (issue 16 at 1M), and without the data's set-up (the 1C
   package and the seeded v13.3 state: generated or copied from ``var/cache``).
@@ -146,6 +147,7 @@ def curve_of(run_dir: Path, wall_s: float | None = None) -> dict[str, object]:
         Figure("backup proof (step + BKP checks)", backup.ours_s + sessions_with("BKP-"), backup.reference_s, "runbook"),
         Figure("postflight (PST check sessions)", sessions_with("PST-"), POSTFLIGHT_TARGET_S, "issue 16"),
         Figure("postflight (PST checks' own time)", pst_own, POSTFLIGHT_TARGET_S, "issue 16"),
+        Figure("preflight (PRE check sessions)", sessions_with("PRE-"), None, ""),
         Figure("window's check sessions (all)", sum(_seconds(s.get("duration_s")) for s in sessions), None, ""),
         Figure("window (steps + checks)", phases.get("window", 0.0), float(WINDOW_BUDGET_S), "runbook"),
         Figure("rollback", phases.get("rollback", 0.0), budget_for("rollback"), "runbook"),

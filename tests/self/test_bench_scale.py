@@ -57,6 +57,7 @@ def test_curve_of_a_run_directory(tmp_path: Path) -> None:
     assert got["backup proof (step + BKP checks)"] == (60.0, 600.0)  # step 40 + BKP session 20
     assert got["postflight (PST check sessions)"] == (66.0, 60.0)  # the coalesced session counts whole
     assert got["postflight (PST checks' own time)"] == (10.0, 60.0)
+    assert got["preflight (PRE check sessions)"] == (4.0, None)
     assert got["window's check sessions (all)"] == (90.0, None)
     assert got["window (steps + checks)"] == (630.0, 6300.0)
     assert got["rollback"] == (45.0, 900.0)
