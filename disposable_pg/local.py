@@ -194,9 +194,17 @@ class LocalPostgres(ServerBase):
     def stop(self) -> None:
         if self.root is None:
             return
-        if self._started and (self.root / "data" / "postmaster.pid").exists():
+        pid_file = self.root / "data" / "postmaster.pid"
+        if self._started and pid_file.exists():
+            postmaster = None
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                postmaster = int(pid_file.read_text().split()[0])
             with contextlib.suppress(subprocess.CalledProcessError, OSError):
                 self._cmd("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+            # pg_ctl -w returns once the pid file is gone; the postmaster may still be exiting
+            deadline = time.monotonic() + 5
+            while pid_alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.02)
         self._started = False
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None

@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from disposable_pg.local import REGISTRY
+from disposable_pg.local import REGISTRY, pid_alive
 from gate.db.snapshot import snapshot_of
 from gate.settings import Settings, read_env_file
 from rehearse import faults
@@ -118,7 +118,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert summary["verdict"] == "NO-GO", stdout[-3000:]
     assert code == 10
     assert len(clusters) == 1, f"one disposable server for BKP-04 and MIG-05, not {sorted(clusters)}"
-    assert not any(c.exists() for c in clusters) and not any(psutil.pid_exists(p) for p in clusters.values() if p)
+    assert not any(c.exists() for c in clusters) and not any(pid_alive(p) for p in clusters.values())
     assert not (run_dir / "disposable_pg.json").exists(), "the hand-over file is withdrawn after the window"
     assert rows(run_dir)["BKP-04"]["outcome"] == "passed"
     assert summary["decision"]["deciding_check"] == "MIG-05"
