@@ -26,15 +26,22 @@ if TYPE_CHECKING:  # imported where used, as the fixtures do
 
 
 @pytest.fixture(scope="session")
-def onec_package(settings: Settings, run: Run) -> OnecPackage:
-    """The 1C package read by the gate's own streaming reader (summary saved in the run)."""
-    from gate.onec.package import read_package_cached
+def onec_reading(settings: Settings, run: Run) -> tuple[OnecPackage, PriceReading]:
+    """The 1C package and its prices and stock, read by the gate's own streaming reader in one pass per
+    run (cached in ``RUN_DIR/onec_reading.pickle``, keyed by the package's files)."""
+    from gate.onec.reading import read_onec_cached
 
     if settings.database_url is None:
         pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")
     if not settings.onec_data_dir.is_dir():
         pytest.fail(f"ONEC_DATA_DIR={settings.onec_data_dir}: no such directory", pytrace=False)
-    package = read_package_cached(settings.onec_data_dir, run.dir)
+    return read_onec_cached(settings.onec_data_dir, run.dir)
+
+
+@pytest.fixture(scope="session")
+def onec_package(onec_reading: tuple[OnecPackage, PriceReading], run: Run) -> OnecPackage:
+    """The 1C package read by the gate's own streaming reader (summary saved in the run)."""
+    package = onec_reading[0]
     (run.dir / "onec_package.json").write_text(package.to_json())
     return package
 
@@ -51,12 +58,10 @@ def price_types(settings: Settings) -> PriceTypeMap:
 
 
 @pytest.fixture(scope="session")
-def onec_prices(settings: Settings, onec_package: OnecPackage, run: Run) -> PriceReading:
-    """Prices and stock of the 1C package per variant key (the gate's own streaming reader), read once
-    per run and cached in ``RUN_DIR/prices_reading.json``."""
-    from gate.onec.prices import read_prices_cached
-
-    return read_prices_cached(settings.onec_data_dir, run.dir)
+def onec_prices(onec_reading: tuple[OnecPackage, PriceReading]) -> PriceReading:
+    """Prices and stock of the 1C package per variant key (the gate's own streaming reader), from the
+    same pass as ``onec_package``."""
+    return onec_reading[1]
 
 
 class TargetAnswers:

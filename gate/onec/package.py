@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from lxml import etree
 
@@ -198,7 +199,18 @@ def _ends_closed(path: Path) -> bool:
 
 _VERSION = re.compile(rb'\xd0\x92\xd0\xb5\xd1\x80\xd1\x81\xd0\xb8\xd1\x8f\xd0\xa1\xd1\x85\xd0\xb5\xd0\xbc\xd1\x8b\s*=\s*"([^"]*)"')
 _XMLNS = re.compile(rb'<(?:\w+:)?' + ROOT.encode() + rb'[^>]*?\sxmlns="([^"]*)"')
-_TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}" + ROOT]
+_TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}ПакетПредложений", "{*}" + ROOT]
+_OFFERS_PACKAGE = "ПакетПредложений"
+
+
+class OfferSink(Protocol):
+    """What else a pass over the package collects (``gate.onec.prices``' reading): the same pass, no second one."""
+
+    def price_type(self, el: etree._Element) -> None:
+        """A ``ТипЦены`` element, ended."""
+
+    def offer(self, el: etree._Element, delta: bool) -> None:
+        """A ``Предложение`` element, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
 
 
 def _head_facts(path: Path, info: XmlFile) -> None:
@@ -214,7 +226,7 @@ def _head_facts(path: Path, info: XmlFile) -> None:
     info.namespace = xmlns.group(1).decode() if xmlns else ""
 
 
-def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
+def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = None) -> XmlFile:
     info = XmlFile(rel, path.stat().st_size)
     try:
         refuse_hostile(path)
@@ -225,12 +237,16 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
     _head_facts(path, info)
     kinds: set[str] = set()
     context = etree.iterparse(
-        str(path), events=("end",), tag=_TAGS, resolve_entities=False, no_network=True, load_dtd=False,
+        str(path), events=("start", "end"), tag=_TAGS, resolve_entities=False, no_network=True, load_dtd=False,
         huge_tree=True, remove_comments=True,
     )
-    seen_root = False
+    seen_root = delta = False
     try:
-        for _event, el in context:
+        for event, el in context:
+            if event == "start":  # only a ПакетПредложений's attributes are wanted before its end
+                if sink is not None and _local(el.tag) == _OFFERS_PACKAGE:
+                    delta = (el.get("СодержитТолькоИзменения") or "").strip().lower() == "true"
+                continue
             name = _local(el.tag)
             if name == "Группа":
                 kinds.add("groups")
@@ -256,6 +272,8 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
                 tid = _text(_child(el, "Ид")).strip()
                 if tid:
                     pkg.price_types.add(tid)
+                if sink is not None:
+                    sink.price_type(el)
             elif name == "Предложение":
                 oid = _text(_child(el, "Ид")).strip()
                 prices = _child(el, "Цены")
@@ -275,6 +293,8 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str) -> XmlFile:
                     if pkg.offer_rows[oid] == 2:
                         pkg.duplicate_ids.append(f"Предложение {oid} in {rel}")
                     (pkg.deleted_offers if _deleted(el) else pkg.offers).add(oid)
+                if sink is not None:
+                    sink.offer(el, delta)
                 _drop(el)
             elif name == ROOT:
                 seen_root = True
@@ -295,13 +315,13 @@ def _drop(el: etree._Element) -> None:
             del parent[0]
 
 
-def read_package(root: Path) -> OnecPackage:
-    """Stream every XML file under ``root`` once and collect the package's facts."""
+def read_package(root: Path, sink: OfferSink | None = None) -> OnecPackage:
+    """Stream every XML file under ``root`` once and collect the package's facts (and ``sink``'s)."""
     pkg = OnecPackage(str(root))
     if not root.is_dir():
         return pkg
     for path in xml_files(root):
-        pkg.files.append(_read_file(path, pkg, str(path.relative_to(root))))
+        pkg.files.append(_read_file(path, pkg, str(path.relative_to(root)), sink))
     pkg.offers -= pkg.deleted_offers
     return pkg
 
@@ -316,45 +336,3 @@ def file_hashes(root: Path) -> dict[str, str]:
                 h.update(block)
         out[str(path.relative_to(root))] = h.hexdigest()
     return out
-
-
-_SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "price_types", "price_refs",
-         "priced_offers")
-
-
-def stat_key(root: Path) -> str:
-    """A key of the package under ``root`` that changes when any file's name, size or mtime does."""
-    files = sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
-                   for p in root.rglob("*") if p.is_file())
-    return hashlib.sha256(json.dumps([str(root.resolve()), files]).encode()).hexdigest()
-
-
-def read_package_cached(root: Path, cache_dir: Path) -> OnecPackage:
-    """``read_package`` once per run: later sessions (and xdist workers) load the reading from
-    ``cache_dir/onec_reading.json`` while no file's size or mtime changed (a lock serialises the first read)."""
-    import fcntl
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir / "onec_reading.json"
-    key = stat_key(root) if root.is_dir() else ""
-    with (cache_dir / "onec_reading.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if key and cache.exists():
-            try:
-                data = json.loads(cache.read_text())
-            except ValueError:
-                data = {}
-            if data.get("key") == key:
-                pkg = OnecPackage(data["root"], [XmlFile(**f) for f in data["files"]],
-                                  duplicate_ids=data["duplicate_ids"])
-                for name in _SETS:
-                    setattr(pkg, name, set(data[name]))
-                return pkg
-        pkg = read_package(root)
-        if key:
-            payload = {"key": key, "root": pkg.root, "files": [asdict(f) for f in pkg.files],
-                       "duplicate_ids": pkg.duplicate_ids, **{n: sorted(getattr(pkg, n)) for n in _SETS}}
-            tmp = cache.with_suffix(".tmp")
-            tmp.write_text(json.dumps(payload, ensure_ascii=False))
-            tmp.replace(cache)
-        return pkg

@@ -21,7 +21,6 @@ asserted (they keep their previous value, or none).
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from gate.onec.package import HostileXml, OnecPackage, refuse_hostile, stat_key, xml_files
+from gate.onec.package import OnecPackage, read_package
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -45,14 +44,11 @@ MAX_QUANTITY = 10_000_000
 """At or above (absolute): an absurd quantity, stored as 0."""
 MAX_STOCK = 2**31 - 1
 KOPECK = Decimal("0.01")
-CACHE_FILE = "prices_reading.json"
-"""The run's cached :func:`read_prices` of the package (``read_prices_cached``)."""
 EVIDENCE_FILE = "prices_stock.json"
 """PST-11/12's comparison in the run directory (``{"prices": ..., "stock": ...}``); the sign-off shows it."""
 MOST_OFFERS = 0.5
 """An unmapped price type carrying prices for more than this share of priced offers is a finding."""
 _JUNK = str.maketrans("", "", " \t\r\n\u00a0\u202f'")
-_TAGS = ["{*}ТипЦены", "{*}Предложение", "{*}ПакетПредложений"]
 _CURRENCY = {"грн": "UAH", "uah": "UAH", "руб": "RUB", "руб.": "RUB", "rub": "RUB", "rur": "RUB", "643": "RUB"}
 
 
@@ -138,6 +134,15 @@ class PriceReading:
         self._rank[(kind, key)] = rank
         return True
 
+    # the pass over the package (gate.onec.package.OfferSink) ------------------------------
+    def price_type(self, el: etree._Element) -> None:
+        """A ``ТипЦены``: its id and name."""
+        _price_type(el, self)
+
+    def offer(self, el: etree._Element, delta: bool) -> None:
+        """A ``Предложение``: its prices and stock, as a correct import stores them."""
+        _offer(el, self, delta)
+
     # facts ----------------------------------------------------------------------------
     def column_values(self, key: str, mapped: dict[str, str | None]) -> dict[str, Decimal | None]:
         """Column → stored price of one key (entries in package order: a later type of the same column wins)."""
@@ -180,62 +185,21 @@ class PriceReading:
 
 
 def read_prices(root: Path) -> PriceReading:
-    """Stream every XML file under ``root`` once for price types, prices and stock."""
+    """Stream every XML file under ``root`` once for price types, prices and stock (a file with a DTD or
+    entities is not read: ONE-03 refuses it; a file that breaks keeps what was read before the break).
+    The run's checks take it from :func:`gate.onec.reading.read_onec_cached`, the same pass as the package's."""
     reading = PriceReading(str(root))
-    if not root.is_dir():
-        return reading
-    for path in xml_files(root):
-        try:
-            refuse_hostile(path)  # a DTD or entities: ONE-03 refuses the file, nothing of it is read here
-        except HostileXml:
-            continue
-        _read_file(path, reading)
+    read_package(root, reading)
     return reading
 
 
-def read_prices_cached(root: Path, cache_dir: Path) -> PriceReading:
-    """``read_prices`` once per run: later sessions (and xdist workers) load the reading from
-    ``cache_dir/prices_reading.json`` while no file's name, size or mtime changed (a lock serialises the
-    first read), like the package's reading in ``onec_reading.json``."""
-    import fcntl
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir / CACHE_FILE
-    key = stat_key(root) if root.is_dir() else ""
-    with (cache_dir / "prices_reading.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        cached = _from_json(cache.read_text(), key) if key and cache.exists() else None
-        if cached is not None:
-            return cached
-        reading = read_prices(root)
-        if key:
-            tmp = cache.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"key": key, **_to_json(reading)}, ensure_ascii=False))
-            tmp.replace(cache)
-        return reading
-
-
-def _to_json(reading: PriceReading) -> dict[str, object]:
+def as_dict(reading: PriceReading) -> dict[str, object]:
+    """The reading as plain values (two readings are the same when these are equal)."""
     return {"root": reading.root, "type_names": reading.type_names,
             "prices": {k: [[t, None if v is None else str(v), c] for t, v, c in e] for k, e in reading.prices.items()},
             "stock": reading.stock, "warehouses": reading.warehouses, "uses": dict(reading.uses),
             "price_entries": reading.price_entries, "prices_delta": reading.prices_delta,
             "rests_delta": reading.rests_delta}
-
-
-def _from_json(text: str, key: str) -> PriceReading | None:
-    """The cached reading, or None when the cache is unreadable or of another package."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("key") != key:
-        return None
-    return PriceReading(
-        data["root"], type_names=data["type_names"],
-        prices={k: [(t, None if v is None else Decimal(v), c) for t, v, c in e] for k, e in data["prices"].items()},
-        stock=data["stock"], warehouses=data["warehouses"], uses=Counter(data["uses"]),
-        price_entries=data["price_entries"], prices_delta=data["prices_delta"], rests_delta=data["rests_delta"])
 
 
 def _local(tag: object) -> str:
@@ -249,33 +213,11 @@ def _children(el: etree._Element) -> dict[str, etree._Element]:
     return out
 
 
-def _read_file(path: Path, reading: PriceReading) -> None:
-    delta = False
-    context = etree.iterparse(str(path), events=("start", "end"), tag=_TAGS, resolve_entities=False,
-                              no_network=True, load_dtd=False, huge_tree=True, remove_comments=True)
-    try:
-        for event, el in context:
-            name = _local(el.tag)
-            if name == "ПакетПредложений":
-                if event == "start":
-                    delta = (el.get("СодержитТолькоИзменения") or "").strip().lower() == "true"
-                continue
-            if event != "end":
-                continue
-            if name == "ТипЦены":
-                kids = _children(el)
-                tid = (kids["Ид"].text or "").strip() if "Ид" in kids else ""
-                if tid:
-                    reading.type_names[tid] = (kids["Наименование"].text or "").strip() if "Наименование" in kids else ""
-            else:
-                _offer(el, reading, delta)
-                el.clear()
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
-    except etree.XMLSyntaxError:
-        return  # ONE-03 reports the file; what was read before the break stays
+def _price_type(el: etree._Element, reading: PriceReading) -> None:
+    kids = _children(el)
+    tid = (kids["Ид"].text or "").strip() if "Ид" in kids else ""
+    if tid:
+        reading.type_names[tid] = (kids["Наименование"].text or "").strip() if "Наименование" in kids else ""
 
 
 def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:

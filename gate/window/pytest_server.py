@@ -36,7 +36,7 @@ from typing import IO, TypedDict, cast
 WARM_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
 LAZY_MODULES = (
     "gate.db.target", "gate.db.readonly", "gate.db.snapshot", "gate.db.point_of_no_return", "gate.http",
-    "gate.onec.package", "gate.onec.prices", "gate.onec.price_types", "gate.runbook", "gate.backup",
+    "gate.onec.package", "gate.onec.prices", "gate.onec.price_types", "gate.onec.reading", "gate.runbook", "gate.backup",
     "gate.report.redact", "gate.verdict", "gate.console", "disposable_pg", "psycopg",
 )
 """Imported by fixtures and checks inside their bodies (not at collection): warmed too."""

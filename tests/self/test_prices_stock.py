@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from price_packages import PackageSpec, retail_of, stock_of, variant_keys, write_price_package
 
-from gate.onec import prices
+from gate.onec import prices, reading
 from gate.onec.package import read_package
 from gate.onec.price_types import PriceTypesError, load_price_types
-from gate.onec.prices import compare_prices, compare_stock, read_prices, read_prices_cached
+from gate.onec.prices import compare_prices, compare_stock, read_prices
+from gate.onec.reading import read_onec_cached
 from rehearse.backend import manage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,20 +67,47 @@ def test_retail_named_rrc_maps_and_bare_id_prices_belong_to_the_default_variant(
 def test_the_reading_is_cached_per_run_and_a_changed_package_is_read_again(tmp_path, price_map, monkeypatch):
     root, run_dir = write_price_package(tmp_path / "p"), tmp_path / "run"
     calls: list[Path] = []
-    real = prices.read_prices
-    monkeypatch.setattr(prices, "read_prices", lambda r: calls.append(r) or real(r))
-    first = read_prices_cached(root, run_dir)
-    second = read_prices_cached(root, run_dir)  # a later check session of the same run
-    assert len(calls) == 1 and (run_dir / prices.CACHE_FILE).is_file()
-    assert prices._to_json(second) == prices._to_json(first) == prices._to_json(real(root))
+    real = reading.read_onec
+    monkeypatch.setattr(reading, "read_onec", lambda r: calls.append(r) or real(r))
+    first = read_onec_cached(root, run_dir)
+    second = read_onec_cached(root, run_dir)  # a later check session of the same run
+    assert len(calls) == 1 and (run_dir / reading.CACHE_FILE).is_file()
+    assert prices.as_dict(second[1]) == prices.as_dict(first[1]) == prices.as_dict(read_prices(root))
+    assert second[0].to_json() == read_package(root).to_json() and second[0].offers == read_package(root).offers
     pkg, db = read_package(root), _healthy_db(root, price_map)
-    assert compare_prices(second, pkg, price_map, db, 0, 13).ok and compare_stock(second, pkg, db, 0, 13).ok
+    assert compare_prices(second[1], pkg, price_map, db, 0, 13).ok and compare_stock(second[1], pkg, db, 0, 13).ok
     offers = next(root.rglob("*.xml"))
     offers.write_text(offers.read_text() + "\n")  # the package changed between sessions: read again
-    read_prices_cached(root, run_dir)
+    read_onec_cached(root, run_dir)
     assert len(calls) == 2
-    (run_dir / prices.CACHE_FILE).write_text("{not json")  # a torn cache is read again, not trusted
-    assert prices._to_json(read_prices_cached(root, run_dir)) == prices._to_json(first) and len(calls) == 3
+    (run_dir / reading.CACHE_FILE).write_text("{not json")  # a torn cache is read again, not trusted
+    assert prices.as_dict(read_onec_cached(root, run_dir)[1]) == prices.as_dict(first[1]) and len(calls) == 3
+
+
+def test_a_file_changed_in_place_with_its_size_and_mtime_kept_is_read_again(tmp_path, price_map, monkeypatch):
+    root, run_dir = write_price_package(tmp_path / "p"), tmp_path / "run"
+    calls: list[Path] = []
+    real = reading.read_onec
+    monkeypatch.setattr(reading, "read_onec", lambda r: calls.append(r) or real(r))
+    before = read_onec_cached(root, run_dir)[1]
+    path = next(p for p in sorted(root.rglob("*.xml")) if "ЦенаЗаЕдиницу" in p.read_text())
+    stat, text = path.stat(), path.read_text()
+    value = text.split("<ЦенаЗаЕдиницу>", 1)[1].split("<", 1)[0]
+    changed = text.replace(f"<ЦенаЗаЕдиницу>{value}<", f"<ЦенаЗаЕдиницу>{'9' * len(value)}<", 1)
+    assert changed != text and len(changed.encode()) == len(text.encode())
+    path.write_text(changed)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same name, size and mtime: only the bytes differ
+    after = read_onec_cached(root, run_dir)[1]
+    assert len(calls) == 2 and prices.as_dict(after) != prices.as_dict(before)
+    assert prices.as_dict(after) == prices.as_dict(read_prices(root))
+
+
+def test_one_pass_gives_what_the_package_and_the_prices_readers_give_alone(tmp_path):
+    root = write_price_package(tmp_path / "p")
+    pkg, both = reading.read_onec(root)
+    alone = read_package(root)
+    assert pkg.to_json() == alone.to_json() and pkg.offers == alone.offers and pkg.priced_offers == alone.priced_offers
+    assert prices.as_dict(both) == prices.as_dict(read_prices(root)) and both.prices and both.stock
 
 
 def test_every_retail_price_empty_fails_pst_11_naming_the_column(tmp_path, price_map):
