@@ -303,17 +303,16 @@ class PackageValidator:
             if price.type_id not in self.price_types and price.type_id not in self.pending_price_types:
                 self.pending_price_types[price.type_id] = (file, price.line)
             try:
-                value = mapping.parse_decimal(price.value)
+                value, problem, stored = mapping.read_price(price.value)
             except mapping.NumberError as exc:
                 r.add(WARNING, "bad_number", f"offer {rec.id}: {exc}; stored as no price", file, price.line)
                 continue
             if value is None:
                 continue
-            problem = mapping.price_problem(value)
             if problem:
                 r.add(WARNING, "bad_price", f"offer {rec.id}: {problem} {value}; stored as NULL (no price)", file, price.line)
             else:
-                price.stored = mapping.normalize_price(value)
+                price.stored = stored
         if rec.has_rests:
             c.rests += 1
             quantities = [q for _w, q in rec.warehouses] if rec.warehouses else [rec.quantity]

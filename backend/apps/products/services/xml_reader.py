@@ -507,12 +507,7 @@ def _offer(el: etree._Element, t: _Tags) -> OfferRec:
                 prices.append(PriceRec(type_id, value, currency, p.sourceline or 0))
         elif tag == T_REST:  # 3.1: Остатки/Остаток/Склад/(Ид, Количество) or Остаток/Количество
             rec.has_rests = True
-            for rest in ch:
-                stores = [x for x in rest if x.tag == T_STORE]
-                for st in stores:
-                    rec.warehouses.append((clean_id(st.findtext(T_ID)), clean_text(st.findtext(t.QUANTITY))))
-                if not stores and rec.quantity is None:
-                    rec.quantity = clean_text(rest.findtext(t.QUANTITY))
+            _rests(ch, rec, t)
         elif tag == t.QUANTITY:
             rec.quantity = clean_text(ch.text)
             rec.has_rests = rec.has_rests or rec.quantity is not None
@@ -533,3 +528,34 @@ def _offer(el: etree._Element, t: _Tags) -> OfferRec:
         elif tag == t.DELETED:
             rec.deleted = rec.deleted or (ch.text or "").strip().lower() == "true"
     return rec
+
+
+def _first_texts(el: etree._Element, first: str, second: str) -> tuple[str | None, str | None]:
+    """The texts of ``el``'s first ``first`` and first ``second`` child (``findtext`` of each: ``""``
+    for an empty element, None for none), in one pass over the children: ``findtext`` goes through
+    lxml's ElementPath and cost ~4x the whole loop in the rests files."""
+    a = b = None
+    found_a = found_b = False
+    for x in el:
+        xt = x.tag
+        if xt == first:
+            if not found_a:
+                a, found_a = x.text or "", True
+        elif xt == second and not found_b:
+            b, found_b = x.text or "", True
+    return a, b
+
+
+def _rests(block: etree._Element, rec: OfferRec, t: _Tags) -> None:
+    """``Остатки``: ``Остаток/Склад/(Ид, Количество)`` per warehouse, or a warehouse-less ``Остаток/Количество``."""
+    T_STORE, T_ID, T_QUANTITY = t.STORE, t.ID, t.QUANTITY
+    warehouses = rec.warehouses
+    for rest in block:
+        stores = False
+        for st in rest:
+            if st.tag == T_STORE:
+                stores = True
+                wid, qty = _first_texts(st, T_ID, T_QUANTITY)
+                warehouses.append((clean_id(wid), clean_text(qty)))
+        if not stores and rec.quantity is None:
+            rec.quantity = clean_text(_first_texts(rest, T_QUANTITY, T_QUANTITY)[0])

@@ -306,3 +306,28 @@ def test_a_files_head_keeps_its_rank_not_its_decoded_start(tmp_path: Path) -> No
     assert not goods_head.has_document
     big = [name for name in goods_head.__slots__ if len(str(getattr(goods_head, name))) > 4096]
     assert big == [], f"FileHead keeps large fields: {big}"
+
+
+def test_rests_read_without_findtext_keep_first_child_semantics(tmp_path: Path) -> None:
+    """Остаток/Склад/(Ид, Количество) per warehouse (the first of each child wins, an empty one
+    is "" / no quantity) and a warehouse-less Остаток/Количество, as ``findtext`` read them."""
+    from apps.products.services.xml_reader import OfferRec, iter_records, scan_head
+
+    path = tmp_path / "rests.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_3" ВерсияСхемы="3.1"><ПакетПредложений><Предложения>'
+        "<Предложение><Ид>a#1</Ид><Остатки>"
+        "<Остаток><Склад><Ид> w1 </Ид><Количество>5</Количество><Ид>w9</Ид><Количество>9</Количество></Склад></Остаток>"
+        "<Остаток><Склад><Количество/><Ид/></Склад><Склад><Ид>w3</Ид></Склад></Остаток>"
+        "</Остатки></Предложение>"
+        "<Предложение><Ид>a#2</Ид><Остатки><Остаток><Количество> 7 </Количество><Количество>8</Количество></Остаток>"
+        "<Остаток><Количество>3</Количество></Остаток></Остатки></Предложение>"
+        "</Предложения></ПакетПредложений></КоммерческаяИнформация>\n",
+        encoding="utf-8",
+    )
+    offers = [r for r in iter_records(scan_head(path, "rests.xml"), "rests.xml") if isinstance(r, OfferRec)]
+    assert [(o.id, o.warehouses, o.quantity, o.has_rests) for o in offers] == [
+        ("a#1", [("w1", "5"), ("", None), ("w3", None)], None, True),
+        ("a#2", [], "7", True),
+    ]

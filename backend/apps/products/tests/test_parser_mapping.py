@@ -106,3 +106,17 @@ def test_slugs_are_deterministic_ascii_and_distinct() -> None:
     assert a != mapping.make_slug("Кимоно для дзюдо Green Hill", "id-2")
     assert len(mapping.make_slug("Ж" * 400, "x")) <= 255
     assert mapping.make_slug("!!!", "x").startswith("item-")
+
+
+@pytest.mark.parametrize("text", [None, "", " ", "1 719,50", "21,6", "-5", "10000000", "9999999.999", "abc"])
+def test_read_price_is_parse_then_problem_then_normalize(text: str | None) -> None:
+    from apps.products.services import mapping
+
+    try:
+        value = mapping.parse_decimal(text)
+    except mapping.NumberError:
+        with pytest.raises(mapping.NumberError):
+            mapping.read_price(text)
+        return
+    problem = mapping.price_problem(value) if value is not None else None
+    assert mapping.read_price(text) == (value, problem, mapping.normalize_price(value))
