@@ -79,7 +79,7 @@ class TargetAnswers:
 
     def _ask(self) -> dict[str, object]:
         from gate.runbook import Linter
-        from gate.target_cmd import ask_target
+        from gate.target_cmd import ask_target, manage_prefix
         from gate.window.deployed import deployed_release
         from gate.window.window_manifest import window_lines
 
@@ -88,12 +88,41 @@ class TargetAnswers:
             self._asked = {"interpreter": {}} if self.settings.manage_cmd else {}
             self._asked.update(introspect=Linter(self.settings).probe_input(window_lines()), showmigrations=None,
                                sqlmigrate=None)
-            key = json.dumps([deployed_release(self.settings).tag,
-                              [(s["name"], s.get("exit_code"), s.get("finished_at")) for s in self.run.steps()]])
-            return ask_target(self.settings, self._asked, self.run.dir / "deployed_probes.json", key, timeout=300)
+            steps = _journal(self.run)
+            key = json.dumps([deployed_release(self.settings).tag, steps])
+            return ask_target(self.settings, self._asked, self.run.dir / PROBES_FILE, key, timeout=300,
+                              context={"steps": steps, "manage": manage_prefix(self.settings)})
         except Exception:  # each check asks on its own and reports what its own command says
             self._asked = {}
             return {}
+
+
+PROBES_FILE = "deployed_probes.json"
+
+
+def _journal(run: Run) -> list[list[object]]:
+    return [[s["name"], s.get("exit_code"), s.get("finished_at")] for s in run.steps()]
+
+
+def release_plan(settings: Settings, run: Run) -> list[str] | None:
+    """The deployed release's migrations (``app.name``, plan order) as its ``showmigrations --plan`` said
+    after this run's deploy step: TargetAnswers' answer in ``RUN_DIR/deployed_probes.json``, used only
+    while the code cannot have changed since (the same completed deploy step in the journal, the same
+    ``MANAGE_CMD`` line). ``None``: not known that way; ask ``showmigrations`` itself."""
+    from gate.migrations.plan import parse_plan
+    from gate.target_cmd import manage_prefix
+
+    try:
+        kept = json.loads((run.dir / PROBES_FILE).read_text())
+        context, plan = kept["context"], kept["answers"]["showmigrations"]
+        deploy_then = [s for s in context["steps"] if s[0] == "deploy"]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    deploy_now = [s for s in _journal(run) if s[0] == "deploy"]
+    if (not isinstance(plan, str) or context.get("manage") != manage_prefix(settings) or not deploy_now
+            or deploy_now != deploy_then or deploy_now[0][1] != 0):
+        return None
+    return [name for name, _ in parse_plan(plan)] or None
 
 
 @pytest.fixture(scope="session")
