@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gate.fixtures import MessageReporter
     from gate.run import Run
     from gate.settings import Settings
-    from gate.target_fixtures import TargetAnswers
+    from gate.target_fixtures import TargetAnswers, TrialStarter
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,7 @@ def test_pending_migration_sql_captured_and_linted(settings: Settings, run: Run,
 def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings: Settings, run: Run,
                                                                     pending_before: list[str], backup: Backup,
                                                                     disposable_pg: DisposablePostgres,
+                                                                    trial_starter: TrialStarter,
                                                                     check_message: MessageReporter) -> None:
     """The pending migrations, run with the release's code on a restored copy of this run's verified backup:
     no protected table changes (per migration), none fails, the total fits the migrate budget."""
@@ -80,7 +81,7 @@ def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings: Se
         check_message("no pending migration: nothing to try")
         return
     try:
-        trial = run_trial(settings, backup, disposable_pg, pending_before)
+        trial = run_trial(settings, backup, disposable_pg, pending_before, started=trial_starter.take())
     except TrialRefused as exc:
         pytest.fail(f"trial migration refused: {exc}", pytrace=False)
     out_dir = run.dir / "migrations"
