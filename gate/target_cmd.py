@@ -84,10 +84,11 @@ def run_shell(settings: Settings, line: str, timeout: float = TIMEOUT_S) -> subp
 
 
 def ask_target(settings: Settings, wanted: dict[str, object], cache: Path, key: str,
-               timeout: float = TIMEOUT_S) -> dict[str, object]:
+               timeout: float = TIMEOUT_S, context: object = None) -> dict[str, object]:
     """The answers of several probes (name → input) from ONE ``manage.py shell -c``, cached in ``cache``
     (JSON) while ``key`` is the same (a lock serialises xdist workers). Only probes that answered are in
-    the result: a caller whose probe is missing runs its own command and reports what that says."""
+    the result: a caller whose probe is missing runs its own command and reports what that says.
+    ``context`` (JSON) is kept beside the answers: what was true when they were asked."""
     import fcntl
     import hashlib
     import json
@@ -116,6 +117,6 @@ def ask_target(settings: Settings, wanted: dict[str, object], cache: Path, key: 
                   for name in wanted if name not in answers}
         tmp = cache.with_suffix(".tmp")
         tmp.write_text(json.dumps({"key": digest, "answers": answers, "errors": errors,
-                                   "exit_code": exit_code}, ensure_ascii=False))
+                                   "exit_code": exit_code, "context": context}, ensure_ascii=False))
         tmp.replace(cache)
         return answers

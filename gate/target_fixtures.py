@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +20,12 @@ from gate.run import Run, StepRow
 from gate.settings import Settings
 
 if TYPE_CHECKING:  # imported where used, as the fixtures do
+    from disposable_pg import DisposablePostgres
+    from gate.backup import Backup
     from gate.db.target import TargetDb
     from gate.http import ApiClient
     from gate.http.api import Burst
+    from gate.migrations.trial import TrialStart
     from gate.onec.package import OnecPackage
     from gate.onec.price_types import PriceTypeMap
     from gate.onec.prices import PriceReading
@@ -75,16 +82,28 @@ class TargetAnswers:
         self.settings, self.run = settings, run
         self._asked: dict[str, object] = {}
         self._answers: dict[str, object] | None = None
+        self._asking: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Ask in the background now; ``get`` waits for it."""
+        if self._answers is None and self._asking is None:
+            self._asking = threading.Thread(target=self._fill, name="deployed-probes", daemon=True)
+            self._asking.start()
+
+    def _fill(self) -> None:
+        self._answers = self._ask()
 
     def get(self, name: str, given: object) -> object:
         """Probe ``name``'s answer to ``given`` (``None``: ask it yourself)."""
+        if self._asking is not None:
+            self._asking.join()
         if self._answers is None:
             self._answers = self._ask()
         return self._answers.get(name) if self._asked.get(name, ...) == given else None
 
     def _ask(self) -> dict[str, object]:
         from gate.runbook import Linter
-        from gate.target_cmd import ask_target
+        from gate.target_cmd import ask_target, manage_prefix
         from gate.window.deployed import deployed_release
         from gate.window.window_manifest import window_lines
 
@@ -93,18 +112,109 @@ class TargetAnswers:
             self._asked = {"interpreter": {}} if self.settings.manage_cmd else {}
             self._asked.update(introspect=Linter(self.settings).probe_input(window_lines()), showmigrations=None,
                                sqlmigrate=None)
-            key = json.dumps([deployed_release(self.settings).tag,
-                              [(s["name"], s.get("exit_code"), s.get("finished_at")) for s in self.run.steps()]])
-            return ask_target(self.settings, self._asked, self.run.dir / "deployed_probes.json", key, timeout=300)
+            steps = _journal(self.run)
+            key = json.dumps([deployed_release(self.settings).tag, steps])
+            return ask_target(self.settings, self._asked, self.run.dir / PROBES_FILE, key, timeout=300,
+                              context={"steps": steps, "manage": manage_prefix(self.settings)})
         except Exception:  # each check asks on its own and reports what its own command says
             self._asked = {}
             return {}
+
+
+PROBES_FILE = "deployed_probes.json"
+
+
+def _journal(run: Run) -> list[list[object]]:
+    return [[s["name"], s.get("exit_code"), s.get("finished_at")] for s in run.steps()]
+
+
+def release_plan(settings: Settings, run: Run) -> list[str] | None:
+    """The deployed release's migrations (``app.name``, plan order) as its ``showmigrations --plan`` said
+    after this run's deploy step: TargetAnswers' answer in ``RUN_DIR/deployed_probes.json``, used only
+    while the code cannot have changed since (the same completed deploy step in the journal, the same
+    ``MANAGE_CMD`` line). ``None``: not known that way; ask ``showmigrations`` itself."""
+    from gate.migrations.plan import parse_plan
+    from gate.target_cmd import manage_prefix
+
+    try:
+        kept = json.loads((run.dir / PROBES_FILE).read_text())
+        context, plan = kept["context"], kept["answers"]["showmigrations"]
+        deploy_then = [s for s in context["steps"] if s[0] == "deploy"]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    deploy_now = [s for s in _journal(run) if s[0] == "deploy"]
+    if (not isinstance(plan, str) or context.get("manage") != manage_prefix(settings) or not deploy_now
+            or deploy_now != deploy_then or deploy_now[0][1] != 0):
+        return None
+    return [name for name, _ in parse_plan(plan)] or None
 
 
 @pytest.fixture(scope="session")
 def target_answers(settings: Settings, run: Run) -> TargetAnswers:
     """One ``manage.py`` process answering DEP-01's, RUN-01..03's, MIG-01's and MIG-03's probes (see TargetAnswers)."""
     return TargetAnswers(settings, run)
+
+
+class TrialStarter:
+    """MIG-05's copy restored and the release's ``manage.py`` started on it in a background thread
+    (``gate.migrations.trial.prepare_trial``); MIG-05 takes it, or it is discarded with the session."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._started: Future[TrialStart] | None = None
+
+    def begin(self, settings: Settings, backup: Backup, pg: DisposablePostgres) -> None:
+        from gate.migrations.trial import prepare_trial
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="mig05-start")
+        self._started = self._pool.submit(prepare_trial, settings, backup, pg)
+
+    def take(self) -> TrialStart | None:
+        """The started trial (its error raised here, as the trial's own start would), ``None`` if none began."""
+        started, self._started = self._started, None
+        return started.result() if started is not None else None
+
+    def discard(self) -> None:
+        started, self._started = self._started, None
+        if started is not None:
+            with contextlib.suppress(Exception):  # a start that failed left nothing behind
+                started.result().discard()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+@pytest.fixture(scope="session")
+def trial_starter(settings: Settings, run: Run, backup: Backup, disposable_pg: DisposablePostgres) -> Iterator[TrialStarter]:
+    """MIG-05's set-up, begun as soon as the session starts when this run's backup passed BKP-01..03
+    (before that, MIG-05 fails on the backup and nothing is restored)."""
+    from gate.window.guard import backup_verified
+
+    starter = TrialStarter()
+    if not [m for m in backup_verified(run) if not m.startswith("BKP-04")]:
+        starter.begin(settings, backup, disposable_pg)
+    yield starter
+    starter.discard()
+
+
+def _check_id(item: pytest.Item) -> str:
+    mark = item.get_closest_marker("check")
+    return str(mark.args[0]) if mark is not None and mark.args else ""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mig05_beside_the_deploy_probes(request: pytest.FixtureRequest) -> None:
+    """A session with MIG-05 (deploy:after+migrate:before in the window) starts two Django processes side by
+    side at its first check, on a 2-core machine that halves their wait: the deployed release's probes
+    (TargetAnswers: DEP-01, RUN-01..03 and MIG-01/03, whose plan MIG-05 needs) and MIG-05's copy restored
+    with the release's ``manage.py`` started on it. Both only read the target; the copy is the disposable
+    server's. A fixture that fails here fails MIG-05 the same way when MIG-05 asks for it."""
+    if not any(_check_id(item) == "MIG-05" for item in request.session.items):
+        return
+    request.getfixturevalue("target_answers").start()
+    try:
+        request.getfixturevalue("trial_starter")
+    except (Exception, pytest.skip.Exception, pytest.fail.Exception):  # noqa: BLE001 - MIG-05 reports it itself
+        return
 
 
 @pytest.fixture(scope="session")

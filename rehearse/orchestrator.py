@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -38,6 +38,7 @@ from gate.handoff import DbCoordinates, Handoff, HandoffError
 from gate.run import Run, StepRecord, Summary, new_run_id, now_utc
 from gate.settings import default_pg_bin_dir, libpq_env
 from gate.types import EXIT_CODES, Verdict
+from gate.window.pytest_server import PytestServer
 from rehearse import code as codelib
 from rehearse import faults as faultlib
 from rehearse import seed_cache
@@ -119,6 +120,7 @@ class Rehearsal:
     label: str = ""
     handoff_names: tuple[str, ...] = ()
     pg_stopping: threading.Thread | None = None
+    saving: threading.Lock = field(default_factory=threading.Lock)
 
     # -- progress ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -144,10 +146,11 @@ class Rehearsal:
     def _save(self) -> None:
         if self.run is None:
             return
-        data = {**self.record, "fault": self.fault.name if self.fault else None,
-                "phases": [vars(p) for p in self.phases],
-                "total_s": round(sum(p.duration_s for p in self.phases), 2)}
-        (self.run.dir / REHEARSAL_RECORD).write_text(json.dumps(data, indent=2, ensure_ascii=False))
+        with self.saving:  # a phase in a thread (serve, reverse-migration) saves too
+            data = {**self.record, "fault": self.fault.name if self.fault else None,
+                    "phases": [dict(vars(p)) for p in list(self.phases)],
+                    "total_s": round(sum(p.duration_s for p in self.phases), 2)}
+            (self.run.dir / REHEARSAL_RECORD).write_text(json.dumps(data, indent=2, ensure_ascii=False))
 
     # -- setup ------------------------------------------------------------------------------------
     def setting(self, key: str, default: str = "") -> str:
@@ -562,13 +565,20 @@ class Rehearsal:
                                         finished_at=now_utc().isoformat(), output_tail=outcome.output[-2000:]))
         return outcome.exit_code
 
-    def rollback_checks(self) -> int:
-        """RBK-01..03 as a gate session into this run."""
+    def rollback_checks(self, server: PytestServer | None = None) -> int:
+        """RBK-01..03 as a gate session into this run; ``server``: a warm pytest process (started while the
+        rollback ran) forks the session, else a new interpreter."""
         argv = [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/rollback", "--check",
                 "RBK-01,RBK-02,RBK-03", "-q", "--no-header", "-rN", "--color=no"]
         assert self.run is not None
-        with (self.run.dir / "checks").joinpath("rollback.log").open("w") as log:
-            return subprocess.run(argv, cwd=REPO, env=self._child_env(), stdout=log, stderr=subprocess.STDOUT,
+        log_path = self.run.dir / "checks" / "rollback.log"
+        log_path.parent.mkdir(exist_ok=True)
+        env = self._child_env()
+        if server is not None and server.serves(env):
+            with contextlib.suppress(ConnectionError):
+                return server.session(argv[3:], env, REPO, log_path)
+        with log_path.open("w") as log:
+            return subprocess.run(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   check=False).returncode
 
     def annotate_summary(self, **values: Any) -> None:
@@ -588,6 +598,34 @@ class Rehearsal:
             return
         subprocess.run([PYTHON, "-m", "gate.notify", event, "--run-dir", str(self.run.dir)], cwd=REPO,
                        env=self._child_env(), capture_output=True, text=True, check=False, timeout=60)
+
+    def serve_beside(self) -> Callable[[bool], None]:
+        """Start the application (phase ``serve``) in a thread, once the code is proven on the disposable
+        database: it starts while the 1C package is copied and the pre-migration state is restored (its
+        health check waits for the database like any client). The returned function waits for it and
+        (given True) raises what the start raised; nothing runs against the application before that."""
+        outcome: dict[str, BaseException] = {}
+
+        def serve() -> None:
+            try:
+                with self.phase("serve") as p:
+                    self.app("start")
+                    given = self.setting("APP_START_CMD")
+                    p.detail = (f"APP_START_CMD {given}" if given else
+                                f"gunicorn {self.record['code']['wsgi_app']} ({self.backend_dir})") + \
+                        f" at {self.record['base_url']}" + " (beside the package and the pre-migration state)"
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the rehearsal's own thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=serve, name="serve", daemon=True)
+        worker.start()
+
+        def wait(raise_error: bool) -> None:
+            worker.join()
+            if raise_error and "error" in outcome:
+                raise outcome["error"]
+
+        return wait
 
     # -- the whole thing -----------------------------------------------------------------------------
     def execute(self) -> int:
@@ -617,19 +655,19 @@ class Rehearsal:
                             f"PYTHONPATH {code['pythonpath'] or '(none)'}, database by {', '.join(code['db_env'])}")
             with self.phase("isolation") as p:
                 p.detail = self.prove_isolation()
-            with self.phase("1c-package") as p:
-                size = self.prepare_onec()
-                p.detail = self.record["onec_source"]
-                self.record["data"] = size.as_dict()
-            with self.phase("pre-migration-state") as p:
-                p.detail = self.pre_migration_state(size)
-                self.record["pre_state"] = p.detail
-            with self.phase("serve") as p:
-                self.app("start")
-                given = self.setting("APP_START_CMD")
-                p.detail = (f"APP_START_CMD {given}" if given else
-                            f"gunicorn {self.record['code']['wsgi_app']} ({self.backend_dir})") + \
-                    f" at {self.record['base_url']}"
+            serving = self.serve_beside()
+            try:
+                with self.phase("1c-package") as p:
+                    size = self.prepare_onec()
+                    p.detail = self.record["onec_source"]
+                    self.record["data"] = size.as_dict()
+                with self.phase("pre-migration-state") as p:
+                    p.detail = self.pre_migration_state(size)
+                    self.record["pre_state"] = p.detail
+            except BaseException:
+                serving(False)  # the first failure is the one reported
+                raise
+            serving(True)
             self.notify("start")
             with self.phase("window") as p:
                 window_exit = self.window()
@@ -750,14 +788,19 @@ class Rehearsal:
         worker = threading.Thread(target=run_trial, name="reverse-migration", daemon=True)
         worker.start()
         cloned.wait()
+        server: PytestServer | None = None
         try:
             with self.phase("rollback") as p:
+                # RBK-01..03's pytest warms up while the rollback script runs (it reads nothing of the run)
+                server = PytestServer.start(PYTHON, self._child_env(), REPO)
                 code = self.rollback()
                 p.detail = f"rollback_production.sh exit {code}"
-                self.rollback_checks()
+                self.rollback_checks(server)
                 rows = {r["id"]: r["outcome"] for r in self.run.read_summary().get("checks", [])}
                 p.detail += " — " + ", ".join(f"{i} {rows.get(i, '?')}" for i in ("RBK-01", "RBK-02", "RBK-03"))
         finally:
+            if server is not None:
+                server.close()
             worker.join()
             entry = outcome.get("entry")
             trial.status = "failed" if "error" in outcome else "done"

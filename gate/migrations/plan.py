@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from gate import probes
 from gate.settings import Settings
@@ -38,6 +39,24 @@ def pending_migrations(settings: Settings, plan: object = None) -> list[str]:
     if proc.returncode != 0:
         raise PlanUnavailable(f"showmigrations --plan exited {proc.returncode}: {(proc.stderr or proc.stdout)[-800:]}")
     return [name for name, applied in parse_plan(proc.stdout) if not applied]
+
+
+def pending_now(settings: Settings, plan: list[str] | None, applied: Callable[[], Iterable[str]]) -> tuple[list[str], str]:
+    """The target's pending migrations now, and how that is known.
+
+    With the release's plan (``app.name`` in plan order, from its ``showmigrations --plan`` after the
+    deploy: ``gate.target_fixtures.release_plan``) each migration is looked up in ``django_migrations``
+    (``applied``): no Django start. When one is missing there, or no plan is known, ``showmigrations
+    --plan`` decides: Django's own word, and the message it always gave.
+
+    >>> pending_now(Settings(), ["a.0001_x", "a.0002_y"], lambda: ["a.0001_x", "a.0002_y", "b.0001_z"])
+    ([], "all 2 migrations of the release's plan are in django_migrations")
+    """
+    if plan:
+        done = set(applied())
+        if all(name in done for name in plan):
+            return [], f"all {len(plan)} migrations of the release's plan are in django_migrations"
+    return pending_migrations(settings), "showmigrations --plan"
 
 
 def compare_plan(pending: list[str], expected: list[str]) -> list[str]:

@@ -272,37 +272,85 @@ def _refuse(handoff: Handoff, settings: Settings, name: str, detail: str) -> Tri
         "settings read (TRIAL_DB_ENV), or a command that forwards them (TRIAL_MANAGE_CMD); nothing ran")
 
 
+@dataclass
+class TrialStart:
+    """A copy of the backup restored and the release's ``manage.py shell`` started on it, waiting for the
+    migrations to try (``prepare_trial``): MIG-05's set-up, which needs no pending list."""
+
+    handoff: Handoff
+    name: str
+    dsn: str
+    error: str | None
+    restore_s: float
+    pg: DisposablePostgres
+    prefix: str = ""
+    cwd: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    password: str = ""
+    talk: _Conversation | None = None
+    said: dict[str, object] | None = None
+    startup_s: float = 0.0
+
+    def discard(self) -> None:
+        """End the program and drop the copy (a start nobody took, or after the trial)."""
+        try:
+            if self.talk is not None:
+                self.talk.close()
+        finally:
+            self.pg.drop_database(self.name)
+
+
+def prepare_trial(settings: Settings, backup: Backup, pg: DisposablePostgres) -> TrialStart:
+    """Restore ``backup`` into a new database of ``pg`` and start the release's ``manage.py shell`` on it
+    (``gate/probes/trial_migrate.py``), up to its first answer: the part of the trial that does not
+    depend on which migrations are pending, so it can run beside the probes that find them out."""
+    handoff = Handoff.parse(settings.trial_db_env)
+    name = f"{TRIAL_DB_PREFIX}{secrets.token_hex(4)}"
+    t0 = time.monotonic()
+    dsn, error = backup.restore(pg, name)
+    start = TrialStart(handoff, name, dsn, error, round(time.monotonic() - t0, 3), pg)
+    if error:
+        return start
+    try:
+        db = DbCoordinates.from_url(dsn).with_host(settings.trial_db_host)
+        start.prefix = command_line(settings.trial_manage_cmd, db) if settings.trial_manage_cmd else manage_prefix(settings)
+        pgoptions = (f"-c lock_timeout={settings.migrate_lock_timeout} "
+                     f"-c statement_timeout={settings.migrate_statement_timeout}")
+        start.env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
+        start.cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
+        start.password = db.password
+        program = probes.source("trial_migrate", {"mark": probes.MARK})
+        t_start = time.monotonic()
+        start.talk = _Conversation(f"{start.prefix} shell -c {shlex.quote(program)}", start.cwd, start.env,
+                                   db.password)
+        start.said, _ = start.talk.next(300)
+        start.startup_s = round(time.monotonic() - t_start, 3)
+    except BaseException:
+        start.discard()
+        raise
+    return start
+
+
 def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pending: list[str], timeout_s: float = 1800,
-              keep: bool = False) -> TrialResult:
+              keep: bool = False, started: TrialStart | None = None) -> TrialResult:
     """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration.
 
     The migrations run in ONE ``manage.py shell`` (``gate/probes/trial_migrate.py``: Django starts once,
     as in the real ``migrate``); when the configured command does not carry the conversation (its stdin
     is not forwarded, or the program said nothing), each migration runs in its own ``manage.py migrate``
-    as before, and ``trial.json`` says which (``mode``)."""
-    handoff = Handoff.parse(settings.trial_db_env)
-    name = f"{TRIAL_DB_PREFIX}{secrets.token_hex(4)}"
-    t0 = time.monotonic()
-    dsn, error = backup.restore(pg, name)
-    restore_s = round(time.monotonic() - t0, 3)
+    as before, and ``trial.json`` says which (``mode``). ``started``: ``prepare_trial``'s result for this
+    backup and server, taken over (and discarded at the end like the trial's own)."""
+    start = started if started is not None else prepare_trial(settings, backup, pg)
+    name, dsn, restore_s, handoff, said = start.name, start.dsn, start.restore_s, start.handoff, start.said
     try:
-        if error:
-            raise TrialRefused(f"the backup does not restore into the disposable server: {error[-500:]}")
-        db = DbCoordinates.from_url(dsn).with_host(settings.trial_db_host)
-        prefix = command_line(settings.trial_manage_cmd, db) if settings.trial_manage_cmd else manage_prefix(settings)
-        pgoptions = (f"-c lock_timeout={settings.migrate_lock_timeout} "
-                     f"-c statement_timeout={settings.migrate_statement_timeout}")
-        env = target_env(settings, extra={**handoff.env(db), "PGOPTIONS": pgoptions})
-        cwd = str(settings.backend_dir if settings.backend_dir.is_dir() else REPO)
+        if start.error:
+            raise TrialRefused(f"the backup does not restore into the disposable server: {start.error[-500:]}")
+        assert start.talk is not None
+        talk, prefix, cwd, env = start.talk, start.prefix, start.cwd, start.env
         protected = list(settings.protected_tables)
         steps = [(m, m.split(".", 1)) for m in pending] if settings.trial_one_by_one \
             else [("+".join(pending) or "(none)", ["*"])]
-        program = probes.source("trial_migrate", {"mark": probes.MARK})
-        t_start = time.monotonic()
-        talk = _Conversation(f"{prefix} shell -c {shlex.quote(program)}", cwd, env, db.password)
         try:
-            said, _ = talk.next(300)
-            startup_s = round(time.monotonic() - t_start, 3)
             if said is not None and said.get("database") != name:
                 raise _refuse(handoff, settings, name, f"it connects to database {str(said.get('database'))!r}")
             runs = None if said is None else _one_process(talk, steps, dsn, name, protected, timeout_s)
@@ -310,18 +358,18 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
             talk.close()
         if runs is not None:
             return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending),
-                               ONE_PROCESS, startup_s)
+                               ONE_PROCESS, start.startup_s)
         why = ("the program said nothing through TRIAL_MANAGE_CMD/MANAGE_CMD" if said is None else
                "the command line does not forward stdin (the program got no migration to run)")
         if said is None:  # today's safety probe, alone: its answer (or its error) decides
             probe = _run(f"{prefix} shell -c {shlex.quote(probes.source('current_database', None))}", cwd, env, 300,
-                         db.password)
+                         start.password)
             answered = probes.answer(probe.stdout)
             if answered != name:
                 raise _refuse(handoff, settings, name, f"it connects to database {answered!r}"
                               if answered is not None else f"the probe exited {probe.returncode}: "
                               f"{(probe.stderr or probe.stdout).strip()[-300:]}")
-        runs = _per_process(prefix, cwd, env, steps, dsn, name, protected, timeout_s, db.password)
+        runs = _per_process(prefix, cwd, env, steps, dsn, name, protected, timeout_s, start.password)
         return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending), PER_PROCESS,
                            0.0, why)
     finally:

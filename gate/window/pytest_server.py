@@ -14,6 +14,13 @@ The window process talks to the server over its stdin/stdout, one JSON line per 
 started and ``{"exit": CODE}`` when it ended out (a negative code: killed by that signal, as
 ``subprocess`` says).
 
+A session can be **prepared** while the step before it runs: ``{"prepare": {...}}`` forks the child,
+which configures pytest and collects (the settings, the env file, the check modules: nothing of
+the run's state) and then waits at ``pytest_runtestloop``, before any fixture or check, with
+Ctrl-C ignored. ``{"go": true}`` lets it run (its log is renamed into place) and answers
+``{"exit": CODE}``; ``{"cancel": true}`` (or any other request, or the end of the input) ends it
+without running anything and removes what it wrote.
+
     server = PytestServer.start(python, env, cwd)   # imports pytest, its plugins and the checks
     code = server.session(args, env, cwd, log)        # one session, like python -m pytest args
     server.close()
@@ -75,25 +82,72 @@ class SessionRequest(TypedDict):
     log: str
 
 
-def _child(request: SessionRequest, channels: tuple[int, int]) -> int:
+PREPARED_SUFFIX = ".prepared"
+"""A prepared session writes its log here until it is let go (then renamed to the log)."""
+
+
+def _barrier(fd: int) -> object:
+    """The prepared session's wait (a pytest plugin): after collection, before the first fixture or check."""
+    import pytest
+
+    class Barrier:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self) -> None:
+            got = os.read(fd, 1)
+            os.close(fd)
+            if not got:  # cancelled: nothing ran, nothing of the run was touched
+                os._exit(0)
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, Ctrl-C as in any session
+
+    return Barrier()
+
+
+def _child(request: SessionRequest, channels: tuple[int, ...], barrier: int | None = None) -> int:
     """In the forked child: become the session's process, run pytest, return its exit status."""
     for fd in channels:
         os.close(fd)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    path = request["log"] + (PREPARED_SUFFIX if barrier is not None else "")
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
     os.close(devnull)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C interrupts the session as before
+    # Ctrl-C interrupts the session as before; a prepared one waiting for its step ignores it until let go
+    signal.signal(signal.SIGINT, signal.default_int_handler if barrier is None else signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
     import pytest
 
     sys.argv = [pytest.__file__, *request["args"]]
-    return int(pytest.main(list(request["args"])))
+    plugins = [_barrier(barrier)] if barrier is not None else []
+    return int(pytest.main(list(request["args"]), plugins=plugins))
+
+
+@dataclass
+class _Prepared:
+    pid: int
+    go: int
+    log: str
+
+    def start(self) -> int:
+        """Let it run; its exit status."""
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.log + PREPARED_SUFFIX, self.log)
+        with contextlib.suppress(OSError):  # it may have ended already (a usage error): its status says so
+            os.write(self.go, b"g")
+        os.close(self.go)
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    def cancel(self) -> None:
+        """End it before it ran anything; remove its log."""
+        os.close(self.go)
+        os.waitpid(self.pid, 0)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.log + PREPARED_SUFFIX)
 
 
 def serve(root: Path) -> None:
@@ -109,21 +163,44 @@ def serve(root: Path) -> None:
     gc.freeze()  # what the warm-up loaded is never collected: the sessions' gc passes skip it (and its pages stay shared)
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
+    prepared: _Prepared | None = None
+
+    def reply(answer: dict[str, object]) -> None:
+        replies.write(json.dumps(answer) + "\n")
+        replies.flush()
+
     for line in requests:
         if not line.strip():
             continue
-        request = cast(SessionRequest, json.loads(line))
+        message = json.loads(line)
+        if "go" in message and prepared is not None:
+            session, prepared = prepared, None
+            reply({"exit": session.start()})
+            continue
+        if prepared is not None:  # a prepared session not let go: ends without running
+            prepared.cancel()
+            prepared = None
+        if "cancel" in message or "go" in message:
+            reply({"cancelled": True})
+            continue
+        request = cast(SessionRequest, message.get("prepare", message))
+        barrier = os.pipe() if "prepare" in message else None
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             # leaves the loop: the interpreter ends the child normally (atexit handlers, flushed output)
-            raise SystemExit(_child(request, (requests.fileno(), replies.fileno())))
-        replies.write(json.dumps({"pid": pid}) + "\n")
-        replies.flush()
+            own = (requests.fileno(), replies.fileno(), *((barrier[1],) if barrier else ()))
+            raise SystemExit(_child(request, own, barrier[0] if barrier else None))
+        reply({"pid": pid})
+        if barrier is not None:
+            os.close(barrier[0])
+            prepared = _Prepared(pid, barrier[1], request["log"])
+            continue
         _, status = os.waitpid(pid, 0)
-        replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
-        replies.flush()
+        reply({"exit": os.waitstatus_to_exitcode(status)})
+    if prepared is not None:
+        prepared.cancel()
 
 
 @dataclass
@@ -134,6 +211,9 @@ class PytestServer:
     env: dict[str, str]
     ready: bool = False
     started: float = field(default_factory=time.monotonic)
+    prepared: SessionRequest | None = None
+    prepared_pid: int = 0
+    last_prepared: bool = False
 
     @classmethod
     def start(cls, python: str, env: dict[str, str], cwd: Path) -> PytestServer:
@@ -155,24 +235,49 @@ class PytestServer:
         answer = cast(dict[str, int | bool], json.loads(line))
         return answer
 
-    def session(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
-        """Run one pytest session (``python -m pytest args``) in a fresh child; its exit status.
-
-        ``ConnectionError`` when the server is gone before the session started (the caller runs it
-        the ordinary way); once started, the session's own status is returned.
-        """
+    def _send(self, message: object) -> None:
         if not self.ready:
             while "ready" not in self._reply():
                 pass
             self.ready = True
         assert self.proc.stdin is not None
         try:
-            request: SessionRequest = {"args": args, "env": env, "cwd": str(cwd), "log": str(log)}
-            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise ConnectionError(f"pytest server ended: {exc}") from exc
-        self._reply()  # {"pid": N}: the session started
+
+    def prepare(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
+        """Fork the session ``session(args, env, cwd, log)`` will run, up to its first check (see the module)."""
+        request: SessionRequest = {"args": args, "env": env, "cwd": str(cwd), "log": str(log)}
+        self.cancel()
+        self._send({"prepare": request})
+        self.prepared_pid = int(self._reply()["pid"])
+        self.prepared = request
+
+    def cancel(self) -> None:
+        """End the prepared session, if any, without running it."""
+        if self.prepared is not None:
+            self.prepared = None
+            self._send({"cancel": True})
+            self._reply()
+
+    def session(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> int:
+        """Run one pytest session (``python -m pytest args``) in a fresh child (or the one prepared for
+        exactly this session); its exit status.
+
+        ``ConnectionError`` when the server is gone before the session started (the caller runs it
+        the ordinary way); once started, the session's own status is returned.
+        """
+        request: SessionRequest = {"args": args, "env": env, "cwd": str(cwd), "log": str(log)}
+        self.last_prepared = self.prepared is not None and self.prepared == request
+        if self.last_prepared:
+            self.prepared = None
+            self._send({"go": True})
+        else:
+            self.cancel()
+            self._send(request)
+            self._reply()  # {"pid": N}: the session started
         try:
             return int(self._reply()["exit"])
         except ConnectionError:

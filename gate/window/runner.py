@@ -282,21 +282,17 @@ class WindowRunner:
         row = Row(label, "checks", "running", None, time.monotonic(), detail=",".join(ids))
         self.rows.append(row)
         self._event(row)
-        argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
-                "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
-        if after_destructive:
-            argv.append("--after-destructive")
-        # served sessions stay in their warm process: two cold xdist workers cost more than the smoke checks
-        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1 and self.pytest_server is None:
-            argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
-        log_dir = self.run.dir / "checks"
-        log_dir.mkdir(exist_ok=True)
+        argv, log = self._session(label, ids, xdist, after_destructive)
         t0 = time.monotonic()
-        returncode = self._pytest(argv, log_dir / f"{label}.log")
+        server = self.pytest_server
+        if server is not None:
+            server.last_prepared = False
+        returncode = self._pytest(argv, log)
+        prepared = server is not None and server.last_prepared  # forked while the step before it ran
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
-        with (log_dir / "sessions.jsonl").open("a") as fh:  # what each check session cost (bench, profiling)
+        with (log.parent / "sessions.jsonl").open("a") as fh:  # what each check session cost (bench, profiling)
             fh.write(json.dumps({"label": label, "ids": list(ids), "duration_s": row.elapsed_s,
-                                 "exit": returncode, "served": self.pytest_server is not None}) + "\n")
+                                 "exit": returncode, "served": server is not None, "prepared": prepared}) + "\n")
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
         failed = [i for i in ids if i in rows and rows[i]["outcome"] == "failed"]
@@ -317,6 +313,36 @@ class WindowRunner:
         row.detail = "; ".join(parts) or f"{len(ids)} passed"
         self._event(row)
         return not failed
+
+    def _session(self, label: str, ids: tuple[str, ...], xdist: bool = False,
+                 after_destructive: bool = False) -> tuple[list[str], Path]:
+        """The check session's command line (``python -m pytest …``) and its log."""
+        argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
+                "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
+        if after_destructive:
+            argv.append("--after-destructive")
+        # served sessions stay in their warm process: two cold xdist workers cost more than the smoke checks
+        if xdist and self.settings.postflight_workers > 1 and len(ids) > 1 and self.pytest_server is None:
+            argv += ["-n", str(min(self.settings.postflight_workers, len(ids))), "--dist", "loadgroup"]
+        log_dir = self.run.dir / "checks"
+        log_dir.mkdir(exist_ok=True)
+        return argv, log_dir / f"{label}.log"
+
+    def prepare(self, action: Action) -> None:
+        """Fork the check session ``action`` while the step before it runs, up to its first check
+        (``PytestServer.prepare``: pytest configured and the checks collected; no fixture, no check,
+        nothing of the run read); it runs when the step has ended, or never when the window stops."""
+        server = self.pytest_server
+        if server is None or action.kind != "checks" or not action.ids:
+            return
+        env = self.env()
+        if not server.serves(env):
+            return
+        argv, log = self._session(action.name, action.ids, action.xdist)
+        try:
+            server.prepare(argv[3:], env, REPO, log)
+        except ConnectionError:
+            self.pytest_server = None
 
     def _pytest(self, argv: list[str], log: Path) -> int:
         """One check session (``argv`` = python -m pytest …), its output into ``log``; pytest's exit status.
@@ -379,12 +405,16 @@ class WindowRunner:
         return out
 
     def execute(self, actions: list[Action]) -> bool:
-        """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK)."""
-        for action in actions:
+        """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK).
+
+        The check session right after a step is prepared while the step runs (``prepare``)."""
+        for index, action in enumerate(actions):
             if action.kind == "hook":
                 self.hook(action.name)
             elif action.kind == "step":
                 assert action.script is not None
+                if index + 1 < len(actions):
+                    self.prepare(actions[index + 1])
                 code = self.run_step(action.name, action.script)
                 if code != 0:  # a refusal (exit 3) ran nothing: it fails the step's claim, not the point of no return
                     self.fail_step(action.name, code)

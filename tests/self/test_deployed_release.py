@@ -217,3 +217,46 @@ def test_one_manage_process_answers_the_deploy_time_probes_and_a_failing_one_kee
     assert TargetAnswers(settings, run).get("interpreter", {}) == there and started() == before  # next session
     run.record_step(StepRecord("migrate", exit_code=0))
     assert TargetAnswers(settings, run).get("interpreter", {}) == there and started() == before + 1
+
+
+def test_mig_02_and_pst_10_read_the_releases_plan_against_django_migrations_while_no_deploy_ran_since(
+        tmp_path: Path, no_env_file: None) -> None:
+    """The plan asked after the deploy (one ``manage.py shell``) and ``django_migrations`` say "nothing pending"
+    without a Django start; a migration missing there, a deploy that ran since, another ``MANAGE_CMD`` or
+    no deploy in the journal: ``showmigrations --plan`` decides, as it always did."""
+    import json
+
+    from gate.migrations.plan import pending_now
+    from gate.run import Run, StepRecord
+    from gate.target_fixtures import TargetAnswers, release_plan
+
+    code = tmp_path / "code"
+    _commit_repo(code)
+    calls = tmp_path / "calls"
+    plan = "[X]  a.0001_x\n[ ]  a.0002_y\n"
+    said = json.dumps({"probe": "showmigrations", "answer": plan})
+    manage = _wrapper(tmp_path / "manage", f'echo "$1" >> {calls}\n'
+                      f'if [ "$1" = shell ]; then printf "%s\\n" \'GATE-JSON:{said}\'; exit 0; fi\n'
+                      'printf "[X]  a.0001_x\\n[ ]  a.0002_y\\n"')
+    settings = _settings(BACKEND_DIR=str(code), MANAGE_CMD=manage)
+    run = Run.open(runs_root=tmp_path / "runs", run_id="r")
+
+    def asked() -> list[str]:
+        return calls.read_text().split() if calls.exists() else []
+
+    assert TargetAnswers(settings, run).get("showmigrations", None) == plan and asked() == ["shell"]
+    assert release_plan(settings, run) is None, "no deploy in the journal: the code may be anything"
+    run.record_step(StepRecord("deploy", exit_code=0, finished_at="2026-12-05T01:00:00+00:00"))
+    assert TargetAnswers(settings, run).get("showmigrations", None) == plan and asked() == ["shell", "shell"]
+    run.record_step(StepRecord("migrate", exit_code=0, finished_at="2026-12-05T01:01:00+00:00"))
+    assert release_plan(settings, run) == ["a.0001_x", "a.0002_y"]
+    assert pending_now(settings, release_plan(settings, run), lambda: ["a.0001_x", "a.0002_y"]) == (
+        [], "all 2 migrations of the release's plan are in django_migrations")
+    assert asked() == ["shell", "shell"], "no manage.py started for it"
+    assert pending_now(settings, release_plan(settings, run), lambda: ["a.0001_x"]) == (
+        ["a.0002_y"], "showmigrations --plan")
+    assert asked()[-1] == "showmigrations", "a migration missing from django_migrations: Django decides"
+    other = _settings(BACKEND_DIR=str(code), MANAGE_CMD=f"{manage} ")
+    assert release_plan(other, run) is None, "another MANAGE_CMD line"
+    run.record_step(StepRecord("deploy", exit_code=0, finished_at="2026-12-05T01:02:00+00:00"))
+    assert release_plan(settings, run) is None, "a deploy ran since: the plan may have changed"

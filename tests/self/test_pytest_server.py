@@ -104,3 +104,49 @@ def test_a_gate_session_through_the_server_imports_its_plugins_as_pytest_would(s
     text = log.read_text()
     assert code == 0, text
     assert "PST-01" in text and "cannot be rewritten" not in text and "warning" not in text.lower()
+
+
+MARKED = '''
+import os
+from pathlib import Path
+
+def test_marks():
+    Path(os.environ["SESSION_CWD"], "ran.txt").write_text("ran")
+    print("marked")
+'''
+
+
+def _marked(tmp_path: Path) -> list[str]:
+    (tmp_path / "test_marked.py").write_text(MARKED)
+    return ["-p", "no:cacheprovider", "-q", str(tmp_path / "test_marked.py")]
+
+
+def test_a_prepared_session_waits_before_its_first_check_ignores_ctrl_c_and_runs_when_asked(server, tmp_path):
+    """Prepared while a step runs: configured and collected, no check run, Ctrl-C ignored; let go, it is the session."""
+    import signal
+    import time
+
+    log = tmp_path / "prepared.log"
+    server.prepare(_marked(tmp_path), _session_env(tmp_path), tmp_path, log)
+    time.sleep(1.0)
+    os.kill(server.prepared_pid, signal.SIGINT)  # a Ctrl-C meant for the step
+    time.sleep(0.3)
+    assert not (tmp_path / "ran.txt").exists() and not log.exists(), "nothing ran, no log yet"
+    assert (tmp_path / "prepared.log.prepared").exists()
+    assert server.session(_marked(tmp_path), _session_env(tmp_path), tmp_path, log) == 0, log.read_text()
+    assert (tmp_path / "ran.txt").read_text() == "ran" and "1 passed" in log.read_text()
+    assert not (tmp_path / "prepared.log.prepared").exists()
+
+
+def test_a_prepared_session_not_let_go_runs_nothing_and_leaves_nothing(server, tmp_path):
+    """Cancelled (the step failed), or another session asked instead: nothing ran, no log; the server goes on."""
+    log = tmp_path / "cancelled.log"
+    server.prepare(_marked(tmp_path), _session_env(tmp_path), tmp_path, log)
+    server.cancel()
+    server.prepare(_marked(tmp_path), _session_env(tmp_path), tmp_path, log)
+    other = tmp_path / "other.log"
+    assert server.session(_args(tmp_path), _session_env(tmp_path), tmp_path, other) == 0, other.read_text()
+    assert not (tmp_path / "ran.txt").exists() and not log.exists()
+    assert not list(tmp_path.glob("*.prepared"))
+    assert server.session(_marked(tmp_path), _session_env(tmp_path), tmp_path, log) == 0
+    assert (tmp_path / "ran.txt").exists()
