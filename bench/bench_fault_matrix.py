@@ -48,13 +48,15 @@ def main() -> int:
         sys.stdout.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         return 1
     total = sum(float(r["seconds"]) for r in rows)
-    lines = [f"{'fault':<28}{'expected':>10}{'verdict':>10}{'s':>8}  ok"]
-    lines += [f"{r['fault']:<28}{r['expected']:>10}{r['verdict']:>10}{float(r['seconds']):>8.1f}  "
-              f"{'yes' if r['ok'] else 'NO'}" for r in rows]
+    cpu = sum(float(r.get("cpu_s") or 0) for r in rows)
+    lines = [f"{'fault':<28}{'expected':>10}{'verdict':>10}{'s':>8}{'CPU s':>8}  ok"]
+    lines += [f"{r['fault']:<28}{r['expected']:>10}{r['verdict']:>10}{float(r['seconds']):>8.1f}"
+              f"{float(r.get('cpu_s') or 0):>8.1f}  {'yes' if r['ok'] else 'NO'}" for r in rows]
     lines += [
         f"faults: {len(rows)}, {args.jobs} at a time, exit {proc.returncode}",
         f"matrix wall: {wall:.1f} s; one after another (sum of the faults' own times): {total:.1f} s; "
         f"ratio wall / sum {wall / total:.2f}",
+        f"CPU of the faults' rehearsals (and the children they waited for): {cpu:.1f} s",
         f"target: {TARGET_S:.0f} s; ratio wall / target {wall / TARGET_S:.2f}",
         f"load average before {' '.join(f'{x:.2f}' for x in before)}, after {' '.join(f'{x:.2f}' for x in after)}",
     ]

@@ -46,6 +46,8 @@ class MatrixRow(TypedDict):
     ok: bool
     problems: list[str]
     run_dir: str
+    cpu_s: float | None
+    """User + system CPU of the fault's rehearsal and the children it waited for (``matrix`` fills it in)."""
 
 
 def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
@@ -55,7 +57,8 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
     run = getattr(rehearsal, "run", None)
     return {"fault": name, "expected": faults.get(name).expected.value, "verdict": record.get("verdict", "?"),
             "seconds": round(sum(p.duration_s for p in getattr(rehearsal, "phases", [])), 1), "ok": code == 0,
-            "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else ""}
+            "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else "",
+            "cpu_s": None}
 
 
 Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
@@ -89,7 +92,8 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
             running[name] = (proc, log, time.monotonic())
             console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
         for name, (proc, handle, started) in list(running.items()):
-            if proc.poll() is None:
+            cpu = _reaped_cpu(proc)
+            if cpu is None:
                 continue
             handle.close()
             del running[name]
@@ -99,12 +103,22 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
                 rows[name] = {"fault": name, "expected": faults.get(name).expected.value, "verdict": "?",
                               "seconds": round(time.monotonic() - started, 1), "ok": False,
                               "problems": [f"the rehearsal exited {proc.returncode} without a result; "
-                                           f"see {logs / (name + '.log')}"], "run_dir": ""}
+                                           f"see {logs / (name + '.log')}"], "run_dir": "", "cpu_s": None}
+            rows[name]["cpu_s"] = cpu
             console.print(f"  {name}: {rows[name]['verdict']} in {rows[name]['seconds']} s "
                           f"({'as the matrix demands' if rows[name]['ok'] else 'NOT as the matrix demands'})",
                           highlight=False, markup=False)
         time.sleep(0.5)
     return [rows[name] for name in names]
+
+
+def _reaped_cpu(proc: subprocess.Popen[bytes]) -> float | None:
+    """``proc``'s CPU seconds (its own and its waited-for children's) once it has exited; None while it runs."""
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def _pass_on(sig: signal.Signals, running: Running, console: Console, grace: float = 300.0) -> None:
@@ -137,10 +151,12 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
             rehearsal = Rehearsal(faults.get(name), console=console)
             rows.append(_row(rehearsal, name, rehearsal.execute()))
     table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
-    for column in ("fault", "expected", "verdict", "s", "ok", "problems"):
+    for column in ("fault", "expected", "verdict", "s", "CPU s", "ok", "problems"):
         table.add_column(column, overflow="fold")
     for row in rows:
+        cpu = row.get("cpu_s")
         table.add_row(str(row["fault"]), str(row["expected"]), str(row["verdict"]), f"{row['seconds']:.0f}",
+                      "—" if cpu is None else f"{cpu:.0f}",
                       "[green]yes[/]" if row["ok"] else "[bold red]NO[/]", "; ".join(map(str, row["problems"])))
     console.print(table)
     return 0 if all(r["ok"] for r in rows) else 1
