@@ -48,6 +48,8 @@ class MatrixRow(TypedDict):
     run_dir: str
     cpu_s: float | None
     """User + system CPU of the fault's rehearsal and the children it waited for (``matrix`` fills it in)."""
+    report: list[str]
+    """The report's lines for a person who investigates the fault: Allure report, sign-off page (HTML, Markdown)."""
 
 
 def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
@@ -58,7 +60,7 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
     return {"fault": name, "expected": faults.get(name).expected.value, "verdict": record.get("verdict", "?"),
             "seconds": round(sum(p.duration_s for p in getattr(rehearsal, "phases", [])), 1), "ok": code == 0,
             "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else "",
-            "cpu_s": None}
+            "cpu_s": None, "report": list(getattr(rehearsal, "report_lines", []))}
 
 
 Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
@@ -85,7 +87,7 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
         while pending and len(running) < jobs:
             name = pending.pop(0)
             log = (logs / f"{name}.log").open("w")
-            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name,
+            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png",
                                      "--result", str(logs / f"{name}.json")],
                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)  # an interrupt reaches it once, from here
@@ -103,7 +105,8 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
                 rows[name] = {"fault": name, "expected": faults.get(name).expected.value, "verdict": "?",
                               "seconds": round(time.monotonic() - started, 1), "ok": False,
                               "problems": [f"the rehearsal exited {proc.returncode} without a result; "
-                                           f"see {logs / (name + '.log')}"], "run_dir": "", "cpu_s": None}
+                                           f"see {logs / (name + '.log')}"], "run_dir": "", "cpu_s": None,
+                              "report": []}
             rows[name]["cpu_s"] = cpu
             console.print(f"  {name}: {rows[name]['verdict']} in {rows[name]['seconds']} s "
                           f"({'as the matrix demands' if rows[name]['ok'] else 'NOT as the matrix demands'})",
@@ -148,7 +151,7 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
 
         rows = []
         for name in names:
-            rehearsal = Rehearsal(faults.get(name), console=console)
+            rehearsal = Rehearsal(faults.get(name), console=console, report_png=False)
             rows.append(_row(rehearsal, name, rehearsal.execute()))
     table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
     for column in ("fault", "expected", "verdict", "s", "CPU s", "ok", "problems"):
@@ -159,6 +162,10 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
                       "—" if cpu is None else f"{cpu:.0f}",
                       "[green]yes[/]" if row["ok"] else "[bold red]NO[/]", "; ".join(map(str, row["problems"])))
     console.print(table)
+    for row in rows:
+        if not row["ok"]:  # where a person investigating it starts: the fault's sign-off page and Allure report
+            for line in row.get("report") or [f"run: {row['run_dir'] or '(none)'}"]:
+                console.print(f"  {row['fault']}: {line}", highlight=False, markup=False, soft_wrap=True)
     return 0 if all(r["ok"] for r in rows) else 1
 
 
@@ -183,6 +190,8 @@ def _command(argv: list[str] | None) -> int:
                         help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
     parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
+    parser.add_argument("--no-png", action="store_true",
+                        help="the report without the sign-off page's PNG (no chromium; the matrix's faults)")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
@@ -210,7 +219,7 @@ def _command(argv: list[str] | None) -> int:
     except (KeyError, RehearsalError) as exc:
         console.print(str(exc), markup=False)
         return 2
-    rehearsal = Rehearsal(fault, console=console, environ=environ)
+    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png)
     code = rehearsal.execute()
     if args.result is not None and fault is not None:
         args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))

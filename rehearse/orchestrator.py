@@ -128,6 +128,8 @@ class Rehearsal:
     label: str = ""
     handoff_names: tuple[str, ...] = ()
     pg_stopping: threading.Thread | None = None
+    report_png: bool = True
+    """Render the sign-off page to PNG with headless chromium (the fault matrix's faults do not: ≈ 5 CPU-s each)."""
 
     # -- progress ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -677,8 +679,9 @@ class Rehearsal:
             self.notify("verdict")
         self.notify("end")
         with self.phase("report") as p:
-            proc = subprocess.run([PYTHON, "-m", "gate.report", "--png", str(self.run.dir)], cwd=REPO,
-                                  env=self._child_env(), capture_output=True, text=True, check=False)
+            proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
+                                   str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
+                                  text=True, check=False)
             p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
             self.report_lines = [line for line in proc.stdout.splitlines()
                                  if line.startswith(("Allure report:", "Sign-off"))]
