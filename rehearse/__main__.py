@@ -108,6 +108,7 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
                                            f"see {logs / (name + '.log')}"], "run_dir": "", "cpu_s": None,
                               "report": []}
             rows[name]["cpu_s"] = cpu
+            (logs / f"{name}.json").write_text(json.dumps(rows[name], ensure_ascii=False))
             console.print(f"  {name}: {rows[name]['verdict']} in {rows[name]['seconds']} s "
                           f"({'as the matrix demands' if rows[name]['ok'] else 'NOT as the matrix demands'})",
                           highlight=False, markup=False)
