@@ -25,6 +25,14 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET_S = 180.0
 
 
+def _cell(phase: list[float | None] | None) -> str:
+    """``wall/CPU`` of one phase (``-`` when the fault had no such phase)."""
+    if not phase:
+        return "-"
+    wall, cpu = phase
+    return f"{wall:.1f}/{'?' if cpu is None else f'{cpu:.1f}'}"
+
+
 def main() -> int:
     """Run the matrix and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -43,21 +51,32 @@ def main() -> int:
         proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
         wall = time.monotonic() - t0
         rows = [json.loads(p.read_text()) for p in sorted(Path(tmp, "work").glob("matrix-*/*.json"))]
+        for row in rows:  # each phase's wall and CPU, from the fault's rehearsal.json (the runs go with tmp)
+            record = Path(tmp, "runs", Path(row["run_dir"]).name, "rehearsal.json") if row.get("run_dir") else None
+            phases = json.loads(record.read_text()).get("phases", []) if record and record.is_file() else []
+            row["phases"] = {p["name"]: [p["duration_s"], p.get("cpu_s")] for p in phases}
     after = os.getloadavg()
     if not rows:
         sys.stdout.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         return 1
     total = sum(float(r["seconds"]) for r in rows)
-    lines = [f"{'fault':<28}{'expected':>10}{'verdict':>10}{'s':>8}  ok"]
-    lines += [f"{r['fault']:<28}{r['expected']:>10}{r['verdict']:>10}{float(r['seconds']):>8.1f}  "
-              f"{'yes' if r['ok'] else 'NO'}" for r in rows]
+    cpu = sum(float(r.get("cpu_s") or 0) for r in rows)
+    lines = [f"{'fault':<28}{'expected':>10}{'verdict':>10}{'s':>8}{'CPU s':>8}  ok"]
+    lines += [f"{r['fault']:<28}{r['expected']:>10}{r['verdict']:>10}{float(r['seconds']):>8.1f}"
+              f"{float(r.get('cpu_s') or 0):>8.1f}  {'yes' if r['ok'] else 'NO'}" for r in rows]
     lines += [
         f"faults: {len(rows)}, {args.jobs} at a time, exit {proc.returncode}",
         f"matrix wall: {wall:.1f} s; one after another (sum of the faults' own times): {total:.1f} s; "
         f"ratio wall / sum {wall / total:.2f}",
+        f"CPU of the faults' rehearsals (and the children they waited for): {cpu:.1f} s",
         f"target: {TARGET_S:.0f} s; ratio wall / target {wall / TARGET_S:.2f}",
         f"load average before {' '.join(f'{x:.2f}' for x in before)}, after {' '.join(f'{x:.2f}' for x in after)}",
     ]
+    names = list(dict.fromkeys(n for r in rows for n in r["phases"]))
+    lines += ["", "phases, wall / CPU s (CPU: the rehearsal and the children it waited for)",
+              f"{'fault':<26}" + "".join(f"{n[:13]:>14}" for n in names)]
+    lines += [f"{r['fault']:<26}" + "".join(
+        f"{_cell(r['phases'].get(n)):>14}" for n in names) for r in rows]
     sys.stdout.write("\n".join(lines) + "\n")
     out = REPO / "var" / "bench" / "fault_matrix.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,10 @@ class MatrixRow(TypedDict):
     ok: bool
     problems: list[str]
     run_dir: str
+    cpu_s: float | None
+    """User + system CPU of the fault's rehearsal and the children it waited for (``matrix`` fills it in)."""
+    report: list[str]
+    """The report's lines for a person who investigates the fault: Allure report, sign-off page (HTML, Markdown)."""
 
 
 def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
@@ -55,7 +59,8 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
     run = getattr(rehearsal, "run", None)
     return {"fault": name, "expected": faults.get(name).expected.value, "verdict": record.get("verdict", "?"),
             "seconds": round(sum(p.duration_s for p in getattr(rehearsal, "phases", [])), 1), "ok": code == 0,
-            "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else ""}
+            "problems": matrix.get("problems", []), "run_dir": str(run.dir) if run is not None else "",
+            "cpu_s": None, "report": list(getattr(rehearsal, "report_lines", []))}
 
 
 Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
@@ -82,14 +87,15 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
         while pending and len(running) < jobs:
             name = pending.pop(0)
             log = (logs / f"{name}.log").open("w")
-            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name,
+            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png",
                                      "--result", str(logs / f"{name}.json")],
                                     cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)  # an interrupt reaches it once, from here
             running[name] = (proc, log, time.monotonic())
             console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
         for name, (proc, handle, started) in list(running.items()):
-            if proc.poll() is None:
+            cpu = _reaped_cpu(proc)
+            if cpu is None:
                 continue
             handle.close()
             del running[name]
@@ -99,12 +105,24 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
                 rows[name] = {"fault": name, "expected": faults.get(name).expected.value, "verdict": "?",
                               "seconds": round(time.monotonic() - started, 1), "ok": False,
                               "problems": [f"the rehearsal exited {proc.returncode} without a result; "
-                                           f"see {logs / (name + '.log')}"], "run_dir": ""}
+                                           f"see {logs / (name + '.log')}"], "run_dir": "", "cpu_s": None,
+                              "report": []}
+            rows[name]["cpu_s"] = cpu
+            (logs / f"{name}.json").write_text(json.dumps(rows[name], ensure_ascii=False))
             console.print(f"  {name}: {rows[name]['verdict']} in {rows[name]['seconds']} s "
                           f"({'as the matrix demands' if rows[name]['ok'] else 'NOT as the matrix demands'})",
                           highlight=False, markup=False)
         time.sleep(0.5)
     return [rows[name] for name in names]
+
+
+def _reaped_cpu(proc: subprocess.Popen[bytes]) -> float | None:
+    """``proc``'s CPU seconds (its own and its waited-for children's) once it has exited; None while it runs."""
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def _pass_on(sig: signal.Signals, running: Running, console: Console, grace: float = 300.0) -> None:
@@ -134,15 +152,21 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
 
         rows = []
         for name in names:
-            rehearsal = Rehearsal(faults.get(name), console=console)
+            rehearsal = Rehearsal(faults.get(name), console=console, report_png=False)
             rows.append(_row(rehearsal, name, rehearsal.execute()))
     table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
-    for column in ("fault", "expected", "verdict", "s", "ok", "problems"):
+    for column in ("fault", "expected", "verdict", "s", "CPU s", "ok", "problems"):
         table.add_column(column, overflow="fold")
     for row in rows:
+        cpu = row.get("cpu_s")
         table.add_row(str(row["fault"]), str(row["expected"]), str(row["verdict"]), f"{row['seconds']:.0f}",
+                      "—" if cpu is None else f"{cpu:.0f}",
                       "[green]yes[/]" if row["ok"] else "[bold red]NO[/]", "; ".join(map(str, row["problems"])))
     console.print(table)
+    for row in rows:
+        if not row["ok"]:  # where a person investigating it starts: the fault's sign-off page and Allure report
+            for line in row.get("report") or [f"run: {row['run_dir'] or '(none)'}"]:
+                console.print(f"  {row['fault']}: {line}", highlight=False, markup=False, soft_wrap=True)
     return 0 if all(r["ok"] for r in rows) else 1
 
 
@@ -167,6 +191,8 @@ def _command(argv: list[str] | None) -> int:
                         help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
     parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
+    parser.add_argument("--no-png", action="store_true",
+                        help="the report without the sign-off page's PNG (no chromium; the matrix's faults)")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
@@ -194,7 +220,7 @@ def _command(argv: list[str] | None) -> int:
     except (KeyError, RehearsalError) as exc:
         console.print(str(exc), markup=False)
         return 2
-    rehearsal = Rehearsal(fault, console=console, environ=environ)
+    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png)
     code = rehearsal.execute()
     if args.result is not None and fault is not None:
         args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))

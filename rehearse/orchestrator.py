@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import secrets
 import shlex
 import shutil
@@ -62,6 +63,12 @@ NOT_OVERRIDABLE = frozenset({"DATABASE_URL", "BASE_URL", "DISPOSABLE_PG", "DISPO
 """Settings a ``REHEARSAL_<SETTING>`` cannot replace: the rehearsal owns them (or they have their own setting)."""
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of the children it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 class RehearsalError(RuntimeError):
     """The rehearsal could not be set up (not a verdict: the window never started)."""
 
@@ -95,6 +102,8 @@ class Phase:
     duration_s: float = 0.0
     status: str = "running"
     detail: str = ""
+    cpu_s: float | None = None
+    """CPU seconds of the rehearsal and the children it waited for meanwhile (not the server, not gunicorn)."""
 
 
 @dataclass
@@ -121,6 +130,8 @@ class Rehearsal:
     handoff_names: tuple[str, ...] = ()
     pg_stopping: threading.Thread | None = None
     saving: threading.Lock = field(default_factory=threading.Lock)
+    report_png: bool = True
+    """Render the sign-off page to PNG with headless chromium (the fault matrix's faults do not: ≈ 5 CPU-s each)."""
 
     # -- progress ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -129,7 +140,7 @@ class Rehearsal:
         current = Phase(name)
         self.phases.append(current)
         self.console.print(f"[bold cyan]▶ rehearsal[/] {name} …")
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_seconds()
         try:
             yield current
             current.status = "done"
@@ -138,6 +149,7 @@ class Rehearsal:
             raise
         finally:
             current.duration_s = round(time.monotonic() - t0, 2)
+            current.cpu_s = round(cpu_seconds() - cpu0, 2)
             style = "green" if current.status == "done" else "bold red"
             self.console.print(f"[{style}]{'✓' if current.status == 'done' else '✗'} {name}[/] "
                                f"{current.duration_s:.1f}s {current.detail}", highlight=False)
@@ -705,8 +717,9 @@ class Rehearsal:
             self.notify("verdict")
         self.notify("end")
         with self.phase("report") as p:
-            proc = subprocess.run([PYTHON, "-m", "gate.report", "--png", str(self.run.dir)], cwd=REPO,
-                                  env=self._child_env(), capture_output=True, text=True, check=False)
+            proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
+                                   str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
+                                  text=True, check=False)
             p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
             self.report_lines = [line for line in proc.stdout.splitlines()
                                  if line.startswith(("Allure report:", "Sign-off"))]

@@ -127,3 +127,14 @@ def test_rehearsed_fault_gives_its_matrix_verdict(name, subset_rehearsed):
     else:
         rows = {r["id"]: r["outcome"] for r in summary["checks"]}
         assert [rows.get(i) for i in ("RBK-01", "RBK-02", "RBK-03")] == ["passed"] * 3, rows
+
+
+@pytest.mark.parametrize("name", faults.TEST_SUBSET)
+def test_a_matrix_row_carries_its_report_and_sign_off(name, subset_rehearsed):
+    """The matrix's faults skip the chromium PNG, but each row still names its sign-off page and Allure report."""
+    row = json.loads(next((subset_rehearsed / "work").glob(f"matrix-*/{name}.json")).read_text())
+    paths = {line.split(": ", 1)[0]: Path(line.split(": ", 1)[1]) for line in row["report"]}
+    assert {"Sign-off page", "Sign-off (Markdown)", "Allure report"} <= set(paths), row
+    assert all(path.is_file() and path.is_relative_to(Path(row["run_dir"])) for path in paths.values()), paths
+    assert not (Path(row["run_dir"]) / "signoff.png").exists()
+    assert row["cpu_s"] and row["cpu_s"] > 0, row
