@@ -33,11 +33,21 @@ lint: bootstrap ## ruff
 typecheck: bootstrap ## mypy --strict on gate/, disposable_pg/, rehearse/ and the checks (tests/preflight, window, postflight, rollback); settings: pyproject.toml [tool.mypy]
 	.venv/bin/mypy
 
-test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, mypy --strict (make typecheck), the gate's self-tests (tests/), then the reference backend's tests (backend/)
+# ruff first (a second); then mypy and the backend's tests beside the self-tests, their output printed
+# whole after the self-tests' (each in its own file meanwhile); exit 1 if any of the four failed.
+test: bootstrap bootstrap-containers report-tools ## the project's own tests: ruff, then mypy --strict (make typecheck) and the reference backend's tests (backend/) beside the gate's self-tests (tests/)
 	.venv/bin/ruff check .
-	.venv/bin/mypy
-	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests/
-	cd backend && ../$(PYTEST)
+	@out=$$(mktemp -d); \
+	( .venv/bin/mypy > $$out/mypy 2>&1; echo $$? > $$out/mypy.rc ) & \
+	( cd backend && ../$(PYTEST) > $$out/backend 2>&1; echo $$? > $$out/backend.rc ) & \
+	echo "$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests/"; \
+	$(PYTEST) -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests/; echo $$? > $$out/self.rc; \
+	wait; \
+	echo ".venv/bin/mypy"; cat $$out/mypy; \
+	echo "cd backend && ../$(PYTEST)"; cat $$out/backend; \
+	failed=$$(for step in mypy self backend; do [ "$$(cat $$out/$$step.rc)" = 0 ] || echo $$step; done); \
+	rm -rf $$out; \
+	if [ -n "$$failed" ]; then echo "make test: failed:" $$failed >&2; exit 1; fi
 
 .PHONY: preflight backup local-target local-target-down
 GATE_ENV = $(if $(ENV_FILE),ENV_FILE=$(ENV_FILE)) $(if $(RUN_DIR),RUN_DIR=$(RUN_DIR))
