@@ -61,6 +61,7 @@ def make_test(clone: Path, log: Path) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = load_average()
     start = time.monotonic()
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         run.returncode = subprocess.run(["make", "test"], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
     run.wall = time.monotonic() - start
