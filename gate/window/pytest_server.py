@@ -38,7 +38,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypedDict, cast
+from typing import IO, NoReturn, TypedDict, cast
 
 WARM_DIRS = ("tests/preflight", "tests/window", "tests/postflight")
 LAZY_MODULES = (
@@ -126,6 +126,28 @@ def _child(request: SessionRequest, channels: tuple[int, ...], barrier: int | No
     return int(pytest.main(list(request["args"]), plugins=plugins))
 
 
+def _exit(code: int) -> NoReturn:
+    """End the session's process as the interpreter would, without tearing down the warm-up's modules.
+
+    What a normal exit does for a session: wait for its non-daemon threads (``threading._shutdown``,
+    which also runs ``concurrent.futures``' exit hooks), run its ``atexit`` handlers, flush its output.
+    What it skips: freeing every module and object the server imported (about 40 ms per session of
+    nothing a session could observe)."""
+    import atexit
+    import threading
+
+    try:
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is not None:
+            shutdown()
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+
 @dataclass
 class _Prepared:
     pid: int
@@ -189,9 +211,9 @@ def serve(root: Path) -> None:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            # leaves the loop: the interpreter ends the child normally (atexit handlers, flushed output)
+            # never returns: its threads waited for, its atexit handlers run, its output flushed (``_exit``)
             own = (requests.fileno(), replies.fileno(), *((barrier[1],) if barrier else ()))
-            raise SystemExit(_child(request, own, barrier[0] if barrier else None))
+            _exit(_child(request, own, barrier[0] if barrier else None))
         reply({"pid": pid})
         if barrier is not None:
             os.close(barrier[0])

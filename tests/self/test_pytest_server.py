@@ -1,7 +1,7 @@
 """The warm pytest server (``gate.window.pytest_server``): a session through it is a ``python -m pytest`` run.
 
 Same exit status, its own environment (nothing of the server's), working directory and log file,
-its own ``atexit`` handlers; a session that dies is reported by its signal and the server serves
+its own ``atexit`` handlers and non-daemon threads waited for; a session that dies is reported by its signal and the server serves
 the next one; a session whose ``PYTHONPATH`` differs is not taken.
 """
 
@@ -20,7 +20,7 @@ from gate.window.pytest_server import PytestServer
 
 PY = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
 CHECKS = '''
-import atexit, os, signal
+import atexit, os, signal, threading, time
 from pathlib import Path
 
 def test_env_and_cwd():
@@ -31,6 +31,12 @@ def test_env_and_cwd():
 
 def test_atexit():
     atexit.register(lambda: Path(os.environ["SESSION_CWD"], "atexit.txt").write_text("ran"))
+
+def test_thread_outlives_the_test():
+    def late():
+        time.sleep(0.5)
+        Path(os.environ["SESSION_CWD"], "thread.txt").write_text("done")
+    threading.Thread(target=late).start()
 
 def test_fails():
     assert os.environ.get("SESSION_FAIL") != "yes", "failed on purpose"
@@ -63,10 +69,11 @@ def _args(tmp_path: Path) -> list[str]:
 def test_a_session_is_what_python_m_pytest_would_be(server, tmp_path):
     log = tmp_path / "session.log"
     code = server.session([*_args(tmp_path), "-s"], _session_env(tmp_path), tmp_path, log)
+    assert (tmp_path / "thread.txt").read_text() == "done"  # its non-daemon threads were waited for
     plain = subprocess.run([PY, "-m", "pytest", *_args(tmp_path), "-s"], cwd=tmp_path,
                            env=_session_env(tmp_path), capture_output=True, text=True)
     assert code == plain.returncode == 0, log.read_text()
-    assert "session output" in log.read_text() and "4 passed" in log.read_text()
+    assert "session output" in log.read_text() and "5 passed" in log.read_text()
     assert (tmp_path / "atexit.txt").read_text() == "ran"  # the session's atexit handlers ran at its end
 
 
@@ -130,7 +137,7 @@ def test_a_prepared_session_waits_before_its_first_check_ignores_ctrl_c_and_runs
     server.prepare(_marked(tmp_path), _session_env(tmp_path), tmp_path, log)
     time.sleep(1.0)
     os.kill(server.prepared_pid, signal.SIGINT)  # a Ctrl-C meant for the step
-    time.sleep(0.3)
+    time.sleep(0.5)
     assert not (tmp_path / "ran.txt").exists() and not log.exists(), "nothing ran, no log yet"
     assert (tmp_path / "prepared.log.prepared").exists()
     assert server.session(_marked(tmp_path), _session_env(tmp_path), tmp_path, log) == 0, log.read_text()
