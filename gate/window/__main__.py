@@ -17,19 +17,18 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from gate.cli import command, load_settings, open_run
-from gate.console import render_summary
-from gate.rollback.record import RollbackRecord
-from gate.run import Run
 from gate.settings import Settings, announce_env_file_warnings, no_target
-from gate.types import EXIT_CODES, Verdict
-from gate.window.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
-from gate.window.runner import ResumeRefused, WindowRunner
+from gate.window.pytest_server import PytestServer, window_python
 from gate.window.stages import STAGE_NAMES
-from gate.window.window_claim import claim_target, close_window, no_site_left_down, unfinished_local_run
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gate.run import Run
+    from gate.window.runner import WindowRunner
 
 
 def _ask_confirmation(console: Console) -> bool:
@@ -54,7 +53,25 @@ def _notify(event: str, run: Run, settings: Settings) -> None:
         sys.stderr.write(f"WARNING notify {event}: {type(exc).__name__}; the window goes on\n")
 
 
+def _early_server(args: argparse.Namespace, settings: Settings) -> PytestServer | None:
+    """The check sessions' warm pytest server, started before the window imports the rest of itself,
+    opens its run and claims the target: the first session (preflight, with no step before it to hide
+    behind) waits for less of its warm-up. Only for a window that runs checks; ``None`` otherwise."""
+    if args.command not in ("migrate", "step") or not settings.window_checks or getattr(args, "no_checks", False):
+        return None
+    if no_target() or (args.command == "migrate" and not (args.confirm or settings.confirm or sys.stdin.isatty())):
+        return None  # refused before anything starts: nothing to warm
+    from gate.settings import REPO
+    from gate.target_cmd import target_env
+
+    return PytestServer.start(window_python(), target_env(settings), REPO)
+
+
 def _print_verdict(run: Run, console: Console) -> int:
+    from gate.console import render_summary
+    from gate.types import EXIT_CODES, Verdict
+    from gate.window.interrupted import INTERRUPTED, effective_summary
+
     summary = effective_summary(run)
     if not summary:
         return 0
@@ -90,11 +107,27 @@ def main(argv: list[str] | None = None) -> int:
     close = sub.add_parser("close", help="close an interrupted or unfinished window on purpose")
     close.add_argument("--reason", required=True, help="why (recorded with who closed it)")
     args = parser.parse_args(argv)
+    announce_env_file_warnings(sys.stderr)
+    settings = load_settings()
+    server = _early_server(args, settings)
+    try:
+        return _main(args, settings, server)
+    finally:
+        if server is not None:
+            server.discard()  # taken by the window, which closed it; else never used
+
+
+def _main(args: argparse.Namespace, settings: Settings, server: PytestServer | None) -> int:
+    from rich.console import Console
+
+    from gate.rollback.record import RollbackRecord
+    from gate.window.interrupted import INTERRUPTED, effective_summary, mark_ended, mark_started
+    from gate.window.runner import WindowRunner
+    from gate.window.window_claim import claim_target, close_window, unfinished_local_run
+
     console = Console()
     if not console.is_terminal:
         console = Console(width=150)
-    announce_env_file_warnings(sys.stderr)
-    settings = load_settings()
     if args.command != "status" and (problem := no_target()):
         console.print(problem, markup=False)
         return 2
@@ -114,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                           "give CONFIRM=yes (unattended) or answer 'yes'", markup=False)
             return 3
     runner = WindowRunner(settings, run, confirm=confirm, console=console,
-                          checks_on=settings.window_checks and not getattr(args, "no_checks", False))
+                          checks_on=settings.window_checks and not getattr(args, "no_checks", False),
+                          warm_server=server)
     if args.command == "status":
         for entry in run.journal():
             console.print(entry, markup=False, highlight=False)
@@ -150,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_window(args: argparse.Namespace, run: Run, runner: WindowRunner, settings: Settings, console: Console,
                 fresh: bool) -> int:
+    from gate.types import Verdict
+    from gate.window.runner import ResumeRefused
+    from gate.window.window_claim import no_site_left_down
+
     try:
         if args.command == "migrate":
             console.print(f"window run {run.run_id} → {settings.target} ({run.dir})", markup=False, highlight=False)

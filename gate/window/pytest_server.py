@@ -225,6 +225,13 @@ def serve(root: Path) -> None:
         prepared.cancel()
 
 
+def window_python() -> str:
+    """The interpreter of the window's check sessions: the gate's venv, else this one."""
+    from toolpaths import VENV_PYTHON
+
+    return str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
+
+
 @dataclass
 class PytestServer:
     """The window's side of the server: start it, run sessions through it, close it."""
@@ -304,6 +311,13 @@ class PytestServer:
             return int(self._reply()["exit"])
         except ConnectionError:
             return -9  # the server died with the session in it: the session did not report
+
+    def discard(self) -> None:
+        """End a server that will serve nothing (the window refused or failed before its first session):
+        killed at once instead of waiting for its warm-up to end."""
+        if not self.ready and self.proc.poll() is None:
+            self.proc.kill()
+        self.close()
 
     def close(self) -> None:
         """End the server (no session is running between ``session`` calls)."""

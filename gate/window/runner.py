@@ -31,7 +31,6 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-import toolpaths
 from gate import checks
 from gate.run import Run, StepRecord, StepRow, Summary, now_utc, write_summary
 from gate.settings import REPO, Settings, env_file_warnings
@@ -39,7 +38,7 @@ from gate.target_cmd import target_env
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 from gate.window.budgets import budgets_from, missing_runbook
-from gate.window.pytest_server import PytestServer
+from gate.window.pytest_server import PytestServer, window_python
 from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
 if TYPE_CHECKING:
@@ -115,10 +114,13 @@ class WindowRunner:
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=6))
     live: Live | None = None
     budgets: dict[str, int] = field(default_factory=dict)
-    python: str = field(default_factory=lambda: str(toolpaths.VENV_PYTHON))
+    python: str = field(default_factory=window_python)
     stages: tuple[Stage, ...] = STAGES
     scripts_dir: Path = SCRIPTS
     pytest_server: PytestServer | None = None
+    warm_server: PytestServer | None = None
+    """A server started before the window's own imports and claim (``python -m gate.window``): the first
+    session does not wait for a whole warm-up; taken by ``run_window`` when it serves this window's env."""
     shared_pg: Shared | None = None
 
     def __post_init__(self) -> None:
@@ -463,7 +465,11 @@ class WindowRunner:
             self.execute(coalesce(plan))
 
         def served() -> None:  # the window's check sessions fork from one warm pytest process
-            self.pytest_server = PytestServer.start(self.python, self.env(), REPO)
+            early, self.warm_server = self.warm_server, None
+            if early is not None and not early.serves(self.env()):
+                early.discard()
+                early = None
+            self.pytest_server = early or PytestServer.start(self.python, self.env(), REPO)
             try:
                 body()
             finally:

@@ -179,3 +179,58 @@ def test_make_migrate_without_confirmation_refuses_before_anything_starts(tmp_pa
     assert main(["migrate"]) == 3
     assert "refused before anything started" in capsys.readouterr().out
     assert not (tmp_path / "run" / "journal.jsonl").exists()
+
+
+class _FakeServer:
+    """A warm server as the window sees it: which env it serves, whether it was closed or discarded."""
+
+    def __init__(self, serves: bool) -> None:
+        self.serving, self.closed, self.discarded, self.last_prepared = serves, False, False, False
+
+    def serves(self, env: dict[str, str]) -> bool:
+        return self.serving
+
+    def close(self) -> None:
+        self.closed = True
+
+    def discard(self) -> None:
+        self.discarded = True
+
+
+def test_a_server_started_before_the_window_is_taken_when_it_serves_the_window(window, monkeypatch):
+    from gate.window import runner as runner_module
+
+    started: list[object] = []
+    monkeypatch.setattr(runner_module.PytestServer, "start", classmethod(lambda cls, *a: started.append(a) or fresh))
+    fresh = _FakeServer(True)
+    runner = window()
+    runner.checks_on, early = True, _FakeServer(True)
+    runner.warm_server = early  # type: ignore[assignment]
+    assert runner.run_window() == "GO"
+    assert early.closed and not started and runner.warm_server is None  # no second warm-up
+    other = _FakeServer(False)  # e.g. started with another PYTHONPATH than the window's sessions get
+    runner.warm_server = other  # type: ignore[assignment]
+    runner.run_window(only="smoke", repeat=True)
+    assert other.discarded and len(started) == 1 and fresh.closed
+
+
+def test_the_early_server_starts_only_for_a_window_that_runs_checks(tmp_path, monkeypatch):
+    import argparse
+
+    from gate.window import __main__ as window_main
+
+    monkeypatch.setattr(window_main.PytestServer, "start", classmethod(lambda cls, *a: "server"))
+    (tmp_path / "t.env").write_text("DATABASE_URL=postgresql://u@127.0.0.1:1/db\n")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "t.env"))
+    on, off = (load_settings(environ={"WINDOW_CHECKS": v}, env_file=tmp_path / "t.env") for v in ("true", "false"))
+
+    def early(command: str, settings, **extra) -> object:
+        return window_main._early_server(argparse.Namespace(command=command, **extra), settings)
+
+    assert early("migrate", on, confirm=True, no_checks=False) == "server"
+    assert early("step", on, confirm=False) == "server"
+    assert early("migrate", off, confirm=True, no_checks=False) is None  # bare steps: nothing to warm
+    assert early("migrate", on, confirm=True, no_checks=True) is None
+    assert early("checks", on) is None and early("status", on) is None
+    monkeypatch.setattr(window_main.sys.stdin, "isatty", lambda: False)
+    assert early("migrate", on, confirm=False, no_checks=False) is None  # refused before anything starts
