@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # imported where used, as the fixtures do
 
 
 @pytest.fixture(scope="session")
-def onec_reading(settings: Settings, run: Run) -> tuple[OnecPackage, PriceReading]:
+def onec_reading(settings: Settings, run: Run, _onec_read_ahead: OnecReadAhead) -> tuple[OnecPackage, PriceReading]:
     """The 1C package and its prices and stock, read by the gate's own streaming reader in one pass per
     run (cached in ``RUN_DIR/onec_reading.pickle``, keyed by the package's files)."""
     from gate.onec.reading import read_onec_cached
@@ -42,7 +42,53 @@ def onec_reading(settings: Settings, run: Run) -> tuple[OnecPackage, PriceReadin
         pytest.skip("DATABASE_URL is not set: no target configured for the window's checks")
     if not settings.onec_data_dir.is_dir():
         pytest.fail(f"ONEC_DATA_DIR={settings.onec_data_dir}: no such directory", pytrace=False)
-    return read_onec_cached(settings.onec_data_dir, run.dir)
+    return _onec_read_ahead.take() or read_onec_cached(settings.onec_data_dir, run.dir)
+
+
+class OnecReadAhead:
+    """The 1C package's reading begun in a background thread when the session starts (its error raised
+    where the reading is taken, as the reading's own would be)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._reading: Future[tuple[OnecPackage, PriceReading]] | None = None
+
+    def begin(self, root: Path, cache_dir: Path) -> None:
+        from gate.onec.reading import read_onec_cached
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="onec-read-ahead")
+        self._reading = self._pool.submit(read_onec_cached, root, cache_dir)
+
+    def take(self) -> tuple[OnecPackage, PriceReading] | None:
+        """The reading begun, ``None`` if none began."""
+        reading, self._reading = self._reading, None
+        return reading.result() if reading is not None else None
+
+    def end(self) -> None:
+        """Wait for a reading nobody took (a session whose checks needing it were skipped); never raises."""
+        with contextlib.suppress(Exception):
+            self.take()
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _onec_read_ahead(request: pytest.FixtureRequest) -> Iterator[OnecReadAhead]:
+    """A session whose checks read the 1C package (ONE-02..04 in preflight and after pre-import, IMP and
+    PST-01/02/11/12) starts reading it (or loading the run's cache) at its first check, beside the checks
+    before them that wait on the database, HTTP or a subprocess (PRE-06, ONE-01): the reading is the
+    preflight session's largest cost, and preflight has no step before it to hide behind. Same reading,
+    same cache and lock (``read_onec_cached``); only earlier."""
+    ahead = OnecReadAhead()
+    if any("onec_reading" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        try:
+            settings: Settings = request.getfixturevalue("settings")
+            if settings.database_url is not None and settings.onec_data_dir.is_dir():
+                ahead.begin(settings.onec_data_dir, request.getfixturevalue("run").dir)
+        except (Exception, pytest.skip.Exception, pytest.fail.Exception):  # noqa: BLE001 - the checks report it themselves
+            pass
+    yield ahead
+    ahead.end()
 
 
 @pytest.fixture(scope="session")

@@ -106,3 +106,29 @@ def test_import_reads_copy_keeps_the_package_from_an_importer_that_consumes_it(t
     assert changed_files(before, file_hashes(package)) == []
     _run_import_step(tmp_path, package, reads_copy=False)
     assert changed_files(before, file_hashes(package)) == ["import.xml: gone", "offers.xml: gone"]
+
+
+def test_the_read_ahead_gives_the_reading_the_checks_would_read_and_raises_its_error(tmp_path, monkeypatch):
+    from gate.onec import reading as reading_module
+    from gate.target_fixtures import OnecReadAhead
+
+    root = write_package(tmp_path / "p", goods=3, offers_per_good=2)
+    ahead = OnecReadAhead()
+    assert ahead.take() is None  # nothing begun: the fixture reads as before
+    ahead.begin(root, tmp_path / "run")
+    pkg, _ = ahead.take() or (None, None)
+    assert pkg is not None and pkg.counts() == {"products": 3, "variants": 5, "categories": 2}
+    assert (tmp_path / "run" / reading_module.CACHE_FILE).exists()  # the same cache the later sessions load
+    assert ahead.take() is None
+    ahead.end()
+
+    def torn(root: Path, cache_dir: Path) -> None:
+        raise ValueError("torn package")
+
+    monkeypatch.setattr(reading_module, "read_onec_cached", torn)
+    failing = OnecReadAhead()
+    failing.begin(root, tmp_path / "run2")
+    with pytest.raises(ValueError, match="torn package"):
+        failing.take()
+    failing.begin(root, tmp_path / "run3")
+    failing.end()  # a reading nobody took ends the session quietly
