@@ -39,6 +39,8 @@ SELECTED_PHASES = pytest.StashKey[set[str]]()
 """Phases of the checks selected in this session, filled by the plugin at collection (``config.stash``)."""
 RUN_DIR = pytest.StashKey[Path]()
 """This session's run directory, fixed by the plugin (``--run-dir``, else the settings; xdist workers: the controller's)."""
+WINDOW_PG = pytest.StashKey[bool]()
+"""Set when the session's ``disposable_pg`` is the window's shared server (``window_pg``)."""
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +99,7 @@ def disposable_pg(settings: Settings, run: Run, request: pytest.FixtureRequest) 
     major = server_major(settings.dsn() if settings.database_url is not None else None)
     shared = adopt(run.dir / FILE_NAME, major)
     if shared is not None:
+        request.config.stash[WINDOW_PG] = True
         yield shared  # the window stops it
         return
     try:
@@ -106,6 +109,13 @@ def disposable_pg(settings: Settings, run: Run, request: pytest.FixtureRequest) 
         pytest.fail(f"disposable PostgreSQL {major} unavailable ({settings.disposable_pg}): {exc}", pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def window_pg(disposable_pg: DisposablePostgres, request: pytest.FixtureRequest) -> bool:
+    """``disposable_pg`` is the window's shared server (stopped with the window, not by this session):
+    a database left there lives until the window ends (BKP-04's restore, kept for MIG-05's copy)."""
+    return request.config.stash.get(WINDOW_PG, False)
 
 
 @pytest.fixture(scope="session")

@@ -209,11 +209,14 @@ class TrialStarter:
         self._pool: ThreadPoolExecutor | None = None
         self._started: Future[TrialStart] | None = None
 
-    def begin(self, settings: Settings, backup: Backup, pg: DisposablePostgres) -> None:
-        from gate.migrations.trial import prepare_trial
+    def begin(self, settings: Settings, backup: Backup, pg: DisposablePostgres, run_dir: Path) -> None:
+        from gate.migrations.trial import kept_restore, prepare_trial
+
+        def start() -> TrialStart:
+            return prepare_trial(settings, backup, pg, kept_restore(run_dir, backup, pg))
 
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="mig05-start")
-        self._started = self._pool.submit(prepare_trial, settings, backup, pg)
+        self._started = self._pool.submit(start)
 
     def take(self) -> TrialStart | None:
         """The started trial (its error raised here, as the trial's own start would), ``None`` if none began."""
@@ -237,7 +240,7 @@ def trial_starter(settings: Settings, run: Run, backup: Backup, disposable_pg: D
 
     starter = TrialStarter()
     if not [m for m in backup_verified(run) if not m.startswith("BKP-04")]:
-        starter.begin(settings, backup, disposable_pg)
+        starter.begin(settings, backup, disposable_pg, run.dir)
     yield starter
     starter.discard()
 

@@ -44,8 +44,11 @@ from gate.settings import REPO, Settings
 from gate.target_cmd import manage_prefix, target_env
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from disposable_pg import DisposablePostgres
     from gate.backup import Backup
+    from gate.backup.archive import RestoreResult
 
 COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
 Counters = dict[str, tuple[int, int, int]]
@@ -55,6 +58,9 @@ ONE_PROCESS = "one-process"
 """``trial.json``'s ``mode``: every migration through one ``manage.py shell`` (Django starts once)."""
 PER_PROCESS = "per-process"
 """``trial.json``'s ``mode``: one ``manage.py migrate`` per migration (the command carries no conversation)."""
+KEPT_RESTORE = "bkp04_restore.json"
+"""In the run: the database of the window's shared disposable server that BKP-04 restored this run's backup
+into and kept (name, backup sha256), for MIG-05 to copy with ``CREATE DATABASE … TEMPLATE``."""
 
 
 class TrialRefused(RuntimeError):
@@ -117,6 +123,8 @@ class TrialResult:
     mode: str = ONE_PROCESS
     startup_s: float = 0.0
     mode_reason: str = ""
+    copy_of: str = ""
+    """BKP-04's kept restore when the copy was made from it (``TEMPLATE``), else empty (``pg_restore``)."""
 
     @property
     def duration_s(self) -> float:
@@ -143,9 +151,44 @@ class TrialResult:
         """The record written to ``RUN_DIR/migrations/trial.json``."""
         return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
                 "mode": self.mode, **({"mode_reason": self.mode_reason} if self.mode_reason else {}),
-                "startup_s": self.startup_s, "pending": list(self.pending), "duration_s": self.duration_s,
+                "startup_s": self.startup_s, "copy": f"template of {self.copy_of} (BKP-04's restore)" if self.copy_of
+                else "pg_restore of the backup", "pending": list(self.pending), "duration_s": self.duration_s,
                 "runs": [{**asdict(r), "changes": {t: asdict(c) for t, c in r.changes.items() if c.changed}}
                          for r in self.runs]}
+
+
+def restore_for_bkp04(backup: Backup, pg: DisposablePostgres, run_dir: Path, keep: bool) -> RestoreResult:
+    """BKP-04's restore and fingerprint (``Backup.restores_into``). ``keep`` (``pg`` is the window's shared
+    server, stopped with the window): a restore that passed is kept and named in ``KEPT_RESTORE`` so that
+    MIG-05 copies it instead of restoring the backup a second time; one that did not pass is dropped."""
+    result = backup.restores_into(pg, keep=keep)
+    if keep and result.database:
+        if result and backup.manifest is not None and backup.manifest.sha256:
+            (run_dir / KEPT_RESTORE).write_text(json.dumps({"database": result.database,
+                                                            "sha256": backup.manifest.sha256}))
+        else:
+            pg.drop_database(result.database)
+    return result
+
+
+def kept_restore(run_dir: Path, backup: Backup, pg: DisposablePostgres) -> str | None:
+    """The database BKP-04 kept (``restore_for_bkp04``) when it holds this backup (same sha256 as the
+    manifest MIG-05 trusts) and is there on ``pg``; else ``None`` (MIG-05 restores the backup itself)."""
+    import psycopg
+
+    try:
+        said = json.loads((run_dir / KEPT_RESTORE).read_text())
+        name, digest = str(said["database"]), str(said["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if backup.manifest is None or not digest or digest != backup.manifest.sha256:
+        return None
+    try:
+        with psycopg.connect(pg.get_connection_url(), autocommit=True, connect_timeout=5) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    except psycopg.Error:
+        return None
+    return name if found else None
 
 
 def _wait_alone(dsn: str, name: str, timeout_s: float = 30.0) -> None:
@@ -283,6 +326,7 @@ class TrialStart:
     error: str | None
     restore_s: float
     pg: DisposablePostgres
+    copy_of: str = ""
     prefix: str = ""
     cwd: str = ""
     env: dict[str, str] = field(default_factory=dict)
@@ -300,15 +344,26 @@ class TrialStart:
             self.pg.drop_database(self.name)
 
 
-def prepare_trial(settings: Settings, backup: Backup, pg: DisposablePostgres) -> TrialStart:
+def prepare_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, template: str | None = None) -> TrialStart:
     """Restore ``backup`` into a new database of ``pg`` and start the release's ``manage.py shell`` on it
     (``gate/probes/trial_migrate.py``), up to its first answer: the part of the trial that does not
-    depend on which migrations are pending, so it can run beside the probes that find them out."""
+    depend on which migrations are pending, so it can run beside the probes that find them out.
+    ``template``: BKP-04's kept restore of the same backup (``kept_restore``), copied instead of
+    restoring again; when the copy fails (someone connected to it), the backup is restored as before."""
+    import psycopg
+
     handoff = Handoff.parse(settings.trial_db_env)
     name = f"{TRIAL_DB_PREFIX}{secrets.token_hex(4)}"
     t0 = time.monotonic()
-    dsn, error = backup.restore(pg, name)
-    start = TrialStart(handoff, name, dsn, error, round(time.monotonic() - t0, 3), pg)
+    copied = ""
+    if template:
+        try:
+            dsn, error, copied = pg.create_database(name, template=template), None, template
+        except psycopg.Error:
+            pg.drop_database(name)
+    if not copied:
+        dsn, error = backup.restore(pg, name)
+    start = TrialStart(handoff, name, dsn, error, round(time.monotonic() - t0, 3), pg, copy_of=copied)
     if error:
         return start
     try:
@@ -358,7 +413,7 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
             talk.close()
         if runs is not None:
             return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending),
-                               ONE_PROCESS, start.startup_s)
+                               ONE_PROCESS, start.startup_s, copy_of=start.copy_of)
         why = ("the program said nothing through TRIAL_MANAGE_CMD/MANAGE_CMD" if said is None else
                "the command line does not forward stdin (the program got no migration to run)")
         if said is None:  # today's safety probe, alone: its answer (or its error) decides
@@ -371,7 +426,7 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
                               f"{(probe.stderr or probe.stdout).strip()[-300:]}")
         runs = _per_process(prefix, cwd, env, steps, dsn, name, protected, timeout_s, start.password)
         return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending), PER_PROCESS,
-                           0.0, why)
+                           0.0, why, copy_of=start.copy_of)
     finally:
         if not keep:
             pg.drop_database(name)

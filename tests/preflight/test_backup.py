@@ -52,9 +52,11 @@ def test_backup_sha256_recorded_and_matches(backup: Backup, check_message: Messa
 
 
 @pytest.mark.check("BKP-04", severity="critical")
-def test_backup_restores_into_disposable_pg(backup: Backup, disposable_pg: DisposablePostgres,
-                                            check_message: MessageReporter) -> None:
+def test_backup_restores_into_disposable_pg(backup: Backup, disposable_pg: DisposablePostgres, run: Run,
+                                            window_pg: bool, check_message: MessageReporter) -> None:
     """The backup restores into a disposable PostgreSQL and its fingerprint equals the live DB's at backup time."""
-    restored = backup.restores_into(disposable_pg)
+    from gate.migrations.trial import restore_for_bkp04
+
+    restored = restore_for_bkp04(backup, disposable_pg, run.dir, keep=window_pg)  # kept for MIG-05's copy
     assert restored
     check_message(f"restored and fingerprint-equal: {len(restored.restored.tables) if restored.restored else 0} tables")

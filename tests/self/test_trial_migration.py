@@ -7,8 +7,10 @@ One scratch target (disposable PostgreSQL, the bundled backend at v13.3, gunicor
   what it did to ``orders`` on the copy, MIG-01 and MIG-03 ran beside it, and nothing on the target
   changed (protected tables and applied migrations identical, the migrate step never started); the
   window started ONE disposable server for BKP-04 and MIG-05 and left nothing running;
+  MIG-05's copy there is BKP-04's kept restore (``CREATE DATABASE … TEMPLATE``), and it still finds the deletion;
 - the healthy release passes MIG-05 on a copy of the same kind of backup, with its trial recorded
-  (one ``manage.py`` process for all migrations, its start-up in the forecast);
+  (one ``manage.py`` process for all migrations, its start-up in the forecast); run apart from the
+  backup (no shared server left), the copy is restored from the backup again;
 - a ``TRIAL_MANAGE_CMD`` that does not forward stdin falls back to one process per migration, with
   the same findings;
 - a handoff that misses the copy (the wrapper ignores the variable named) refuses to run anything.
@@ -136,6 +138,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert checks["MIG-01"]["outcome"] == "passed" and checks["MIG-03"]["outcome"] in ("passed", "failed")
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
     assert trial["mode"] == "one-process" and "migrate" not in said, "the trial ran inside MIG-05's one shell"
+    assert trial["copy"].startswith("template of restore_"), "the copy is BKP-04's kept restore, not a second restore"
     by_migration = {r["migration"]: r for r in trial["runs"]}
     assert by_migration["orders.0900_rehearsal_cleanup_test_orders"]["changes"]["orders"]["deleted"] > 0
     assert "orders" not in by_migration["products.0002_colormapping_productvariant"]["changes"]
@@ -158,6 +161,7 @@ def test_the_healthy_release_passes_mig_05_and_records_its_trial(target, tmp_pat
     assert trial["mode"] == "one-process" and trial["startup_s"] > 0, "Django started once, counted in the forecast"
     assert trial["duration_s"] == round(trial["startup_s"] + sum(r["duration_s"] for r in trial["runs"]), 3)
     assert trial["duration_s"] > 0 and "protected tables unchanged" in mig05["message"]
+    assert trial["copy"] == "pg_restore of the backup", "BKP-04's restore went with its window's server: restored again"
     assert trial["database"] not in subprocess.run(
         ["psql", "-Atc", "SELECT datname FROM pg_database", values["DISPOSABLE_PG_URL"]] if "DISPOSABLE_PG_URL" in
         values else ["true"], capture_output=True, text=True, check=False).stdout, "the copy is dropped"

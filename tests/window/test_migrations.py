@@ -92,7 +92,8 @@ def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings: Se
     findings = trial.findings(list(settings.protected_tables), budget)
     assert not findings, "; ".join(findings)
     check_message(f"{len(pending_before)} migration(s) tried on a copy of the backup in {trial.duration_s:.1f}s "
-                  f"(budget {budget}s, restore {trial.restore_s:.1f}s): protected tables unchanged"
+                  f"(budget {budget}s, {'copy of BKP-04s restore' if trial.copy_of else 'restore'} "
+                  f"{trial.restore_s:.1f}s): protected tables unchanged"
                   + (" (BKP-04 did not pass: the copy's fidelity is unproven)" if missing else ""))
 
 
