@@ -68,7 +68,6 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
 
 
 Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
-SHARED_SERVER_SETTING = "MATRIX_SHARED_SERVER"
 
 
 def shares_the_server(names: list[str], environ: dict[str, str]) -> bool:
@@ -81,9 +80,9 @@ def shares_the_server(names: list[str], environ: dict[str, str]) -> bool:
     >>> shares_the_server(["migration-fails", "slow-api"], {"DISPOSABLE_PG": "existing"})
     False
     """
-    setting = environ.get(SHARED_SERVER_SETTING, "on").strip().lower()
+    setting = environ.get("MATRIX_SHARED_SERVER", "on").strip().lower()
     if setting not in ("on", "off"):
-        raise ValueError(f"{SHARED_SERVER_SETTING}={setting!r}: expected on or off")
+        raise ValueError(f"MATRIX_SHARED_SERVER={setting!r}: expected on or off")
     sharing = [n for n in names if not faults.get(n).own_server]
     return setting == "on" and environ.get("DISPOSABLE_PG", "auto") != "existing" and len(sharing) > 1
 
