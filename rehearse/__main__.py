@@ -2,6 +2,7 @@
 
     python -m rehearse [--fault NAME]          # make rehearsal [FAULT=NAME]
     python -m rehearse matrix [--only A,B] [--jobs N]   # make fault-matrix (N faults at once)
+    python -m rehearse --fault NAME --no-png --no-reverse-trial   # one fault as the matrix runs it
     python -m rehearse rollback                # make rollback-rehearsal
     python -m rehearse faults                  # the faults and their verdicts
 
@@ -135,7 +136,7 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
             name = pending.pop(0)
             log = (logs / f"{name}.log").open("w")
             own = faults.get(name).own_server
-            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png",
+            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png", "--no-reverse-trial",
                                      "--result", str(logs / f"{name}.json")],
                                     cwd=REPO, env=env if own else {**env, **shared}, stdout=log,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -204,7 +205,7 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
             for name in names:
                 fault = faults.get(name)
                 environ = {**os.environ, **({} if fault.own_server else shared)}
-                rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=False)
+                rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=False, try_reverse=False)
                 rows.append(_row(rehearsal, name, rehearsal.execute()))
     table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
     for column in ("fault", "expected", "verdict", "s", "CPU s", "ok", "problems"):
@@ -245,6 +246,8 @@ def _command(argv: list[str] | None) -> int:
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
     parser.add_argument("--no-png", action="store_true",
                         help="the report without the sign-off page's PNG (no chromium; the matrix's faults)")
+    parser.add_argument("--no-reverse-trial", action="store_true",
+                        help="the way back without the reverse-migration trial on a copy (the matrix's faults)")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
@@ -277,7 +280,8 @@ def _command(argv: list[str] | None) -> int:
     except (KeyError, RehearsalError) as exc:
         console.print(str(exc), markup=False)
         return 2
-    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png)
+    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png,
+                          try_reverse=not args.no_reverse_trial)
     code = rehearsal.execute()
     if args.result is not None and fault is not None:
         args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))

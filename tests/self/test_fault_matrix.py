@@ -26,7 +26,7 @@ from rehearse import faults
 from rehearse.__main__ import main as rehearse_main
 from rehearse.__main__ import shares_the_server
 from rehearse.backend import manage
-from rehearse.orchestrator import Rehearsal
+from rehearse.orchestrator import NOT_TRIED, Rehearsal
 from rehearse.report_sample import make_sample_run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -189,3 +189,12 @@ def test_the_subset_shared_one_server_and_corrupt_backup_had_its_own(subset_rehe
     assert {s[0] for s in shared} == {"existing"} and len({s[1] for s in shared}) == 1, seen
     assert len({s[2] for s in shared}) == 3, seen
     assert seen["corrupt-backup"][0] != "existing" and seen["corrupt-backup"][1] not in {s[1] for s in shared}, seen
+
+
+@pytest.mark.parametrize("name", [n for n in faults.TEST_SUBSET if faults.get(n).expected is not Verdict.NO_GO])
+def test_the_matrix_rolls_back_without_the_reverse_trial_and_says_so(name, subset_rehearsed):
+    """The way back (rollback, RBK-01..03) runs; the reverse-migration trial, which no row depends on, does not."""
+    _, record, summary = _rehearse(name, subset_rehearsed)
+    trial = next(p for p in record["phases"] if p["name"] == "reverse-migration")
+    assert trial["status"] == "skipped" and summary["reverse_migration"] == NOT_TRIED, (trial, summary.get("reverse_migration"))
+    assert not (Path(record.get("run_dir", "")) / "reverse_migration.json").exists()
