@@ -197,4 +197,5 @@ def test_the_matrix_rolls_back_without_the_reverse_trial_and_says_so(name, subse
     _, record, summary = _rehearse(name, subset_rehearsed)
     trial = next(p for p in record["phases"] if p["name"] == "reverse-migration")
     assert trial["status"] == "skipped" and summary["reverse_migration"] == NOT_TRIED, (trial, summary.get("reverse_migration"))
-    assert not (Path(record.get("run_dir", "")) / "reverse_migration.json").exists()
+    run_dir = sorted((subset_rehearsed / "runs").glob(f"*-rehearsal-{name}"))[-1]
+    assert not (run_dir / "reverse_migration.json").exists() and (run_dir / "rollback.json").exists()
