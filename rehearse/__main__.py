@@ -2,13 +2,17 @@
 
     python -m rehearse [--fault NAME]          # make rehearsal [FAULT=NAME]
     python -m rehearse matrix [--only A,B] [--jobs N]   # make fault-matrix (N faults at once)
+    python -m rehearse --fault NAME --no-png --no-reverse-trial   # one fault as the matrix runs it
     python -m rehearse rollback                # make rollback-rehearsal
     python -m rehearse faults                  # the faults and their verdicts
 
 Exit status: a rehearsal exits with its verdict's code (GO 0, NO-GO 10, ROLLBACK 20, MONITOR 30,
 HOTFIX 40; 1 when it could not run); with ``--fault`` and for ``matrix``, 0 when every fault gave
 the verdict the Rollback Decision Matrix demands (and was caught where it must be), else 1.
-Ctrl-C or SIGTERM: the rehearsal unwinds through its clean-up (app, disposable server and children
+``matrix`` starts one disposable PostgreSQL server for all its faults; each fault's rehearsal works in
+its own databases on it (``DISPOSABLE_PG=existing``), except a fault that breaks the tools the server is
+reached with (``Fault.own_server``: ``corrupt-backup``), which gets its own server; ``MATRIX_SHARED_SERVER=off``:
+a server per fault. Ctrl-C or SIGTERM: the rehearsal unwinds through its clean-up (app, disposable server and children
 stopped; ``matrix`` passes the signal on to its running rehearsals and waits for them), prints an
 ``interrupted`` line and exits 128 + the signal's number (130, 143).
 """
@@ -23,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO, TypedDict
 
@@ -66,18 +71,61 @@ def _row(rehearsal: object, name: str, code: int) -> MatrixRow:
 Running = dict[str, tuple[subprocess.Popen[bytes], TextIO, float]]
 
 
+def shares_the_server(names: list[str], environ: dict[str, str]) -> bool:
+    """Whether the matrix starts one server for ``names``: two or more faults may share it, and nothing says no.
+
+    >>> shares_the_server(["migration-fails", "slow-api"], {})
+    True
+    >>> shares_the_server(["migration-fails", "corrupt-backup"], {})
+    False
+    >>> shares_the_server(["migration-fails", "slow-api"], {"DISPOSABLE_PG": "existing"})
+    False
+    """
+    setting = environ.get("MATRIX_SHARED_SERVER", "on").strip().lower()
+    if setting not in ("on", "off"):
+        raise ValueError(f"MATRIX_SHARED_SERVER={setting!r}: expected on or off")
+    sharing = [n for n in names if not faults.get(n).own_server]
+    return setting == "on" and environ.get("DISPOSABLE_PG", "auto") != "existing" and len(sharing) > 1
+
+
+@contextlib.contextmanager
+def shared_server(names: list[str], console: Console) -> Iterator[dict[str, str]]:
+    """One disposable server for the faults of ``names`` that may share it: the variables that hand it to them.
+
+    Each fault's rehearsal creates its own databases on it (random names: ``freesport_<hex>``, its
+    backup's ``restore_<hex>``, MIG-05's ``mig05_trial_<hex>``, the rollback's ``<db>_rollback_<stamp>``),
+    so no fault sees another's data; the server stops after the last of them.
+    """
+    if not shares_the_server(names, dict(os.environ)):
+        yield {}
+        return
+    from disposable_pg import disposable_postgres
+
+    server = disposable_postgres(os.environ.get("DISPOSABLE_PG") or "auto")
+    t0 = time.monotonic()
+    server.start()
+    try:
+        console.print(f"  one disposable server ({getattr(server, 'backend', '?')}, {time.monotonic() - t0:.1f} s) "
+                      "for every fault but those that need their own", highlight=False, markup=False)
+        yield {"DISPOSABLE_PG": "existing", "DISPOSABLE_PG_URL": server.get_connection_url()}
+    finally:
+        server.stop()
+
+
 def _rehearse_in_children(names: list[str], jobs: int, console: Console) -> list[MatrixRow]:
     """Each fault in its own ``python -m rehearse --fault`` (own session), ``jobs`` at a time; an interrupt passed on."""
     running: Running = {}
-    try:
-        return _each_in_a_child(names, jobs, console, running)
-    except KeyboardInterrupt as exc:
-        _pass_on(interrupting_signal(exc), running, console)
-        raise
+    with shared_server(names, console) as shared:  # stopped after the rehearsals, an interrupted one's too
+        try:
+            return _each_in_a_child(names, jobs, console, running, shared)
+        except KeyboardInterrupt as exc:
+            _pass_on(interrupting_signal(exc), running, console)
+            raise
 
 
-def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Running) -> list[MatrixRow]:
-    """Each fault in its own ``python -m rehearse --fault`` (own disposable server), ``jobs`` at a time."""
+def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Running,
+                     shared: dict[str, str]) -> list[MatrixRow]:
+    """Each fault in its own ``python -m rehearse --fault`` (its databases on ``shared``'s server, if any), ``jobs`` at a time."""
     logs = Path(os.environ.get("REHEARSAL_WORK_DIR") or REPO / "var" / "rehearsal") / f"matrix-{new_run_id()}"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GATE_LIVE": "0"}
@@ -87,9 +135,11 @@ def _each_in_a_child(names: list[str], jobs: int, console: Console, running: Run
         while pending and len(running) < jobs:
             name = pending.pop(0)
             log = (logs / f"{name}.log").open("w")
-            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png",
+            own = faults.get(name).own_server
+            proc = subprocess.Popen([sys.executable, "-m", "rehearse", "--fault", name, "--no-png", "--no-reverse-trial",
                                      "--result", str(logs / f"{name}.json")],
-                                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=REPO, env=env if own else {**env, **shared}, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)  # an interrupt reaches it once, from here
             running[name] = (proc, log, time.monotonic())
             console.print(f"  started {name} (log {logs / (name + '.log')})", highlight=False, markup=False)
@@ -151,9 +201,12 @@ def run_matrix(names: list[str], console: Console, jobs: int = 1) -> int:
         from rehearse.orchestrator import Rehearsal
 
         rows = []
-        for name in names:
-            rehearsal = Rehearsal(faults.get(name), console=console, report_png=False)
-            rows.append(_row(rehearsal, name, rehearsal.execute()))
+        with shared_server(names, console) as shared:
+            for name in names:
+                fault = faults.get(name)
+                environ = {**os.environ, **({} if fault.own_server else shared)}
+                rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=False, try_reverse=False)
+                rows.append(_row(rehearsal, name, rehearsal.execute()))
     table = Table(title=f"fault matrix ({len(names)} faults, {jobs} at a time, {time.monotonic() - started:.0f} s)")
     for column in ("fault", "expected", "verdict", "s", "CPU s", "ok", "problems"):
         table.add_column(column, overflow="fold")
@@ -188,11 +241,13 @@ def _command(argv: list[str] | None) -> int:
     parser.add_argument("--fault", default=os.environ.get("FAULT", ""), help="inject one fault (see `faults`)")
     parser.add_argument("--only", default="", help="matrix: only these faults (comma-separated)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS") or 4),
-                        help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
+                        help="matrix: faults rehearsed at once, on one shared disposable server (MATRIX_JOBS, 4)")
     parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
     parser.add_argument("--no-png", action="store_true",
                         help="the report without the sign-off page's PNG (no chromium; the matrix's faults)")
+    parser.add_argument("--no-reverse-trial", action="store_true",
+                        help="the way back without the reverse-migration trial on a copy (the matrix's faults)")
     args = parser.parse_args(argv)
     console = Console()
     if args.command == "faults":
@@ -205,8 +260,13 @@ def _command(argv: list[str] | None) -> int:
         return 0
     if args.command == "matrix":
         names = [n.strip() for n in args.only.split(",") if n.strip()] or list(faults.FAULTS)
-        for name in names:
-            faults.get(name)
+        try:
+            for name in names:
+                faults.get(name)
+            shares_the_server(names, dict(os.environ))
+        except (KeyError, ValueError) as exc:
+            console.print(str(exc).strip('"'), markup=False)
+            return 2
         return run_matrix(names, console, max(1, args.jobs))
     if args.command == "rollback":
         from rehearse.rollback import rehearse_latest_backup
@@ -220,7 +280,8 @@ def _command(argv: list[str] | None) -> int:
     except (KeyError, RehearsalError) as exc:
         console.print(str(exc), markup=False)
         return 2
-    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png)
+    rehearsal = Rehearsal(fault, console=console, environ=environ, report_png=not args.no_png,
+                          try_reverse=not args.no_reverse_trial)
     code = rehearsal.execute()
     if args.result is not None and fault is not None:
         args.result.write_text(json.dumps(_row(rehearsal, fault.name, code), ensure_ascii=False))

@@ -56,6 +56,8 @@ class Fault:
     flush_never_runs: bool = False
     order_items_kept: bool = False
     nothing_changes: bool = False
+    own_server: bool = False
+    """The matrix gives it a disposable server of its own instead of a database on the shared one."""
 
 
 # -- backend patches (on the rehearsal's copy only) ------------------------------------------------
@@ -210,7 +212,7 @@ FAULTS: Final[dict[str, Fault]] = {f.name: f for f in (
     Fault("cascade-into-orders", Verdict.ROLLBACK, "a new relation makes the flush cascade into order items",
           ("FLS-01",), backend_patch=patch_cascade_into_orders, flush_never_runs=True, order_items_kept=True),
     Fault("corrupt-backup", Verdict.NO_GO, "the dump is corrupted as it is written", ("BKP-04",),
-          corrupts_dump=True, nothing_changes=True),
+          corrupts_dump=True, nothing_changes=True, own_server=True),
     Fault("slow-api", Verdict.MONITOR, "the API answers in > 1000 ms (p95)", ("PST-08",), proxy_delay_ms=1200,
           env={"BURST_REQUESTS": "40"}),
     Fault("error-rate-3pct", Verdict.MONITOR, "3 % of requests fail after the window", ("PST-09",), error_pct=3.0),

@@ -9,6 +9,7 @@ the fault, and what must not have happened (no flush, no order item lost, nothin
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -17,10 +18,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from gate.run import Run
 from gate.types import Verdict
 from rehearse import faults
+from rehearse.__main__ import main as rehearse_main
+from rehearse.__main__ import shares_the_server
 from rehearse.backend import manage
+from rehearse.orchestrator import NOT_TRIED, Rehearsal
+from rehearse.report_sample import make_sample_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,6 +96,38 @@ def test_a_code_fault_alters_only_a_copy_and_its_migrations_load(name, tmp_path)
         assert list(copy.glob(f"**/{app}/migrations/{file}.py"))
 
 
+def test_the_faults_share_one_server_but_the_one_that_breaks_the_dump_tools():
+    assert [n for n, f in faults.FAULTS.items() if f.own_server] == ["corrupt-backup"]
+    assert shares_the_server(list(faults.TEST_SUBSET), {})
+    assert not shares_the_server(["corrupt-backup", "slow-api"], {})  # one fault left to share it: no point
+    assert not shares_the_server(list(faults.FAULTS), {"MATRIX_SHARED_SERVER": "off"})
+    assert not shares_the_server(list(faults.FAULTS), {"DISPOSABLE_PG": "existing"})  # the operator's server as is
+
+
+def test_a_wrong_shared_server_setting_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setenv("MATRIX_SHARED_SERVER", "maybe")
+    assert rehearse_main(["matrix", "--only", "slow-api,stock-lost"]) == 2
+    assert "MATRIX_SHARED_SERVER='maybe': expected on or off" in capsys.readouterr().out
+
+
+def test_the_rehearsal_notifies_in_its_own_process(tmp_path, monkeypatch):
+    """The start/verdict/end notifications are recorded like ``python -m gate.notify`` records them, no child started."""
+    run_dir = make_sample_run(tmp_path / "runs", "ROLLBACK")
+    (run_dir / "notifications.jsonl").unlink(missing_ok=True)
+    (tmp_path / "rehearsal.env").write_text("# the rehearsal's settings: no NOTIFY_WEBHOOK_URL\n")
+    rehearsal = Rehearsal(environ={}, console=Console(file=io.StringIO()), work=tmp_path)
+    rehearsal.run = Run.open(run_dir)
+
+    def no_child(*args, **kwargs):
+        raise AssertionError(f"a child process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "run", no_child)
+    rehearsal.notify("start")
+    rehearsal.notify("start")  # once only
+    records = [json.loads(line) for line in (run_dir / "notifications.jsonl").read_text().splitlines()]
+    assert [(r["event"], r["status"]) for r in records] == [("start", "skipped")], records
+
+
 @pytest.fixture(scope="module")
 def subset_rehearsed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``make fault-matrix`` for the subset, every fault at once (each on its own server): the runs root."""
@@ -138,3 +177,25 @@ def test_a_matrix_row_carries_its_report_and_sign_off(name, subset_rehearsed):
     assert all(path.is_file() and path.is_relative_to(Path(row["run_dir"])) for path in paths.values()), paths
     assert not (Path(row["run_dir"]) / "signoff.png").exists()
     assert row["cpu_s"] and row["cpu_s"] > 0, row
+
+
+def test_the_subset_shared_one_server_and_corrupt_backup_had_its_own(subset_rehearsed):
+    """Three faults on one server (each on its own database), corrupt-backup on another."""
+    seen = {}
+    for name in faults.TEST_SUBSET:
+        record = _rehearse(name, subset_rehearsed)[1]
+        seen[name] = (record["postgres"], record["isolation"]["port"], record["isolation"]["database"])
+    shared = {seen[n] for n in faults.TEST_SUBSET if n != "corrupt-backup"}
+    assert {s[0] for s in shared} == {"existing"} and len({s[1] for s in shared}) == 1, seen
+    assert len({s[2] for s in shared}) == 3, seen
+    assert seen["corrupt-backup"][0] != "existing" and seen["corrupt-backup"][1] not in {s[1] for s in shared}, seen
+
+
+@pytest.mark.parametrize("name", [n for n in faults.TEST_SUBSET if faults.get(n).expected is not Verdict.NO_GO])
+def test_the_matrix_rolls_back_without_the_reverse_trial_and_says_so(name, subset_rehearsed):
+    """The way back (rollback, RBK-01..03) runs; the reverse-migration trial, which no row depends on, does not."""
+    _, record, summary = _rehearse(name, subset_rehearsed)
+    trial = next(p for p in record["phases"] if p["name"] == "reverse-migration")
+    assert trial["status"] == "skipped" and summary["reverse_migration"] == NOT_TRIED, (trial, summary.get("reverse_migration"))
+    run_dir = sorted((subset_rehearsed / "runs").glob(f"*-rehearsal-{name}"))[-1]
+    assert not (run_dir / "reverse_migration.json").exists() and (run_dir / "rollback.json").exists()
