@@ -25,7 +25,7 @@ from gate.onec.package import OnecPackage, XmlFile, read_package
 from gate.onec.prices import PriceReading
 
 CACHE_FILE = "onec_reading.pickle"
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever what the payload holds changes: an older cache is then read again, never trusted."""
 DIGEST_BYTES = 64 * 1024
 """Of each file, this much of its head and of its tail goes into :func:`package_key`."""
