@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -255,12 +256,12 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.groups.add(gid)
             elif name == "Товар":
                 kinds.add("goods")
-                gid = _text(_child(el, "Ид")).strip()
+                gid = sys.intern(_text(_child(el, "Ид")).strip())  # one string per id across sets and readings
                 if gid:
                     pkg.goods_rows[gid] += 1
                     if pkg.goods_rows[gid] == 2:
                         pkg.duplicate_ids.append(f"Товар {gid} in {rel}")
-                    base = gid.split("#", 1)[0]
+                    base = sys.intern(gid.split("#", 1)[0])
                     if _deleted(el):
                         pkg.deleted_products.add(base)
                     else:
@@ -275,7 +276,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 if sink is not None:
                     sink.price_type(el)
             elif name == "Предложение":
-                oid = _text(_child(el, "Ид")).strip()
+                oid = sys.intern(_text(_child(el, "Ид")).strip())
                 prices = _child(el, "Цены")
                 if prices is not None:
                     kinds.add("prices")

@@ -22,12 +22,13 @@ asserted (they keep their previous value, or none).
 from __future__ import annotations
 
 import random
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
@@ -49,6 +50,10 @@ EVIDENCE_FILE = "prices_stock.json"
 MOST_OFFERS = 0.5
 """An unmapped price type carrying prices for more than this share of priced offers is a finding."""
 _JUNK = str.maketrans("", "", " \t\r\n\u00a0\u202f'")
+T = TypeVar("T")
+PriceEntry = tuple[str, Decimal | None, str]
+"""One ``Цена``: its type id, the stored price (None: no price), the currency."""
+PriceEntries = tuple[PriceEntry, ...]
 _CURRENCY = {"грн": "UAH", "uah": "UAH", "руб": "RUB", "руб.": "RUB", "rub": "RUB", "rur": "RUB", "643": "RUB"}
 
 
@@ -115,24 +120,33 @@ def currency_code(text: str | None) -> str:
 
 @dataclass(slots=True)
 class PriceReading:
-    """Prices and stock of a package, per variant key, as a correct import stores them."""
+    """Prices and stock of a package, per variant key, as a correct import stores them.
+
+    Compact at 1M offers: keys are interned (one string per id, shared with the package's sets) and
+    equal price entries are one shared tuple (a generated 100k package has 2,930 distinct ones).
+    """
 
     root: str
     type_names: dict[str, str] = field(default_factory=dict)
-    prices: dict[str, list[tuple[str, Decimal | None, str]]] = field(default_factory=dict)
+    prices: dict[str, PriceEntries] = field(default_factory=dict)
     stock: dict[str, int] = field(default_factory=dict)
     warehouses: dict[str, int] = field(default_factory=dict)
     uses: Counter[str] = field(default_factory=Counter)
     price_entries: int = 0
     prices_delta: bool = False
     rests_delta: bool = False
-    _rank: dict[tuple[str, str], int] = field(default_factory=dict)
+    _ranked: dict[str, set[str]] = field(default_factory=lambda: {"price": set(), "stock": set()})
+    _shared: dict[object, object] = field(default_factory=dict)
 
     def _place(self, kind: str, key: str, rank: int) -> bool:
-        if self._rank.get((kind, key), -1) > rank:
-            return False
-        self._rank[(kind, key)] = rank
-        return True
+        """A record of ``rank`` 0 (an offers file's) never replaces one of rank 1 (a prices/rests file's)."""
+        if rank:
+            self._ranked[kind].add(key)
+        return bool(rank) or key not in self._ranked[kind]
+
+    def _one(self, value: T) -> T:
+        """The one object kept for ``value`` (equal price entries and values are shared, not repeated)."""
+        return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
     # the pass over the package (gate.onec.package.OfferSink) ------------------------------
     def price_type(self, el: etree._Element) -> None:
@@ -146,17 +160,12 @@ class PriceReading:
     # facts ----------------------------------------------------------------------------
     def column_values(self, key: str, mapped: dict[str, str | None]) -> dict[str, Decimal | None]:
         """Column → stored price of one key (entries in package order: a later type of the same column wins)."""
-        out: dict[str, Decimal | None] = {}
-        for type_id, value, _currency in self.prices.get(key, ()):
-            column = mapped.get(type_id)
-            if column is not None:
-                out[column] = value
-        return out
+        return entry_columns(self.prices.get(key, ()), mapped)
 
     def currencies(self, mapped: dict[str, str | None]) -> dict[str, list[str]]:
         """Column → the currencies its prices are in (one expected)."""
         seen: dict[str, set[str]] = {}
-        for entries in self.prices.values():
+        for entries in {id(e): e for e in self.prices.values()}.values():  # each shared entries tuple once
             for type_id, value, currency in entries:
                 column = mapped.get(type_id)
                 if column is not None and value is not None:
@@ -182,6 +191,20 @@ class PriceReading:
         names = {**{t: t for t in self.uses}, **self.type_names}
         return sorted(((names[t], n) for t, n in self.uses.items()
                        if mapped.get(t) is None and price_map.rule_for(names[t]) is None), key=lambda x: -x[1])
+
+
+def entry_columns(entries: Iterable[PriceEntry], mapped: dict[str, str | None]) -> dict[str, Decimal | None]:
+    """Column → stored price of one key's entries (package order: a later type of the same column wins).
+
+    >>> entry_columns([("t1", Decimal("2.00"), "RUB"), ("t2", None, "")], {"t1": "retail_price", "t2": None})
+    {'retail_price': Decimal('2.00')}
+    """
+    out: dict[str, Decimal | None] = {}
+    for type_id, value, _currency in entries:
+        column = mapped.get(type_id)
+        if column is not None:
+            out[column] = value
+    return out
 
 
 def read_prices(root: Path) -> PriceReading:
@@ -248,22 +271,23 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
             has_rests = True
     if not key:
         return
+    key = sys.intern(key)  # the same object as the package's sets hold: kept (and pickled) once
     rank = 0 if body else 1
     if prices is not None and len(prices):
         if delta:
             reading.prices_delta = True
-        entries: list[tuple[str, Decimal | None, str]] = []
+        entries: list[PriceEntry] = []
         for price in prices:
             kids = _children(price)
             type_id = (kids["ИдТипаЦены"].text or "").strip() if "ИдТипаЦены" in kids else ""
             value = stored_price(kids["ЦенаЗаЕдиницу"].text if "ЦенаЗаЕдиницу" in kids else None)
             currency = currency_code(kids["Валюта"].text if "Валюта" in kids else "")
-            entries.append((type_id, value, currency))
+            entries.append(reading._one((type_id, value, currency)))
             reading.price_entries += 1
             if value is not None:
                 reading.uses[type_id] += 1
         if reading._place("price", key, rank):
-            reading.prices[key] = entries
+            reading.prices[key] = reading._one(tuple(entries))
     if has_rests:
         if delta:
             reading.rests_delta = True
@@ -323,56 +347,95 @@ class Comparison:
 
 VariantRow = dict[str, Decimal | int | None]
 """One active variant in the database: its price columns (numeric) and ``stock_quantity``."""
+PriceCells = tuple[Decimal | str | None, ...]
+"""A row's price columns as read: ``numeric`` as PostgreSQL's exact text (or a ``Decimal``), None when empty."""
+Cells = tuple[PriceCells, int | None]
+"""A row as kept: its price cells (one shared tuple per distinct set of prices) and its stock."""
+
+
+def _decimal(cell: Decimal | str | None) -> Decimal | None:
+    return None if cell is None else Decimal(cell)
 
 
 class VariantRows(Mapping[str, VariantRow]):
-    """``onec_id`` → ``{column: value}``, each row kept as one tuple (a dict is built when a row is
-    asked for): at 1M variants a dict per row was ~400 bytes more than its values.
+    """``onec_id`` → ``{column: value}`` (the price columns, then ``stock_quantity``), built when a row is
+    asked for. Kept compact for 1M variants: per row a pair (price cells, stock) whose price cells are
+    one shared tuple per distinct set of prices (the exact ``numeric`` text: no ``Decimal`` per cell).
 
     >>> rows = VariantRows(("retail_price", "stock_quantity")); rows.add("p#1", (Decimal("9.90"), 3))
-    >>> rows.get("p#1"), "p#2" in rows, len(rows)
-    ({'retail_price': Decimal('9.90'), 'stock_quantity': 3}, False, 1)
+    >>> rows.add("p#2", ("9.90", None)); rows.get("p#1"), rows["p#2"], "p#3" in rows, len(rows)
+    ({'retail_price': Decimal('9.90'), 'stock_quantity': 3}, {'retail_price': Decimal('9.90'), 'stock_quantity': None}, False, 2)
     """
 
     def __init__(self, names: tuple[str, ...]) -> None:
+        if not names or names[-1] != "stock_quantity":
+            raise ValueError(f"VariantRows: the last column must be stock_quantity, not {names!r}")
         self.names = names
-        self._rows: dict[str, tuple[Decimal | int | None, ...]] = {}
+        self.cells: dict[str, Cells] = {}
+        """``onec_id`` → (price cells, stock): what the comparisons read without building dicts."""
+        self._shared: dict[PriceCells, PriceCells] = {}
 
-    def add(self, key: str, values: tuple[Decimal | int | None, ...]) -> None:
-        self._rows[key] = values
+    @property
+    def price_columns(self) -> tuple[str, ...]:
+        """The price columns, in the order of each row's price cells."""
+        return self.names[:-1]
+
+    def add(self, key: str, values: tuple[Decimal | str | int | None, ...]) -> None:
+        """One row: the price columns' values, then the stock."""
+        prices: PriceCells = values[:-1]  # type: ignore[assignment]
+        stock = values[-1]
+        self.cells[key] = (self._shared.setdefault(prices, prices), None if stock is None else int(stock))
 
     def __getitem__(self, key: str) -> VariantRow:
-        return dict(zip(self.names, self._rows[key], strict=True))
+        prices, stock = self.cells[key]
+        return {**dict(zip(self.price_columns, map(_decimal, prices), strict=True)), "stock_quantity": stock}
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self.cells
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
+        return iter(self.cells)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.cells)
 
 
 def variant_values(conn: psycopg.Connection[TupleRow], columns: tuple[str, ...]) -> VariantRows:
     """``onec_id`` → price columns and ``stock_quantity`` of every active variant of an active product.
 
     One read-only query over the target (``conn`` is the gate's read-only psycopg connection), read
-    through a server-side cursor in batches: the rows never sit in the client twice.
+    through a server-side cursor in batches: the rows never sit in the client twice. Prices come as
+    ``numeric::text`` (exact; turned into ``Decimal`` only where a value is compared).
     """
     from psycopg import sql
 
     query = sql.SQL(
         "SELECT v.onec_id, {}, v.stock_quantity FROM product_variants v JOIN products p ON p.id = v.product_id "
-        "WHERE v.is_active AND p.is_active").format(sql.SQL(", ").join(sql.Identifier("v", c) for c in columns))
+        "WHERE v.is_active AND p.is_active").format(
+            sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier("v", c)) for c in columns))
     rows = VariantRows((*columns, "stock_quantity"))
+    add = rows.add
     with conn.transaction(), conn.cursor(name="pst_variant_values") as cur:
-        cur.itersize = 10_000
+        cur.itersize = 20_000
         cur.execute(query)
         for r in cur:
             if r[0]:
-                rows.add(r[0], tuple(r[1:]))
+                add(r[0], r[1:])
     return rows
+
+
+def _cells(db: Mapping[str, VariantRow], columns: tuple[str, ...]) -> dict[str, Cells]:
+    """The rows as (price cells in ``columns``' order, stock): a :class:`VariantRows`' own, else built."""
+    if isinstance(db, VariantRows) and db.price_columns == columns:
+        return db.cells
+    return {k: (tuple(r.get(c) for c in columns), r.get("stock_quantity")) for k, r in db.items()}  # type: ignore[misc]
+
+
+def _tally(objects: list[T]) -> list[tuple[T, int]]:
+    """Each distinct object (by identity: shared tuples are counted once each) with how often it occurs."""
+    counts = Counter(map(id, objects))
+    first = {id(o): o for o in objects}
+    return [(first[i], n) for i, n in counts.items()]
 
 
 def _sample(keys: list[str], size: int, seed: int) -> list[str]:
@@ -380,14 +443,23 @@ def _sample(keys: list[str], size: int, seed: int) -> list[str]:
     return keys if size <= 0 or size >= len(keys) else random.Random(seed).sample(keys, size)
 
 
+_last_keys: tuple[OnecPackage, set[str]] | None = None
+
+
+def _wanted(pkg: OnecPackage) -> set[str]:
+    """:func:`variant_keys` of ``pkg``, computed once for PST-11 and PST-12 of the same package object."""
+    global _last_keys
+    if _last_keys is None or _last_keys[0] is not pkg:
+        _last_keys = (pkg, variant_keys(pkg))
+    return _last_keys[1]
+
+
 def _strays(keys: Iterable[str], pkg: OnecPackage, wanted: set[str]) -> tuple[int, int]:
     """(orphans: resolve to no good, unplaced: a known good but no active variant of it) among ``keys``."""
     goods = pkg.products | pkg.deleted_products
     inactive = pkg.deleted_offers
     orphans = unplaced = 0
-    for key in keys:
-        if key in wanted:
-            continue
+    for key in [k for k in keys if k not in wanted]:
         if key.split("#", 1)[0] not in goods:
             orphans += 1
         elif key not in inactive and key.split("#", 1)[0] in pkg.products:
@@ -400,23 +472,31 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
     """PST-11: per mapped column, the count of active variants with a price and a sample of values, exactly.
 
     ``db`` maps each active variant's ``onec_id`` to its columns (``retail_price``…, ``stock_quantity``).
+    Counted per distinct shared tuple (the package's entries, the database's price cells), not per key:
+    at 1M variants a dict and a ``Counter`` per key were most of PST-11's 47 s.
     """
     result = Comparison()
+    columns = price_map.columns
     mapped = price_map.resolve(reading.type_names)
-    wanted = variant_keys(pkg)
-    result.orphans, result.unplaced = _strays(reading.prices, pkg, wanted)
-    asserted = [k for k in wanted if k in reading.prices or not reading.prices_delta]
+    wanted = _wanted(pkg)
+    rows = _cells(db, columns)
+    prices = reading.prices
+    result.orphans, result.unplaced = _strays(prices, pkg, wanted)
+    asserted = [k for k in wanted if k in prices] if reading.prices_delta else list(wanted)
     result.not_asserted = len(wanted) - len(asserted)
-    result.missing_variants = sum(1 for k in asserted if k not in db)
-    expected = {k: reading.column_values(k, mapped) for k in asserted}
+    found = [r for r in map(rows.get, asserted) if r is not None]
+    result.missing_variants = len(asserted) - len(found)
     wants: Counter[str] = Counter()
+    for entries, n in _tally([e for e in map(prices.get, asserted) if e]):
+        for column, value in entry_columns(entries, mapped).items():
+            if value is not None:
+                wants[column] += n
     gots: Counter[str] = Counter()
-    for key in asserted:  # one pass: 100k variants × 6 columns
-        wants.update(c for c, v in expected[key].items() if v is not None)
-        row = db.get(key)
-        if row:
-            gots.update(c for c, v in row.items() if v is not None)
-    for column in price_map.columns:
+    for cells, n in _tally([r[0] for r in found]):
+        for column, cell in zip(columns, cells, strict=True):
+            if cell is not None:
+                gots[column] += n
+    for column in columns:
         want, got = wants[column], gots[column]
         result.columns[column] = {"package": want, "database": got}
         if want != got:
@@ -426,7 +506,7 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
         result.findings.insert(0, f"{retail} is empty on every variant but the package has "
                                   f"{result.columns[retail]['package']} retail prices")
     goods = pkg.products | pkg.deleted_products
-    priced_orphans = sorted(k for k in reading.prices if k in db and k.split("#", 1)[0] not in goods)
+    priced_orphans = sorted(k for k in prices if k in rows and k.split("#", 1)[0] not in goods)
     if priced_orphans:
         result.findings.append(f"{len(priced_orphans)} orphan offer(s) (their product is in no goods file) were "
                                f"imported and priced, e.g. {priced_orphans[0]}")
@@ -435,18 +515,19 @@ def compare_prices(reading: PriceReading, pkg: OnecPackage, price_map: PriceType
     sample = _sample(asserted, sample_size, seed)
     result.sample_size = len(sample)
     for key in sample:
-        row = db.get(key)
+        row = rows.get(key)
         if row is None:
             continue
         result.compared += 1
-        for column in price_map.columns:
-            want_value, got_value = expected[key].get(column), row.get(column)
-            if (None if got_value is None else Decimal(got_value)) != want_value:
+        expected = reading.column_values(key, mapped)
+        for column, got_value in zip(columns, row[0], strict=True):
+            want_value = expected.get(column)
+            if _decimal(got_value) != want_value:
                 result.differ(f"{key} {column}: database {got_value}, package {want_value}")
-    priced = len(reading.prices) or 1
+    priced = len(prices) or 1
     for name, offers in reading.unmapped_carrying_prices(price_map):
         if offers / priced > MOST_OFFERS:
-            result.high_findings.append(f"price type {name!r} prices {offers} of {len(reading.prices)} offers but "
+            result.high_findings.append(f"price type {name!r} prices {offers} of {len(prices)} offers but "
                                         f"maps to no column in {price_map.path}")
     result.notes = {"currencies": reading.currencies(mapped), "prices_delta": reading.prices_delta,
                     "type_columns": {reading.type_names.get(t, t): c for t, c in mapped.items()}}
@@ -457,15 +538,18 @@ def compare_stock(reading: PriceReading, pkg: OnecPackage, db: Mapping[str, Vari
                   seed: int) -> Comparison:
     """PST-12: variants in stock, total units and a sample of stock levels, exactly (keys with a known stock)."""
     result = Comparison()
-    wanted = variant_keys(pkg)
-    result.orphans, result.unplaced = _strays(reading.stock, pkg, wanted)
-    asserted = [k for k in wanted if k in reading.stock]
+    wanted = _wanted(pkg)
+    stock = reading.stock
+    rows = _cells(db, db.price_columns if isinstance(db, VariantRows) else ())
+    result.orphans, result.unplaced = _strays(stock, pkg, wanted)
+    asserted = [k for k in wanted if k in stock]
     result.not_asserted = len(wanted) - len(asserted)
-    result.missing_variants = sum(1 for k in asserted if k not in db)
-    want_in = sum(1 for k in asserted if reading.stock[k] > 0)
-    got_in = sum(1 for k in asserted if (db.get(k, {}).get("stock_quantity") or 0) > 0)
-    want_units = sum(reading.stock[k] for k in asserted)
-    got_units = sum(int(db.get(k, {}).get("stock_quantity") or 0) for k in asserted)
+    found = list(map(rows.get, asserted))
+    result.missing_variants = found.count(None)
+    wants = list(map(stock.__getitem__, asserted))
+    gots = [int(r[1] or 0) if r is not None else 0 for r in found]
+    want_in, got_in = sum(1 for v in wants if v > 0), sum(1 for v in gots if v > 0)
+    want_units, got_units = sum(wants), sum(gots)
     result.columns["stock_quantity"] = {"package": want_in, "database": got_in}
     result.columns["units"] = {"package": want_units, "database": got_units}
     if want_in != got_in:
@@ -475,12 +559,12 @@ def compare_stock(reading: PriceReading, pkg: OnecPackage, db: Mapping[str, Vari
     sample = _sample(asserted, sample_size, seed)
     result.sample_size = len(sample)
     for key in sample:
-        row = db.get(key)
+        row = rows.get(key)
         if row is None:
             continue
         result.compared += 1
-        if int(row.get("stock_quantity") or 0) != reading.stock[key]:
-            result.differ(f"{key}: database {row.get('stock_quantity')}, package {reading.stock[key]}")
-    result.notes = {"multi_warehouse": sum(1 for k in asserted if reading.warehouses.get(k, 0) > 1),
+        if int(row[1] or 0) != stock[key]:
+            result.differ(f"{key}: database {row[1]}, package {stock[key]}")
+    result.notes = {"multi_warehouse": sum(1 for w in map(reading.warehouses.get, asserted) if w and w > 1),
                     "rests_delta": reading.rests_delta}
     return result

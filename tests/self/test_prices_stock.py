@@ -325,3 +325,43 @@ def test_a_file_declaring_entities_is_not_read_for_prices(tmp_path, price_map):
         "</КоммерческаяИнформация>")
     mapped = price_map.resolve(read_prices(root).type_names)
     assert read_prices(root).column_values("g0#v0", mapped)["retail_price"] == Decimal(retail_of(0).replace(",", "."))
+
+
+def _variant_rows(db: dict[str, dict], price_map) -> prices.VariantRows:
+    """The plain rows as ``variant_values`` keeps them: prices as PostgreSQL's numeric text, then the stock."""
+    rows = prices.VariantRows((*price_map.columns, "stock_quantity"))
+    for key, row in db.items():
+        rows.add(key, (*(None if row.get(c) is None else str(row[c]) for c in price_map.columns),
+                       row.get("stock_quantity")))
+    return rows
+
+
+def test_the_compact_rows_find_what_the_plain_rows_find_and_keep_equal_prices_once(tmp_path, price_map):
+    root = write_price_package(tmp_path / "p", PackageSpec(warehouses=3))
+    pkg, got = reading.read_onec(root)
+    db = _healthy_db(root, price_map)
+    db["g0#v1"]["opt2_price"] = Decimal("0.00")
+    db["g1#v0"]["stock_quantity"] = 0
+    db["g2#v0"]["trainer_price"] = None
+    rows = _variant_rows(db, price_map)
+    for size in (0, 3):
+        assert compare_prices(got, pkg, price_map, rows, size, 13).as_dict() == \
+            compare_prices(got, pkg, price_map, db, size, 13).as_dict()
+        assert compare_stock(got, pkg, rows, size, 13).as_dict() == compare_stock(got, pkg, db, size, 13).as_dict()
+    found = compare_prices(got, pkg, price_map, rows, 0, 13)
+    assert found.columns["trainer_price"] == {"package": 10, "database": 9} and found.difference_count == 2
+    assert "g0#v1 opt2_price: database 0.00, package 801.00" in found.differences
+    assert rows["g0#v1"]["opt2_price"] == Decimal("0.00") and rows["g1#v0"]["stock_quantity"] == 0
+    rows.add("x#1", ("1.00",) * len(price_map.columns) + (1,))
+    rows.add("x#2", ("1.00",) * len(price_map.columns) + (2,))
+    assert rows.cells["x#1"][0] is rows.cells["x#2"][0]  # equal prices: one tuple for both rows
+
+
+def test_the_reading_keeps_each_id_once_also_in_its_pickle(tmp_path):
+    root, run_dir = write_price_package(tmp_path / "p"), tmp_path / "run"
+    read_onec_cached(root, run_dir)
+    for pkg, got in (reading.read_onec(root), read_onec_cached(root, run_dir)):  # read, then loaded from the pickle
+        key = next(k for k in got.prices if k in pkg.offers)
+        assert next(o for o in pkg.offers if o == key) is key
+        assert next(o for o in pkg.priced_offers if o == key) is key
+        assert next(k for k in got.stock if k == key) is key
