@@ -111,7 +111,7 @@ rehearsal: bootstrap bootstrap-containers report-tools ## the nightly rehearsal:
 	$(PY) -m rehearse $(if $(FAULT),--fault $(FAULT))
 rollback-rehearsal: bootstrap bootstrap-containers ## the latest verified backup → disposable PG → window up to the import → rollback_production.sh → RBK-01..03
 	$(PY) -m rehearse rollback
-fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict, JOBS at once (default 4) on one shared disposable server, each in its own databases (ONLY=a,b)
+fault-matrix: bootstrap bootstrap-containers report-tools ## every injected fault of the rehearsal, each asserted against its Rollback Decision Matrix verdict, JOBS at once (default 4) each on its own disposable server (MATRIX_SHARED_SERVER=on: one shared, each fault in its own databases) (ONLY=a,b)
 	$(PY) -m rehearse matrix $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: serve

@@ -9,10 +9,10 @@
 Exit status: a rehearsal exits with its verdict's code (GO 0, NO-GO 10, ROLLBACK 20, MONITOR 30,
 HOTFIX 40; 1 when it could not run); with ``--fault`` and for ``matrix``, 0 when every fault gave
 the verdict the Rollback Decision Matrix demands (and was caught where it must be), else 1.
-``matrix`` starts one disposable PostgreSQL server for all its faults; each fault's rehearsal works in
-its own databases on it (``DISPOSABLE_PG=existing``), except a fault that breaks the tools the server is
-reached with (``Fault.own_server``: ``corrupt-backup``), which gets its own server; ``MATRIX_SHARED_SERVER=off``:
-a server per fault. Ctrl-C or SIGTERM: the rehearsal unwinds through its clean-up (app, disposable server and children
+``matrix`` gives each fault its own disposable PostgreSQL server; ``MATRIX_SHARED_SERVER=on`` starts one
+for all its faults instead, each fault's rehearsal working in its own databases on it (``DISPOSABLE_PG=existing``),
+except a fault that breaks the tools the server is reached with (``Fault.own_server``: ``corrupt-backup``),
+which keeps its own. Ctrl-C or SIGTERM: the rehearsal unwinds through its clean-up (app, disposable server and children
 stopped; ``matrix`` passes the signal on to its running rehearsals and waits for them), prints an
 ``interrupted`` line and exits 128 + the signal's number (130, 143).
 """
@@ -75,13 +75,15 @@ def shares_the_server(names: list[str], environ: dict[str, str]) -> bool:
     """Whether the matrix starts one server for ``names``: two or more faults may share it, and nothing says no.
 
     >>> shares_the_server(["migration-fails", "slow-api"], {})
-    True
-    >>> shares_the_server(["migration-fails", "corrupt-backup"], {})
     False
-    >>> shares_the_server(["migration-fails", "slow-api"], {"DISPOSABLE_PG": "existing"})
+    >>> shares_the_server(["migration-fails", "slow-api"], {"MATRIX_SHARED_SERVER": "on"})
+    True
+    >>> shares_the_server(["migration-fails", "corrupt-backup"], {"MATRIX_SHARED_SERVER": "on"})
+    False
+    >>> shares_the_server(["migration-fails", "slow-api"], {"MATRIX_SHARED_SERVER": "on", "DISPOSABLE_PG": "existing"})
     False
     """
-    setting = environ.get("MATRIX_SHARED_SERVER", "on").strip().lower()
+    setting = environ.get("MATRIX_SHARED_SERVER", "off").strip().lower()
     if setting not in ("on", "off"):
         raise ValueError(f"MATRIX_SHARED_SERVER={setting!r}: expected on or off")
     sharing = [n for n in names if not faults.get(n).own_server]

@@ -96,12 +96,14 @@ def test_a_code_fault_alters_only_a_copy_and_its_migrations_load(name, tmp_path)
         assert list(copy.glob(f"**/{app}/migrations/{file}.py"))
 
 
-def test_the_faults_share_one_server_but_the_one_that_breaks_the_dump_tools():
+def test_the_faults_share_one_server_on_request_but_the_one_that_breaks_the_dump_tools():
     assert [n for n, f in faults.FAULTS.items() if f.own_server] == ["corrupt-backup"]
-    assert shares_the_server(list(faults.TEST_SUBSET), {})
-    assert not shares_the_server(["corrupt-backup", "slow-api"], {})  # one fault left to share it: no point
+    assert not shares_the_server(list(faults.TEST_SUBSET), {})  # by default each fault has its own server
+    on = {"MATRIX_SHARED_SERVER": "on"}
+    assert shares_the_server(list(faults.TEST_SUBSET), on)
+    assert not shares_the_server(["corrupt-backup", "slow-api"], on)  # one fault left to share it: no point
     assert not shares_the_server(list(faults.FAULTS), {"MATRIX_SHARED_SERVER": "off"})
-    assert not shares_the_server(list(faults.FAULTS), {"DISPOSABLE_PG": "existing"})  # the operator's server as is
+    assert not shares_the_server(list(faults.FAULTS), {**on, "DISPOSABLE_PG": "existing"})  # the operator's server as is
 
 
 def test_a_wrong_shared_server_setting_is_a_clear_error(monkeypatch, capsys):
@@ -130,10 +132,11 @@ def test_the_rehearsal_notifies_in_its_own_process(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def subset_rehearsed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make fault-matrix`` for the subset, every fault at once (each on its own server): the runs root."""
+    """``make fault-matrix`` for the subset, every fault at once on one shared server (``MATRIX_SHARED_SERVER=on``;
+    corrupt-backup on its own): the runs root. The default, a server per fault, is the rehearsal's own path."""
     base = tmp_path_factory.mktemp("matrix")
     env = {**os.environ, "RUNS_ROOT": str(base / "runs"), "REHEARSAL_WORK_DIR": str(base / "work"),
-           "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local")}
+           "GATE_LIVE": "0", "DISPOSABLE_PG": os.environ.get("DISPOSABLE_PG", "local"), "MATRIX_SHARED_SERVER": "on"}
     for key in ("DATABASE_URL", "BASE_URL", "RUN_DIR", "ENV_FILE"):
         env.pop(key, None)
     proc = subprocess.run([sys.executable, "-m", "rehearse", "matrix", "--only", ",".join(faults.TEST_SUBSET),
