@@ -21,9 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
-from gate.settings import read_env_file
+from gate.envfile import read_env_file
 from rehearse.child import crash_reason, log_tail, pid_alive
 
 ENV_FILE = "app.env"
@@ -52,6 +50,8 @@ def app_env(state: Path) -> dict[str, str]:
 
 def start(state: Path, timeout_s: float = 60.0) -> int:
     """Start gunicorn for the backend (unless running) and wait for its health endpoint."""
+    import requests  # only ``start`` asks over HTTP: ``stop`` and ``checkout`` start without it (the rollback runs all three)
+
     env = app_env(state)
     health = env["APP_HEALTH_URL"]
     proc: subprocess.Popen[bytes] | None = None

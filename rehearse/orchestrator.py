@@ -679,8 +679,7 @@ class Rehearsal:
             except BaseException:
                 serving(False)  # the first failure is the one reported
                 raise
-            serving(True)
-            self.notify("start")
+            serving(True)  # the window posts its own "start" (python -m gate.window migrate, a fresh run)
             with self.phase("window") as p:
                 window_exit = self.window()
                 p.detail = f"verdict {self.verdict()} (exit {window_exit})"
@@ -700,33 +699,36 @@ class Rehearsal:
             raise
         finally:
             with signals_held() if interrupted else contextlib.nullcontext():
-                self.teardown()
+                self.teardown(beside_report=not interrupted)
                 if interrupted:
                     if self.pg_stopping is not None:
                         self.pg_stopping.join()
                     self._save()
-        verdict = self.verdict()
-        self.record["verdict"] = verdict
-        if self.record.get("isolation", {}).get("refused"):
-            self._save()  # refused before anything ran: no window, no notification, no report to build
-            return self.finish(None, report_ok=False)
-        self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
-                              release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
-                              rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
-        if verdict != Verdict.GO.value:
-            self.notify("verdict")
-        self.notify("end")
-        with self.phase("report") as p:
-            proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
-                                   str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
-                                  text=True, check=False)
-            p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-            self.report_lines = [line for line in proc.stdout.splitlines()
-                                 if line.startswith(("Allure report:", "Sign-off"))]
-            if proc.returncode != 0:
-                p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
-        self._save()
-        return self.finish(window_exit, report_ok=proc.returncode == 0)
+        try:
+            verdict = self.verdict()
+            self.record["verdict"] = verdict
+            if self.record.get("isolation", {}).get("refused"):
+                self._save()  # refused before anything ran: no window, no notification, no report to build
+                return self.finish(None, report_ok=False)
+            self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
+                                  release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
+                                  rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
+            if verdict != Verdict.GO.value:
+                self.notify("verdict")
+            self.notify("end")
+            with self.phase("report") as p:
+                proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
+                                       str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
+                                      text=True, check=False)
+                p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+                self.report_lines = [line for line in proc.stdout.splitlines()
+                                     if line.startswith(("Allure report:", "Sign-off"))]
+                if proc.returncode != 0:
+                    p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+            self._save()
+            return self.finish(window_exit, report_ok=proc.returncode == 0)
+        finally:
+            self.settle()
 
     def finish(self, window_exit: int | None, report_ok: bool) -> int:
         """Print the verdict and the timings; the exit status."""
@@ -828,26 +830,56 @@ class Rehearsal:
         if "error" in outcome:
             raise outcome["error"]
 
-    def teardown(self) -> None:
-        """Stop the proxy, the app and the database server; keep the logs in the run directory."""
+    def teardown(self, beside_report: bool = False) -> None:
+        """Stop the proxy, the app and the database server; keep the logs in the run directory.
+
+        ``beside_report``: the application and the server stop, and the logs are copied, in a thread
+        while the report is built (the report reads the run directory only, never ``logs/``);
+        :meth:`settle` waits for it and removes the work directory.
+        """
         for proc in self.processes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, 15)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-        if self.gate_env:
-            with contextlib.suppress(Exception):
-                self.app("stop")
-        if self.run is not None and (self.work / "log").is_dir():
-            shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
-        if self.pg is not None:
-            # the server stops while the report is built (the report reads the run directory only);
-            # finish() waits for it
-            def stop_pg(pg: Any = self.pg) -> None:
+
+        def stop_app() -> None:
+            if self.gate_env:
+                with contextlib.suppress(Exception):
+                    self.app("stop")
+            if self.run is not None and (self.work / "log").is_dir():
+                shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
+
+        def stop_pg(pg: Any = self.pg) -> None:
+            if pg is not None:
                 with contextlib.suppress(Exception):
                     pg.stop()
 
+        if beside_report:
+            def stop_all() -> None:
+                try:
+                    stop_app()
+                finally:
+                    stop_pg()
+
+            self.pg_stopping = threading.Thread(target=stop_all, name="teardown")
+            self.pg_stopping.start()
+            return
+        stop_app()
+        if self.pg is not None:
+            # the server stops while the report is built (the report reads the run directory only);
+            # finish() waits for it
             self.pg_stopping = threading.Thread(target=stop_pg, name="pg-stop")
             self.pg_stopping.start()
+        self.remove_work()
+
+    def remove_work(self) -> None:
+        """``var/rehearsal/<run-id>/`` goes (env files with secrets, app state) unless ``REHEARSAL_KEEP_WORK=yes``."""
         if self.setting("REHEARSAL_KEEP_WORK") != "yes":
             shutil.rmtree(self.work, ignore_errors=True)
+
+    def settle(self) -> None:
+        """Wait for the teardown's thread (application, server), then remove the work directory."""
+        if self.pg_stopping is not None:
+            self.pg_stopping.join()
+        self.remove_work()
