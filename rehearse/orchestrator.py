@@ -130,6 +130,8 @@ class Rehearsal:
     handoff_names: tuple[str, ...] = ()
     pg_stopping: threading.Thread | None = None
     saving: threading.Lock = field(default_factory=threading.Lock)
+    copy_marker: Path | None = None
+    """The rollback's own ``APP_STOP_CMD`` first waits for this file: the reverse trial's copy exists."""
     report_png: bool = True
     """Render the sign-off page to PNG with headless chromium (the fault matrix's faults do not: ≈ 5 CPU-s each)."""
 
@@ -276,8 +278,6 @@ class Rehearsal:
         write_private(self.work / "app" / "app.env", env_lines(app_env))
         manage_sh = self._manage_script("manage.sh", self.backend_dir, wrapped=bool(self.fault and self.fault.wraps_manage))
         self._manage_script("manage-previous.sh", self.original_backend_dir, wrapped=False)
-        app_cmd = f"{shlex.quote(PYTHON)} -m rehearse.app"
-        state = shlex.quote(str(self.work / "app"))
         gate_env = {
             "DATABASE_URL": self.dsn, "BASE_URL": base_url, "API_PREFIX": api_prefix,
             "BACKEND_DIR": str(self.backend_dir), "DJANGO_SETTINGS_MODULE": settings_module,
@@ -287,8 +287,8 @@ class Rehearsal:
             "ONEC_EXCHANGE_USER": onec_user, "ONEC_EXCHANGE_PASSWORD": onec_password,
             "BACKUP_DIR": str(self.work / "backups"), "DISPOSABLE_PG": "existing",
             "DISPOSABLE_PG_URL": self.pg.get_connection_url(), "WINDOW_OPEN": "true", "CONFIRM": "yes",
-            "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
-            "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
+            "APP_START_CMD": self.setting("APP_START_CMD", self.own_app_cmd("start")),
+            "APP_STOP_CMD": self.setting("APP_STOP_CMD", self.own_app_cmd("stop")),
             "GATE_LIVE": self.setting("GATE_LIVE", "1"),
             "TRIAL_DB_ENV": f"{codelib.OVERRIDE}={{url}}",  # manage.sh hands it over by REHEARSAL_DB_ENV
             "TRIAL_MANAGE_CMD": "", "REHEARSAL_OF": self.rehearsed(),
@@ -323,6 +323,10 @@ class Rehearsal:
         write_private(self.work / "rehearsal.env",
                       "# the rehearsal's settings (rehearse): a disposable target, never the configured one\n"
                       + env_lines(gate_env))
+
+    def own_app_cmd(self, action: str) -> str:
+        """``python -m rehearse.app <action> --state <work>/app``: the rehearsal's own ``APP_<ACTION>_CMD``."""
+        return f"{shlex.quote(PYTHON)} -m rehearse.app {action} --state {shlex.quote(str(self.work / 'app'))}"
 
     def rehearsed(self) -> str:
         """What this rehearsal rehearses, in words (the sign-off names it instead of a target)."""
@@ -558,7 +562,9 @@ class Rehearsal:
         previous = self.setting("REHEARSAL_PREVIOUS_BACKEND_DIR", str(self.original_backend_dir))
         env = {
             "DATABASE_URL": self.dsn, "RUN_DIR": str(self.run.dir),
-            "APP_STOP_CMD": self.gate_env["APP_STOP_CMD"], "APP_START_CMD": self.gate_env["APP_START_CMD"],
+            "APP_STOP_CMD": self.gate_env["APP_STOP_CMD"] + (
+                f" --after {shlex.quote(str(self.copy_marker))}" if self.copy_marker is not None else ""),
+            "APP_START_CMD": self.gate_env["APP_START_CMD"],
             "CHECKOUT_CMD": self.setting("CHECKOUT_CMD",
                                          f"{app_cmd} checkout --state {state} --backend-dir {shlex.quote(previous)}"),
             "PREVIOUS_RELEASE_TAG": self.setting("PREVIOUS_RELEASE_TAG", "v13.3.0"),
@@ -776,15 +782,23 @@ class Rehearsal:
         return problems
 
     def way_back(self) -> None:
-        """The reverse-migration trial and the rollback, side by side once the trial's copy exists.
+        """The reverse-migration trial and the rollback, side by side.
 
         The trial works on its own copy of the migrated database, the rollback on the database
-        itself: neither can change what the other finds, so the rollback starts as soon as the copy
-        is made and the trial's ``migrate`` runs while it goes on. summary.json is annotated with
+        itself: neither can change what the other finds once the copy exists. The rollback script
+        starts at once and verifies its backup while the copy is made; the rehearsal's own
+        ``APP_STOP_CMD`` (``rehearse.app stop --after``) waits for the copy before anything is stopped
+        or restored (with another ``APP_STOP_CMD`` the script starts after the copy). The trial's
+        ``migrate`` runs while the rollback goes on. summary.json is annotated with
         the trial's entry after both have ended (one writer at a time).
         """
         assert self.run is not None
         cloned = threading.Event()
+        marker = self.work / "reverse-trial-copied"
+
+        def copied() -> None:
+            marker.touch()
+            cloned.set()
         trial = Phase("reverse-migration")
         self.phases.append(trial)
         self.console.print("[bold cyan]▶ rehearsal[/] reverse-migration (on a copy, alongside the rollback) …")
@@ -793,16 +807,20 @@ class Rehearsal:
         def run_trial() -> None:
             t0 = time.monotonic()
             try:
-                outcome["entry"] = self.reverse_trial(on_cloned=cloned.set)
+                outcome["entry"] = self.reverse_trial(on_cloned=copied)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the rehearsal's own thread
                 outcome["error"] = exc
             finally:
                 trial.duration_s = round(time.monotonic() - t0, 2)
-                cloned.set()
+                copied()
 
         worker = threading.Thread(target=run_trial, name="reverse-migration", daemon=True)
         worker.start()
-        cloned.wait()
+        if self.gate_env.get("APP_STOP_CMD") == self.own_app_cmd("stop"):
+            # the rehearsal's own stop command waits for the copy: the script verifies its backup meanwhile
+            self.copy_marker = marker
+        else:
+            cloned.wait()  # someone else's stop command: the rollback starts once the copy exists
         server: PytestServer | None = None
         try:
             with self.phase("rollback") as p:
