@@ -26,6 +26,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import toolpaths
+from gate.envfile import SettingsError as SettingsError
+from gate.envfile import read_env_file as read_env_file
 
 REPO = toolpaths.REPO
 DEFAULT_ENV_FILE = REPO / "var" / "local.env"
@@ -33,10 +35,6 @@ IGNORED_ENV_KEYS = frozenset({"CHECKOUT_CMD", "ROLLBACK_RESTORE_MODE", "ROLLBACK
                               "ROLLBACK_ADMIN_DB", "ROLLBACK_KEEP_OLD", "ENV_FILE"})
 """Env-file keys read by the scripts (rollback_production.sh), not settings: never reported as misspelt."""
 DEFAULT_PROTECTED = ("orders", "order_items", "carts", "cart_items", "users", "favorites")
-
-
-class SettingsError(ValueError):
-    """A setting is missing or wrong; the message names the variable (and file:line)."""
 
 
 def _csv(value: object) -> object:
@@ -374,32 +372,6 @@ def dsn_without_password(dsn: str) -> str:
     port = f":{p.port}" if p.port else ""
     query = f"?{p.query}" if p.query else ""
     return f"postgresql://{user}{p.hostname or 'localhost'}{port}{p.path}{query}"
-
-
-_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-
-
-def read_env_file(path: Path) -> dict[str, tuple[str, int]]:
-    """``KEY=value`` lines of an env file with their line numbers (comments, ``export``, quotes ok).
-
-    >>> import tempfile; f = Path(tempfile.mkstemp()[1]); _ = f.write_text("# c\\nA='x y'\\n")
-    >>> read_env_file(f)
-    {'A': ('x y', 2)}
-    """
-    values: dict[str, tuple[str, int]] = {}
-    for number, raw in enumerate(path.read_text().splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        match = _LINE.match(raw)
-        if not match:
-            raise SettingsError(f"{path}:{number}: not a KEY=value line")
-        key, value = match.groups()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = (value, number)
-    return values
 
 
 def resolve_env_file(environ: dict[str, str]) -> Path | None:

@@ -6,7 +6,7 @@ for ``BACKEND_DIR`` from an env file (mode 0600, outside the run directory) and 
 Both are idempotent: starting a running app or stopping a stopped one does nothing.
 
     python -m rehearse.app start --state DIR     # waits until /health/ answers 200
-    python -m rehearse.app stop --state DIR
+    python -m rehearse.app stop --state DIR [--after FILE]   # --after: first wait until FILE exists
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
-from gate.settings import read_env_file
+from gate.envfile import read_env_file
 from rehearse.child import crash_reason, log_tail, pid_alive
 
 ENV_FILE = "app.env"
@@ -52,6 +50,8 @@ def app_env(state: Path) -> dict[str, str]:
 
 def start(state: Path, timeout_s: float = 60.0) -> int:
     """Start gunicorn for the backend (unless running) and wait for its health endpoint."""
+    import requests  # only ``start`` asks over HTTP: ``stop`` and ``checkout`` start without it (the rollback runs all three)
+
     env = app_env(state)
     health = env["APP_HEALTH_URL"]
     proc: subprocess.Popen[bytes] | None = None
@@ -93,8 +93,28 @@ def start(state: Path, timeout_s: float = 60.0) -> int:
     return 1
 
 
-def stop(state: Path, timeout_s: float = 20.0) -> int:
-    """Stop gunicorn (SIGTERM to its process group, SIGKILL after ``timeout_s``)."""
+def wait_for(path: Path, timeout_s: float = 600.0) -> bool:
+    """Wait until ``path`` exists (``stop --after``); False when it did not appear within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def stop(state: Path, timeout_s: float = 20.0, after: Path | None = None, after_timeout_s: float = 600.0) -> int:
+    """Stop gunicorn (SIGTERM to its process group, SIGKILL after ``timeout_s``).
+
+    ``after``: first wait until that file exists (the rehearsal's rollback waits so for the reverse
+    trial's copy of the migrated database, made while the rollback script verifies its backup).
+    """
+    if after is not None:
+        t0 = time.monotonic()
+        if not wait_for(after, after_timeout_s):
+            sys.stderr.write(f"app: {after} did not appear: not stopping (the reverse trial's copy never finished)\n")
+            return 1
+        sys.stdout.write(f"app: {after.name} there after {time.monotonic() - t0:.1f}s" + "\n")
     pid = _pid(state)
     if pid is None:
         sys.stdout.write("app: not running" + "\n")
@@ -137,13 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("start", "stop", "restart", "checkout"))
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--backend-dir", type=Path, help="checkout: the previous release's code")
+    parser.add_argument("--after", type=Path, help="stop: first wait until this file exists")
     args = parser.parse_args(argv)
     if args.action == "checkout":
         if args.backend_dir is None:
             parser.error("checkout needs --backend-dir")
         return checkout(args.state, args.backend_dir)
     if args.action == "stop":
-        return stop(args.state)
+        return stop(args.state, after=args.after)
     if args.action == "restart":
         stop(args.state)
     return start(args.state)

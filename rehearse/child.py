@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from disposable_pg.local import free_port, pid_alive
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Path | None = None) -> None:
     """Wait until ``url`` answers 200 (fail early when gunicorn exits)."""
+    import requests  # here, not at the top: rehearse.app (started by every APP_*_CMD) imports this module
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate import probes
+from gate.envfile import read_env_file
 from gate.handoff import PRESETS, DbCoordinates, Handoff
-from gate.settings import read_env_file
 
 DB_VARIABLES: frozenset[str] = frozenset(name for preset in PRESETS.values() for name, _ in preset)
 """Every variable a preset names: a deployment's own database settings, never passed to the code."""

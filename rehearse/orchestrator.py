@@ -132,6 +132,8 @@ class Rehearsal:
     handoff_names: tuple[str, ...] = ()
     pg_stopping: threading.Thread | None = None
     saving: threading.Lock = field(default_factory=threading.Lock)
+    copy_marker: Path | None = None
+    """The rollback's own ``APP_STOP_CMD`` first waits for this file: the reverse trial's copy exists."""
     report_png: bool = True
     """Render the sign-off page to PNG with headless chromium (the fault matrix's faults do not: ≈ 5 CPU-s each)."""
     try_reverse: bool = True
@@ -280,8 +282,6 @@ class Rehearsal:
         write_private(self.work / "app" / "app.env", env_lines(app_env))
         manage_sh = self._manage_script("manage.sh", self.backend_dir, wrapped=bool(self.fault and self.fault.wraps_manage))
         self._manage_script("manage-previous.sh", self.original_backend_dir, wrapped=False)
-        app_cmd = f"{shlex.quote(PYTHON)} -m rehearse.app"
-        state = shlex.quote(str(self.work / "app"))
         gate_env = {
             "DATABASE_URL": self.dsn, "BASE_URL": base_url, "API_PREFIX": api_prefix,
             "BACKEND_DIR": str(self.backend_dir), "DJANGO_SETTINGS_MODULE": settings_module,
@@ -291,8 +291,8 @@ class Rehearsal:
             "ONEC_EXCHANGE_USER": onec_user, "ONEC_EXCHANGE_PASSWORD": onec_password,
             "BACKUP_DIR": str(self.work / "backups"), "DISPOSABLE_PG": "existing",
             "DISPOSABLE_PG_URL": self.pg.get_connection_url(), "WINDOW_OPEN": "true", "CONFIRM": "yes",
-            "APP_START_CMD": self.setting("APP_START_CMD", f"{app_cmd} start --state {state}"),
-            "APP_STOP_CMD": self.setting("APP_STOP_CMD", f"{app_cmd} stop --state {state}"),
+            "APP_START_CMD": self.setting("APP_START_CMD", self.own_app_cmd("start")),
+            "APP_STOP_CMD": self.setting("APP_STOP_CMD", self.own_app_cmd("stop")),
             "GATE_LIVE": self.setting("GATE_LIVE", "1"),
             "TRIAL_DB_ENV": f"{codelib.OVERRIDE}={{url}}",  # manage.sh hands it over by REHEARSAL_DB_ENV
             "TRIAL_MANAGE_CMD": "", "REHEARSAL_OF": self.rehearsed(),
@@ -327,6 +327,10 @@ class Rehearsal:
         write_private(self.work / "rehearsal.env",
                       "# the rehearsal's settings (rehearse): a disposable target, never the configured one\n"
                       + env_lines(gate_env))
+
+    def own_app_cmd(self, action: str) -> str:
+        """``python -m rehearse.app <action> --state <work>/app``: the rehearsal's own ``APP_<ACTION>_CMD``."""
+        return f"{shlex.quote(PYTHON)} -m rehearse.app {action} --state {shlex.quote(str(self.work / 'app'))}"
 
     def rehearsed(self) -> str:
         """What this rehearsal rehearses, in words (the sign-off names it instead of a target)."""
@@ -562,7 +566,9 @@ class Rehearsal:
         previous = self.setting("REHEARSAL_PREVIOUS_BACKEND_DIR", str(self.original_backend_dir))
         env = {
             "DATABASE_URL": self.dsn, "RUN_DIR": str(self.run.dir),
-            "APP_STOP_CMD": self.gate_env["APP_STOP_CMD"], "APP_START_CMD": self.gate_env["APP_START_CMD"],
+            "APP_STOP_CMD": self.gate_env["APP_STOP_CMD"] + (
+                f" --after {shlex.quote(str(self.copy_marker))}" if self.copy_marker is not None else ""),
+            "APP_START_CMD": self.gate_env["APP_START_CMD"],
             "CHECKOUT_CMD": self.setting("CHECKOUT_CMD",
                                          f"{app_cmd} checkout --state {state} --backend-dir {shlex.quote(previous)}"),
             "PREVIOUS_RELEASE_TAG": self.setting("PREVIOUS_RELEASE_TAG", "v13.3.0"),
@@ -690,8 +696,7 @@ class Rehearsal:
             except BaseException:
                 serving(False)  # the first failure is the one reported
                 raise
-            serving(True)
-            self.notify("start")
+            serving(True)  # the window posts its own "start" (python -m gate.window migrate, a fresh run)
             with self.phase("window") as p:
                 window_exit = self.window()
                 p.detail = f"verdict {self.verdict()} (exit {window_exit})"
@@ -711,33 +716,36 @@ class Rehearsal:
             raise
         finally:
             with signals_held() if interrupted else contextlib.nullcontext():
-                self.teardown()
+                self.teardown(beside_report=not interrupted)
                 if interrupted:
                     if self.pg_stopping is not None:
                         self.pg_stopping.join()
                     self._save()
-        verdict = self.verdict()
-        self.record["verdict"] = verdict
-        if self.record.get("isolation", {}).get("refused"):
-            self._save()  # refused before anything ran: no window, no notification, no report to build
-            return self.finish(None, report_ok=False)
-        self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
-                              release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
-                              rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
-        if verdict != Verdict.GO.value:
-            self.notify("verdict")
-        self.notify("end")
-        with self.phase("report") as p:
-            proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
-                                   str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
-                                  text=True, check=False)
-            p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-            self.report_lines = [line for line in proc.stdout.splitlines()
-                                 if line.startswith(("Allure report:", "Sign-off"))]
-            if proc.returncode != 0:
-                p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
-        self._save()
-        return self.finish(window_exit, report_ok=proc.returncode == 0)
+        try:
+            verdict = self.verdict()
+            self.record["verdict"] = verdict
+            if self.record.get("isolation", {}).get("refused"):
+                self._save()  # refused before anything ran: no window, no notification, no report to build
+                return self.finish(None, report_ok=False)
+            self.annotate_summary(rehearsal={k: v for k, v in self.record.items() if k not in ("base_url", "proxy")},
+                                  release_tag=self.setting("RELEASE_TAG", "v13.4.0"),
+                                  rehearsal_of=self.gate_env.get("REHEARSAL_OF") or self.rehearsed())
+            if verdict != Verdict.GO.value:
+                self.notify("verdict")
+            self.notify("end")
+            with self.phase("report") as p:
+                proc = subprocess.run([PYTHON, "-m", "gate.report", *(["--png"] if self.report_png else []),
+                                       str(self.run.dir)], cwd=REPO, env=self._child_env(), capture_output=True,
+                                      text=True, check=False)
+                p.detail = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+                self.report_lines = [line for line in proc.stdout.splitlines()
+                                     if line.startswith(("Allure report:", "Sign-off"))]
+                if proc.returncode != 0:
+                    p.detail = f"report failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+            self._save()
+            return self.finish(window_exit, report_ok=proc.returncode == 0)
+        finally:
+            self.settle()
 
     def finish(self, window_exit: int | None, report_ok: bool) -> int:
         """Print the verdict and the timings; the exit status."""
@@ -785,15 +793,23 @@ class Rehearsal:
         return problems
 
     def way_back(self) -> None:
-        """The reverse-migration trial and the rollback, side by side once the trial's copy exists.
+        """The reverse-migration trial and the rollback, side by side.
 
         The trial works on its own copy of the migrated database, the rollback on the database
-        itself: neither can change what the other finds, so the rollback starts as soon as the copy
-        is made and the trial's ``migrate`` runs while it goes on. summary.json is annotated with
+        itself: neither can change what the other finds once the copy exists. The rollback script
+        starts at once and verifies its backup while the copy is made; the rehearsal's own
+        ``APP_STOP_CMD`` (``rehearse.app stop --after``) waits for the copy before anything is stopped
+        or restored (with another ``APP_STOP_CMD`` the script starts after the copy). The trial's
+        ``migrate`` runs while the rollback goes on. summary.json is annotated with
         the trial's entry after both have ended (one writer at a time).
         """
         assert self.run is not None
         cloned = threading.Event()
+        marker = self.work / "reverse-trial-copied"
+
+        def copied() -> None:
+            marker.touch()
+            cloned.set()
         trial = Phase("reverse-migration")
         self.phases.append(trial)
         self.console.print("[bold cyan]▶ rehearsal[/] reverse-migration (on a copy, alongside the rollback) …")
@@ -802,16 +818,20 @@ class Rehearsal:
         def run_trial() -> None:
             t0 = time.monotonic()
             try:
-                outcome["entry"] = self.reverse_trial(on_cloned=cloned.set) if self.try_reverse else None
+                outcome["entry"] = self.reverse_trial(on_cloned=copied) if self.try_reverse else None
             except BaseException as exc:  # noqa: BLE001 - re-raised in the rehearsal's own thread
                 outcome["error"] = exc
             finally:
                 trial.duration_s = round(time.monotonic() - t0, 2)
-                cloned.set()
+                copied()
 
         worker = threading.Thread(target=run_trial, name="reverse-migration", daemon=True)
         worker.start()
-        cloned.wait()
+        if self.gate_env.get("APP_STOP_CMD") == self.own_app_cmd("stop"):
+            # the rehearsal's own stop command waits for the copy: the script verifies its backup meanwhile
+            self.copy_marker = marker
+        else:
+            cloned.wait()  # someone else's stop command: the rollback starts once the copy exists
         server: PytestServer | None = None
         try:
             with self.phase("rollback") as p:
@@ -842,26 +862,56 @@ class Rehearsal:
         if "error" in outcome:
             raise outcome["error"]
 
-    def teardown(self) -> None:
-        """Stop the proxy, the app and the database server; keep the logs in the run directory."""
+    def teardown(self, beside_report: bool = False) -> None:
+        """Stop the proxy, the app and the database server; keep the logs in the run directory.
+
+        ``beside_report``: the application and the server stop, and the logs are copied, in a thread
+        while the report is built (the report reads the run directory only, never ``logs/``);
+        :meth:`settle` waits for it and removes the work directory.
+        """
         for proc in self.processes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, 15)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-        if self.gate_env:
-            with contextlib.suppress(Exception):
-                self.app("stop")
-        if self.run is not None and (self.work / "log").is_dir():
-            shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
-        if self.pg is not None:
-            # the server stops while the report is built (the report reads the run directory only);
-            # finish() waits for it
-            def stop_pg(pg: Any = self.pg) -> None:
+
+        def stop_app() -> None:
+            if self.gate_env:
+                with contextlib.suppress(Exception):
+                    self.app("stop")
+            if self.run is not None and (self.work / "log").is_dir():
+                shutil.copytree(self.work / "log", self.run.dir / "logs", dirs_exist_ok=True)
+
+        def stop_pg(pg: Any = self.pg) -> None:
+            if pg is not None:
                 with contextlib.suppress(Exception):
                     pg.stop()
 
+        if beside_report:
+            def stop_all() -> None:
+                try:
+                    stop_app()
+                finally:
+                    stop_pg()
+
+            self.pg_stopping = threading.Thread(target=stop_all, name="teardown")
+            self.pg_stopping.start()
+            return
+        stop_app()
+        if self.pg is not None:
+            # the server stops while the report is built (the report reads the run directory only);
+            # finish() waits for it
             self.pg_stopping = threading.Thread(target=stop_pg, name="pg-stop")
             self.pg_stopping.start()
+        self.remove_work()
+
+    def remove_work(self) -> None:
+        """``var/rehearsal/<run-id>/`` goes (env files with secrets, app state) unless ``REHEARSAL_KEEP_WORK=yes``."""
         if self.setting("REHEARSAL_KEEP_WORK") != "yes":
             shutil.rmtree(self.work, ignore_errors=True)
+
+    def settle(self) -> None:
+        """Wait for the teardown's thread (application, server), then remove the work directory."""
+        if self.pg_stopping is not None:
+            self.pg_stopping.join()
+        self.remove_work()

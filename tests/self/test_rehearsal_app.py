@@ -93,3 +93,31 @@ def test_wait_http_names_the_crash_and_the_command(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "ModuleNotFoundError: No module named 'overlay_settings_wsgi'" in message.splitlines()[0], message
     assert shlex.join(argv) in message
+
+
+def test_stop_after_waits_for_the_file_then_stops(tmp_path: Path) -> None:
+    """``rehearse.app stop --after FILE`` (the rollback's stop in a rehearsal) waits for FILE, then stops."""
+    import threading
+
+    from rehearse import app
+
+    marker = tmp_path / "reverse-trial-copied"
+    threading.Timer(0.6, marker.touch).start()
+    t0 = time.monotonic()
+    assert app.main(["stop", "--state", str(tmp_path), "--after", str(marker)]) == 0
+    assert time.monotonic() - t0 >= 0.5
+
+
+def test_stop_after_a_file_that_never_comes_stops_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy that never finishes: exit 1 and the reason, the application left alone."""
+    from rehearse import app
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        (tmp_path / app.PID_FILE).write_text(str(sleeper.pid))
+        assert app.stop(tmp_path, after=tmp_path / "never", after_timeout_s=0.3) == 1
+        assert "did not appear" in capsys.readouterr().err
+        assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
