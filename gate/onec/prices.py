@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 from lxml import etree
 
 from gate.onec.package import OnecPackage, read_package
+from gate.onec.package import local_name as _local  # one owner of the tag's local name
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -225,8 +226,6 @@ def as_dict(reading: PriceReading) -> dict[str, object]:
             "rests_delta": reading.rests_delta}
 
 
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
 def _children(el: etree._Element) -> dict[str, etree._Element]:
