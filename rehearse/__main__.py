@@ -243,7 +243,7 @@ def _command(argv: list[str] | None) -> int:
     parser.add_argument("--fault", default=os.environ.get("FAULT", ""), help="inject one fault (see `faults`)")
     parser.add_argument("--only", default="", help="matrix: only these faults (comma-separated)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS") or 4),
-                        help="matrix: faults rehearsed at once, on one shared disposable server (MATRIX_JOBS, 4)")
+                        help="matrix: faults rehearsed at once, each on its own disposable server (MATRIX_JOBS, 4)")
     parser.add_argument("--json", action="store_true", help="faults: the names as a JSON list (CI matrices)")
     parser.add_argument("--result", type=Path, help="--fault: write the fault's matrix row (JSON) here")
     parser.add_argument("--no-png", action="store_true",
