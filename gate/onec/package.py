@@ -45,12 +45,10 @@ def local_name(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-_local = local_name
-
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:
     for c in el:
-        if _local(c.tag) == name:
+        if local_name(c.tag) == name:
             return c
     return None
 
@@ -255,10 +253,10 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
     try:
         for event, el in context:
             if event == "start":  # only a ПакетПредложений's attributes are wanted before its end
-                if sink is not None and _local(el.tag) == _OFFERS_PACKAGE:
+                if sink is not None and local_name(el.tag) == _OFFERS_PACKAGE:
                     delta = (el.get("СодержитТолькоИзменения") or "").strip().lower() == "true"
                 continue
-            name = _local(el.tag)
+            name = local_name(el.tag)
             if name == "Группа":
                 kinds.add("groups")
                 gid = _text(_child(el, "Ид")).strip()

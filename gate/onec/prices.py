@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
-from gate.onec.package import OnecPackage, read_package
-from gate.onec.package import local_name as _local  # one owner of the tag's local name
+from gate.onec.package import OnecPackage, local_name, read_package
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -231,7 +230,7 @@ def as_dict(reading: PriceReading) -> dict[str, object]:
 def _children(el: etree._Element) -> dict[str, etree._Element]:
     out: dict[str, etree._Element] = {}
     for child in el:
-        out.setdefault(_local(child.tag), child)
+        out.setdefault(local_name(child.tag), child)
     return out
 
 
@@ -248,7 +247,7 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
     stores: list[str | None] = []  # per warehouse: they are the detail whenever present
     quantity: str | None = None  # Предложение/Количество (2.x) or a warehouse-less Остаток (3.1)
     for child in el:
-        tag = _local(child.tag)
+        tag = local_name(child.tag)
         if tag == "Ид":
             key = (child.text or "").strip()
         elif tag == "Наименование":
@@ -258,10 +257,10 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
         elif tag == "Остатки":
             has_rests = True
             for rest in child:
-                found = [s for s in rest if _local(s.tag) == "Склад"]
-                stores += [next((q.text for q in s if _local(q.tag) == "Количество"), None) for s in found]
+                found = [s for s in rest if local_name(s.tag) == "Склад"]
+                stores += [next((q.text for q in s if local_name(q.tag) == "Количество"), None) for s in found]
                 if not found and quantity is None:
-                    quantity = next((q.text for q in rest if _local(q.tag) == "Количество"), None)
+                    quantity = next((q.text for q in rest if local_name(q.tag) == "Количество"), None)
         elif tag == "Количество":
             quantity = (child.text or "").strip() or None
             has_rests = has_rests or quantity is not None
