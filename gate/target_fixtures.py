@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import pytest
 
@@ -25,11 +25,13 @@ if TYPE_CHECKING:  # imported where used, as the fixtures do
     from gate.db.target import TargetDb
     from gate.http import ApiClient
     from gate.http.api import Burst
-    from gate.migrations.trial import TrialStart
+    from gate.migrations.trial import TrialStart  # noqa: F401 - named in TrialStarter's base (a string: imported where used)
     from gate.onec.package import OnecPackage
     from gate.onec.price_types import PriceTypeMap
     from gate.onec.prices import PriceReading
     from gate.runbook import Linter
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -45,31 +47,46 @@ def onec_reading(settings: Settings, run: Run, _onec_read_ahead: OnecReadAhead) 
     return _onec_read_ahead.take() or read_onec_cached(settings.onec_data_dir, run.dir)
 
 
-class OnecReadAhead:
-    """The 1C package's reading begun in a background thread when the session starts (its error raised
-    where the reading is taken, as the reading's own would be)."""
+class Ahead(Generic[T]):
+    """Work begun in a background thread as a session starts, taken by the check that needs it (its error
+    raised where it is taken, as the work's own would be); what nobody took is waited for when the session
+    ends and handed to ``leftover`` (errors ignored)."""
+
+    def __init__(self, thread_name: str, leftover: Callable[[T], object] | None = None) -> None:
+        self._thread_name = thread_name
+        self._leftover = leftover
+        self._pool: ThreadPoolExecutor | None = None
+        self._begun: Future[T] | None = None
+
+    def start(self, work: Callable[[], T]) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=self._thread_name)
+        self._begun = self._pool.submit(work)
+
+    def take(self) -> T | None:
+        """What the work gave, ``None`` if none began."""
+        begun, self._begun = self._begun, None
+        return begun.result() if begun is not None else None
+
+    def end(self) -> None:
+        """Wait for work nobody took (a session whose checks needing it were skipped); never raises."""
+        with contextlib.suppress(Exception):
+            untaken = self.take()
+            if untaken is not None and self._leftover is not None:
+                self._leftover(untaken)
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+class OnecReadAhead(Ahead["tuple[OnecPackage, PriceReading]"]):
+    """The 1C package's reading (``read_onec_cached``) begun when the session starts."""
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._reading: Future[tuple[OnecPackage, PriceReading]] | None = None
+        super().__init__("onec-read-ahead")
 
     def begin(self, root: Path, cache_dir: Path) -> None:
         from gate.onec.reading import read_onec_cached
 
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="onec-read-ahead")
-        self._reading = self._pool.submit(read_onec_cached, root, cache_dir)
-
-    def take(self) -> tuple[OnecPackage, PriceReading] | None:
-        """The reading begun, ``None`` if none began."""
-        reading, self._reading = self._reading, None
-        return reading.result() if reading is not None else None
-
-    def end(self) -> None:
-        """Wait for a reading nobody took (a session whose checks needing it were skipped); never raises."""
-        with contextlib.suppress(Exception):
-            self.take()
-        if self._pool is not None:
-            self._pool.shutdown()
+        self.start(lambda: read_onec_cached(root, cache_dir))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -201,35 +218,18 @@ def target_answers(settings: Settings, run: Run) -> TargetAnswers:
     return TargetAnswers(settings, run)
 
 
-class TrialStarter:
+class TrialStarter(Ahead["TrialStart"]):
     """MIG-05's copy restored and the release's ``manage.py`` started on it in a background thread
-    (``gate.migrations.trial.prepare_trial``); MIG-05 takes it, or it is discarded with the session."""
+    (``gate.migrations.trial.prepare_trial``); MIG-05 takes it, or it is discarded with the session
+    (a start that failed left nothing behind)."""
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._started: Future[TrialStart] | None = None
+        super().__init__("mig05-start", leftover=lambda started: started.discard())
 
     def begin(self, settings: Settings, backup: Backup, pg: DisposablePostgres, run_dir: Path) -> None:
         from gate.migrations.trial import kept_restore, prepare_trial
 
-        def start() -> TrialStart:
-            return prepare_trial(settings, backup, pg, kept_restore(run_dir, backup, pg))
-
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="mig05-start")
-        self._started = self._pool.submit(start)
-
-    def take(self) -> TrialStart | None:
-        """The started trial (its error raised here, as the trial's own start would), ``None`` if none began."""
-        started, self._started = self._started, None
-        return started.result() if started is not None else None
-
-    def discard(self) -> None:
-        started, self._started = self._started, None
-        if started is not None:
-            with contextlib.suppress(Exception):  # a start that failed left nothing behind
-                started.result().discard()
-        if self._pool is not None:
-            self._pool.shutdown()
+        self.start(lambda: prepare_trial(settings, backup, pg, kept_restore(run_dir, backup, pg)))
 
 
 @pytest.fixture(scope="session")
@@ -242,7 +242,7 @@ def trial_starter(settings: Settings, run: Run, backup: Backup, disposable_pg: D
     if not [m for m in backup_verified(run) if not m.startswith("BKP-04")]:
         starter.begin(settings, backup, disposable_pg, run.dir)
     yield starter
-    starter.discard()
+    starter.end()
 
 
 def _check_id(item: pytest.Item) -> str:
