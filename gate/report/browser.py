@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,18 +111,7 @@ def page_height(page: Path, width: int) -> int:
 
 
 def screenshot_whole_page(page: Path, png: Path, width: int = 1100) -> int:
-    """A PNG of the whole of ``page`` (top to bottom, up to :data:`MAX_HEIGHT`); returns its height.
-
-    One chromium measures and screenshots the page over its DevTools pipe (:mod:`gate.report.devtools`);
-    when that fails, the command line does it with two launches (:func:`page_height`, then :func:`render`),
-    and stderr says why. Both give the same PNG (tests/self/test_report_allure.py).
-    """
-    from gate.report import devtools
-
-    try:
-        return devtools.screenshot(page, png, width, MAX_HEIGHT, toolpaths.find("chromium"), BASE_FLAGS)
-    except (devtools.DevToolsError, OSError) as exc:
-        sys.stderr.write(f"report: one-browser screenshot failed ({exc}); measuring and rendering with two launches\n")
+    """A PNG of the whole of ``page`` (top to bottom, up to :data:`MAX_HEIGHT`); returns its height."""
     height = min(page_height(page, width), MAX_HEIGHT)
     render(page, screenshot=png, window=(width, height), virtual_time_ms=1000)
     return height

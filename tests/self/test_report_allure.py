@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.report import browser, devtools
+from gate.report import browser
 from gate.report.allure_report import HISTORY_NAME, REPORT_DIRNAME, allure_bin
 from gate.report.build import ReportPaths, build_report
 from gate.report.run_view import load_run
@@ -161,41 +161,3 @@ def test_signoff_png_shows_the_whole_page_down_to_the_signatures(tmp_path: Path)
     assert height > 2400, f"the sample sign-off page is {height} px tall: this test needs one taller than a screen"
     assert browser.png_size(png) == (1100, height)
     assert height == browser.page_height(html_path, 1100)
-
-
-@needs_chromium
-def test_signoff_png_one_browser_equals_the_two_launch_way(tmp_path: Path) -> None:
-    """One chromium over its DevTools pipe gives the same PNG as measuring and screenshotting with two launches."""
-    run = load_run(make_sample_run(tmp_path, "ROLLBACK", with_allure=False))
-    html_path, _ = write_signoff(run)
-    chromium = browser.chromium()
-    assert chromium is not None
-    one, two = tmp_path / "one.png", tmp_path / "two.png"
-    height = devtools.screenshot(html_path, one, 1100, browser.MAX_HEIGHT, chromium, browser.BASE_FLAGS)
-    browser.render(html_path, screenshot=two, window=(1100, browser.page_height(html_path, 1100)), virtual_time_ms=1000)
-    assert browser.png_size(one) == browser.png_size(two) == (1100, height)
-    assert one.read_bytes() == two.read_bytes()
-
-
-def test_signoff_png_falls_back_to_two_launches_when_the_pipe_fails(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """A chromium whose DevTools pipe fails still gives the PNG (the command-line way), and says why."""
-    def broken(*_: object, **__: object) -> int:
-        raise devtools.DevToolsError("chromium closed its DevTools pipe")
-
-    monkeypatch.setattr(devtools, "screenshot", broken)
-    calls: list[tuple[int, int]] = []
-    monkeypatch.setattr(browser, "page_height", lambda page, width: 1234)
-    monkeypatch.setattr(browser, "render", lambda page, **kw: calls.append(kw["window"]))  # type: ignore[misc]
-    assert browser.screenshot_whole_page(tmp_path / "page.html", tmp_path / "page.png") == 1234
-    assert calls == [(1100, 1234)]
-    assert "DevTools pipe" in capsys.readouterr().err
-
-
-def test_devtools_pipe_of_a_browser_that_exits_is_an_error_not_a_hang(tmp_path: Path) -> None:
-    """A binary that exits at once (no DevTools pipe) is a DevToolsError within the timeout."""
-    page = tmp_path / "page.html"
-    page.write_text("<html><body>x</body></html>")
-    with pytest.raises(devtools.DevToolsError):
-        devtools.screenshot(page, tmp_path / "page.png", 1100, 16000, Path("/bin/true"), (), timeout_s=10)
