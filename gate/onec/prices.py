@@ -225,8 +225,6 @@ def as_dict(reading: PriceReading) -> dict[str, object]:
             "rests_delta": reading.rests_delta}
 
 
-
-
 def _children(el: etree._Element) -> dict[str, etree._Element]:
     out: dict[str, etree._Element] = {}
     for child in el:
