@@ -46,21 +46,22 @@ def local_name(tag: object) -> str:
 
 
 
-def _child(el: etree._Element, name: str) -> etree._Element | None:
+def children(el: etree._Element) -> dict[str, etree._Element]:
+    """An element's children by local name (the first of each name), from one pass over them."""
+    out: dict[str, etree._Element] = {}
     for c in el:
-        if local_name(c.tag) == name:
-            return c
-    return None
+        out.setdefault(local_name(c.tag), c)
+    return out
 
 
 def _text(el: etree._Element | None) -> str:
     return (el.text or "") if el is not None else ""
 
 
-def _deleted(el: etree._Element) -> bool:
+def _deleted(el: etree._Element, kids: dict[str, etree._Element]) -> bool:
     if (el.get("Статус") or "").strip().lower() == "удален":
         return True
-    return _text(_child(el, "ПометкаУдаления")).strip().lower() in _TRUE
+    return _text(kids.get("ПометкаУдаления")).strip().lower() in _TRUE
 
 
 @dataclass(slots=True)
@@ -218,8 +219,9 @@ class OfferSink(Protocol):
     def price_type(self, el: etree._Element) -> None:
         """A ``ТипЦены`` element, ended."""
 
-    def offer(self, el: etree._Element, delta: bool) -> None:
-        """A ``Предложение`` element, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
+    def offer(self, el: etree._Element, kids: dict[str, etree._Element], delta: bool) -> None:
+        """A ``Предложение`` element, ended, with its :func:`children` (``delta``: its ``ПакетПредложений``
+        holds only changes)."""
 
 
 def _head_facts(path: Path, info: XmlFile) -> None:
@@ -259,18 +261,20 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
             name = local_name(el.tag)
             if name == "Группа":
                 kinds.add("groups")
-                gid = _text(_child(el, "Ид")).strip()
-                if gid and not _deleted(el):
+                kids = children(el)
+                gid = _text(kids.get("Ид")).strip()
+                if gid and not _deleted(el, kids):
                     pkg.groups.add(gid)
             elif name == "Товар":
                 kinds.add("goods")
-                gid = sys.intern(_text(_child(el, "Ид")).strip())  # one string per id across sets and readings
+                kids = children(el)
+                gid = sys.intern(_text(kids.get("Ид")).strip())  # one string per id across sets and readings
                 if gid:
                     pkg.goods_rows[gid] += 1
                     if pkg.goods_rows[gid] == 2:
                         pkg.duplicate_ids.append(f"Товар {gid} in {rel}")
                     base = sys.intern(gid.split("#", 1)[0])
-                    if _deleted(el):
+                    if _deleted(el, kids):
                         pkg.deleted_products.add(base)
                     else:
                         pkg.products.add(base)
@@ -278,32 +282,37 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                             pkg.offers.add(gid)
                 _drop(el)
             elif name == "ТипЦены":
-                tid = _text(_child(el, "Ид")).strip()
+                kids = children(el)
+                tid = _text(kids.get("Ид")).strip()
                 if tid:
                     pkg.price_types.add(tid)
                 if sink is not None:
                     sink.price_type(el)
             elif name == "Предложение":
-                oid = sys.intern(_text(_child(el, "Ид")).strip())
-                prices = _child(el, "Цены")
+                kids = children(el)
+                oid = sys.intern(_text(kids.get("Ид")).strip())
+                prices = kids.get("Цены")
                 if prices is not None:
                     kinds.add("prices")
                     for price in prices:
-                        ref = _text(_child(price, "ИдТипаЦены")).strip()
-                        if ref:
-                            pkg.price_refs.add(ref)
+                        for c in price:
+                            if local_name(c.tag) == "ИдТипаЦены":
+                                ref = (c.text or "").strip()
+                                if ref:
+                                    pkg.price_refs.add(ref)
+                                break
                     if oid and len(prices):
                         pkg.priced_offers.add(oid)
-                if _child(el, "Остатки") is not None or _child(el, "Количество") is not None:
+                if "Остатки" in kids or "Количество" in kids:
                     kinds.add("rests")
-                if _child(el, "Наименование") is not None and oid:
+                if "Наименование" in kids and oid:
                     kinds.add("offers")
                     pkg.offer_rows[oid] += 1
                     if pkg.offer_rows[oid] == 2:
                         pkg.duplicate_ids.append(f"Предложение {oid} in {rel}")
-                    (pkg.deleted_offers if _deleted(el) else pkg.offers).add(oid)
+                    (pkg.deleted_offers if _deleted(el, kids) else pkg.offers).add(oid)
                 if sink is not None:
-                    sink.offer(el, delta)
+                    sink.offer(el, kids, delta)
                 _drop(el)
             elif name == ROOT:
                 seen_root = True

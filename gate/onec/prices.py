@@ -21,6 +21,7 @@ asserted (they keep their previous value, or none).
 
 from __future__ import annotations
 
+import functools
 import random
 import sys
 from collections import Counter
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
-from gate.onec.package import OnecPackage, local_name, read_package
+from gate.onec.package import OnecPackage, children, local_name, read_package
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class PriceReading:
         """A ``ТипЦены``: its id and name."""
         _price_type(el, self)
 
-    def offer(self, el: etree._Element, delta: bool) -> None:
+    def offer(self, el: etree._Element, kids: dict[str, etree._Element], delta: bool) -> None:
         """A ``Предложение``: its prices and stock, as a correct import stores them."""
         _offer(el, self, delta)
 
@@ -225,18 +226,17 @@ def as_dict(reading: PriceReading) -> dict[str, object]:
             "rests_delta": reading.rests_delta}
 
 
-def _children(el: etree._Element) -> dict[str, etree._Element]:
-    out: dict[str, etree._Element] = {}
-    for child in el:
-        out.setdefault(local_name(child.tag), child)
-    return out
-
-
 def _price_type(el: etree._Element, reading: PriceReading) -> None:
-    kids = _children(el)
+    kids = children(el)
     tid = (kids["Ид"].text or "").strip() if "Ид" in kids else ""
     if tid:
         reading.type_names[tid] = (kids["Наименование"].text or "").strip() if "Наименование" in kids else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _price_entry(type_text: str | None, price_text: str | None, currency_text: str | None) -> PriceEntry:
+    """One ``Цена``'s texts as stored (cached: a package repeats the same few thousand prices)."""
+    return (type_text or "").strip(), stored_price(price_text), currency_code(currency_text)
 
 
 def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
@@ -274,14 +274,14 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
             reading.prices_delta = True
         entries: list[PriceEntry] = []
         for price in prices:
-            kids = _children(price)
-            type_id = (kids["ИдТипаЦены"].text or "").strip() if "ИдТипаЦены" in kids else ""
-            value = stored_price(kids["ЦенаЗаЕдиницу"].text if "ЦенаЗаЕдиницу" in kids else None)
-            currency = currency_code(kids["Валюта"].text if "Валюта" in kids else "")
-            entries.append(reading._one((type_id, value, currency)))
+            kids = children(price)
+            entry = _price_entry(kids["ИдТипаЦены"].text if "ИдТипаЦены" in kids else "",
+                                 kids["ЦенаЗаЕдиницу"].text if "ЦенаЗаЕдиницу" in kids else None,
+                                 kids["Валюта"].text if "Валюта" in kids else "")
+            entries.append(reading._one(entry))
             reading.price_entries += 1
-            if value is not None:
-                reading.uses[type_id] += 1
+            if entry[1] is not None:
+                reading.uses[entry[0]] += 1
         if reading._place("price", key, rank):
             reading.prices[key] = reading._one(tuple(entries))
     if has_rests:
