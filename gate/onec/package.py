@@ -100,6 +100,22 @@ class OnecPackage:
     goods_rows: Counter[str] = field(default_factory=Counter)
     offer_rows: Counter[str] = field(default_factory=Counter)
 
+    def merge(self, part: OnecPackage) -> None:
+        """Add ``part``, the facts of the package's next file read on its own, as if read after the files so
+        far. An id seen a second time (in ``part``'s file or before it) is a duplicate, named with the file it
+        came back in; ``offers`` still holds deleted ones until :func:`read_package` takes them out."""
+        rel = part.files[-1].path if part.files else "?"
+        self.files += part.files
+        for name in ID_SETS:
+            getattr(self, name).update(getattr(part, name))
+        for kind, rows, more in (("Товар", self.goods_rows, part.goods_rows),
+                                 ("Предложение", self.offer_rows, part.offer_rows)):
+            for key, n in more.items():  # in the file's order
+                before = rows[key]
+                rows[key] = before + n
+                if before < 2 <= before + n:
+                    self.duplicate_ids.append(f"{kind} {key} in {rel}")
+
     # facts -----------------------------------------------------------------------
     @property
     def kinds_present(self) -> set[str]:
@@ -211,6 +227,9 @@ _VERSION = re.compile(rb'\xd0\x92\xd0\xb5\xd1\x80\xd1\x81\xd0\xb8\xd1\x8f\xd0\xa
 _XMLNS = re.compile(rb'<(?:\w+:)?' + ROOT.encode() + rb'[^>]*?\sxmlns="([^"]*)"')
 _TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}ПакетПредложений", "{*}" + ROOT]
 _OFFERS_PACKAGE = "ПакетПредложений"
+ID_SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "price_types", "price_refs",
+           "priced_offers")
+"""The package's sets of ids (what :meth:`OnecPackage.merge` unites and the run's cache keeps)."""
 
 
 class OfferSink(Protocol):
@@ -271,8 +290,6 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 gid = sys.intern(_text(kids.get("Ид")).strip())  # one string per id across sets and readings
                 if gid:
                     pkg.goods_rows[gid] += 1
-                    if pkg.goods_rows[gid] == 2:
-                        pkg.duplicate_ids.append(f"Товар {gid} in {rel}")
                     base = sys.intern(gid.split("#", 1)[0])
                     if _deleted(el, kids):
                         pkg.deleted_products.add(base)
@@ -308,8 +325,6 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 if "Наименование" in kids and oid:
                     kinds.add("offers")
                     pkg.offer_rows[oid] += 1
-                    if pkg.offer_rows[oid] == 2:
-                        pkg.duplicate_ids.append(f"Предложение {oid} in {rel}")
                     (pkg.deleted_offers if _deleted(el, kids) else pkg.offers).add(oid)
                 if sink is not None:
                     sink.offer(el, kids, delta)
@@ -339,9 +354,16 @@ def read_package(root: Path, sink: OfferSink | None = None) -> OnecPackage:
     if not root.is_dir():
         return pkg
     for path in xml_files(root):
-        pkg.files.append(_read_file(path, pkg, str(path.relative_to(root)), sink))
+        pkg.merge(read_file(root, path, sink))
     pkg.offers -= pkg.deleted_offers
     return pkg
+
+
+def read_file(root: Path, path: Path, sink: OfferSink | None = None) -> OnecPackage:
+    """One file of the package under ``root``, read on its own: the part :meth:`OnecPackage.merge` adds."""
+    part = OnecPackage(str(root))
+    part.files.append(_read_file(path, part, str(path.relative_to(root)), sink))
+    return part
 
 
 def file_hashes(root: Path) -> dict[str, str]:

@@ -145,9 +145,29 @@ class PriceReading:
             self._ranked[kind].add(key)
         return bool(rank) or key not in self._ranked[kind]
 
+    def _takes(self, kind: str, key: str, part: PriceReading) -> bool:
+        """``part``'s record of ``key`` replaces this reading's (:meth:`_place` across two readings)."""
+        return self._place(kind, key, 1 if key in part._ranked[kind] else 0)
+
     def _one(self, value: T) -> T:
         """The one object kept for ``value`` (equal price entries and values are shared, not repeated)."""
         return self._shared.setdefault(value, value)  # type: ignore[return-value]
+
+    def merge(self, part: PriceReading) -> None:
+        """Add ``part``, the reading of the package's next file on its own, as if read after the files so far:
+        a record replaces an earlier one, except that an offers file's never replaces a prices/rests file's."""
+        self.type_names.update(part.type_names)
+        for key, entries in part.prices.items():
+            if self._takes("price", key, part):
+                self.prices[key] = self._one(entries)
+        for key, total in part.stock.items():
+            if self._takes("stock", key, part):
+                self.stock[key] = total
+                self.warehouses[key] = part.warehouses[key]
+        self.uses.update(part.uses)
+        self.price_entries += part.price_entries
+        self.prices_delta = self.prices_delta or part.prices_delta
+        self.rests_delta = self.rests_delta or part.rests_delta
 
     # the pass over the package (gate.onec.package.OfferSink) ------------------------------
     def price_type(self, el: etree._Element) -> None:

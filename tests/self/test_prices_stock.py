@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from price_packages import PackageSpec, retail_of, stock_of, variant_keys, write_price_package
+from price_packages import HEAD, TAIL, PackageSpec, _package, retail_of, stock_of, variant_keys, write_price_package
 
 from gate.onec import prices, reading
 from gate.onec.package import read_package
@@ -108,6 +108,52 @@ def test_one_pass_gives_what_the_package_and_the_prices_readers_give_alone(tmp_p
     alone = read_package(root)
     assert pkg.to_json() == alone.to_json() and pkg.offers == alone.offers and pkg.priced_offers == alone.priced_offers
     assert prices.as_dict(both) == prices.as_dict(read_prices(root)) and both.prices and both.stock
+
+
+def _many_files(root: Path) -> Path:
+    """The price package and more files whose order matters: a good again in a later file (a duplicate across
+    files), a later offers file pricing offers a prices file priced (it must not win), a later partial prices file."""
+    write_price_package(root)
+    (root / "goods" / "goods2.xml").write_text(
+        HEAD + '<Каталог><Ид>cl</Ид><Товары><Товар><Ид>g1</Ид><Наименование>Снова</Наименование></Товар>'
+        "<Товар><Ид>g9</Ид><Наименование>Новый</Наименование></Товар></Товары></Каталог>" + TAIL, encoding="utf-8")
+    price = "<Цены><Цена><ИдТипаЦены>pt-retail</ИдТипаЦены><ЦенаЗаЕдиницу>{}</ЦенаЗаЕдиницу></Цена></Цены>"
+    (root / "zoffers").mkdir()
+    (root / "zoffers" / "late.xml").write_text(HEAD + _package(
+        f"<Предложение><Ид>g0#v0</Ид><Наименование>Позже</Наименование>{price.format(1)}<Количество>7</Количество>"
+        "</Предложение>", False) + TAIL, encoding="utf-8")
+    (root / "zprices").mkdir()
+    (root / "zprices" / "delta.xml").write_text(HEAD + _package(
+        f"<Предложение><Ид>g0#v1</Ид>{price.format(2)}</Предложение>", True) + TAIL, encoding="utf-8")
+    return root
+
+
+def _facts(pkg, both) -> tuple[object, ...]:
+    return (pkg.to_json(), pkg.duplicate_ids, *(getattr(pkg, n) for n in reading.ID_SETS), prices.as_dict(both))
+
+
+def test_several_processes_read_what_one_pass_reads(tmp_path):
+    root = _many_files(tmp_path / "p")
+    one = reading.read_onec(root, jobs=1)
+    shared = reading.read_onec(root, jobs=3, min_bytes=0)
+    assert _facts(*shared) == _facts(*one) == _facts(read_package(root), read_prices(root))
+    assert one[0].duplicate_ids == ["Товар g1 in goods/goods2.xml", "Предложение g0#v0 in zoffers/late.xml"]
+    # a later offers file's price and stock never replace a prices/rests file's; a later prices file's do
+    assert ("pt-retail", Decimal("1.00"), "") not in one[1].prices["g0#v0"] and one[1].stock["g0#v0"] != 7
+    assert one[1].prices["g0#v1"] == (("pt-retail", Decimal("2.00"), ""),) and one[1].prices_delta
+
+
+def test_the_files_are_shared_out_and_a_helper_that_fails_leaves_its_files_to_the_reader(tmp_path, monkeypatch):
+    root = _many_files(tmp_path / "p")
+    read_here: list[Path] = []
+    real = reading._read_part
+    monkeypatch.setattr(reading, "_read_part", lambda r, path: read_here.append(path) or real(r, path))
+    files = len(list(root.rglob("*.xml")))
+    shared = reading.read_onec(root, jobs=2, min_bytes=0)
+    assert 0 < len(read_here) < files  # the other share was read by the helper process
+    read_here.clear()
+    monkeypatch.setattr(reading.sys, "executable", "/bin/false")
+    assert _facts(*reading.read_onec(root, jobs=2, min_bytes=0)) == _facts(*shared) and len(read_here) == files
 
 
 def test_every_retail_price_empty_fails_pst_11_naming_the_column(tmp_path, price_map):
