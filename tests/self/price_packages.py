@@ -77,7 +77,7 @@ def write_price_package(root: Path, spec: PackageSpec | None = None) -> Path:
     offers = "".join(f"<Предложение><Ид>{k}</Ид><Артикул>A-{k.replace('#', '-')}</Артикул>"
                      f"<Наименование>Товар {k}, синий (M{n})</Наименование></Предложение>"
                      for n, k in enumerate(keys) if "#" in k)
-    (root / "offers" / "offers.xml").write_text(HEAD + _package(offers, False) + TAIL, encoding="utf-8")
+    (root / "offers" / "offers.xml").write_text(HEAD + offer_package(offers, False) + TAIL, encoding="utf-8")
     prices = []
     for n, key in enumerate(keys):
         if n % spec.priced_share:
@@ -87,7 +87,7 @@ def write_price_package(root: Path, spec: PackageSpec | None = None) -> Path:
         prices.append(_priced(key, entries))
     prices += [_priced(f"nobody{i}#x", [("pt-retail", "5")]) for i in range(spec.orphan_prices)]
     (root / "prices" / "prices.xml").write_text(
-        HEAD + _package("".join(prices), spec.prices_only_changes) + TAIL, encoding="utf-8")
+        HEAD + offer_package("".join(prices), spec.prices_only_changes) + TAIL, encoding="utf-8")
     rests = []
     for n, key in enumerate(keys):
         stores = "".join(f"<Остаток><Склад><Ид>wh{w}</Ид><Количество>{stock_of(n, w)}</Количество></Склад></Остаток>"
@@ -95,7 +95,7 @@ def write_price_package(root: Path, spec: PackageSpec | None = None) -> Path:
         if spec.negative_stock and n == 1:
             stores += "<Остаток><Склад><Ид>whX</Ид><Количество>-4</Количество></Склад></Остаток>"
         rests.append(f"<Предложение><Ид>{key}</Ид><Остатки>{stores}</Остатки></Предложение>")
-    (root / "rests" / "rests.xml").write_text(HEAD + _package("".join(rests), False) + TAIL, encoding="utf-8")
+    (root / "rests" / "rests.xml").write_text(HEAD + offer_package("".join(rests), False) + TAIL, encoding="utf-8")
     return root
 
 
@@ -105,7 +105,7 @@ def _priced(key: str, entries: list[tuple[str, str]]) -> str:
     return f"<Предложение><Ид>{key}</Ид><Цены>{prices}</Цены></Предложение>"
 
 
-def _package(offers: str, only_changes: bool) -> str:
+def offer_package(offers: str, only_changes: bool) -> str:
     flag = "true" if only_changes else "false"
     return (f'<ПакетПредложений СодержитТолькоИзменения="{flag}"><Ид>cl#</Ид><Наименование>П</Наименование>'
             f"<ИдКаталога>cl</ИдКаталога><ИдКлассификатора>cl</ИдКлассификатора>"

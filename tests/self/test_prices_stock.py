@@ -17,7 +17,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from price_packages import HEAD, TAIL, PackageSpec, _package, retail_of, stock_of, variant_keys, write_price_package
+from price_packages import (
+    HEAD,
+    TAIL,
+    PackageSpec,
+    offer_package,
+    retail_of,
+    stock_of,
+    variant_keys,
+    write_price_package,
+)
 
 from gate.onec import prices, reading
 from gate.onec.package import read_package
@@ -119,11 +128,11 @@ def _many_files(root: Path) -> Path:
         "<Товар><Ид>g9</Ид><Наименование>Новый</Наименование></Товар></Товары></Каталог>" + TAIL, encoding="utf-8")
     price = "<Цены><Цена><ИдТипаЦены>pt-retail</ИдТипаЦены><ЦенаЗаЕдиницу>{}</ЦенаЗаЕдиницу></Цена></Цены>"
     (root / "zoffers").mkdir()
-    (root / "zoffers" / "late.xml").write_text(HEAD + _package(
+    (root / "zoffers" / "late.xml").write_text(HEAD + offer_package(
         f"<Предложение><Ид>g0#v0</Ид><Наименование>Позже</Наименование>{price.format(1)}<Количество>7</Количество>"
         "</Предложение>", False) + TAIL, encoding="utf-8")
     (root / "zprices").mkdir()
-    (root / "zprices" / "delta.xml").write_text(HEAD + _package(
+    (root / "zprices" / "delta.xml").write_text(HEAD + offer_package(
         f"<Предложение><Ид>g0#v1</Ид>{price.format(2)}</Предложение>", True) + TAIL, encoding="utf-8")
     return root
 
