@@ -268,7 +268,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
     kinds: set[str] = set()
     context = etree.iterparse(
         str(path), events=("start", "end"), tag=_TAGS, resolve_entities=False, no_network=True, load_dtd=False,
-        huge_tree=True, remove_comments=True,
+        huge_tree=True, remove_comments=True, remove_blank_text=True,
     )
     seen_root = delta = False
     try:
