@@ -204,8 +204,9 @@ class WindowRunner:
                 extra[key.upper()] = value
         return target_env(self.settings, self.run.dir, extra)
 
-    def run_step(self, name: str, script: Path) -> int:
-        """Run one step script; journal it; return its exit code."""
+    def run_step(self, name: str, script: Path, refresh: bool = True) -> int:
+        """Run one step script; journal it; return its exit code. ``refresh``: rebuild ``summary.json`` after it
+        (not while a check session writes it: the caller does once the session ended)."""
         budget = self.budgets.get(name)
         row = Row(name, "step", "running", budget, time.monotonic())
         self.rows.append(row)
@@ -246,7 +247,8 @@ class WindowRunner:
             row.status = "over budget"
         row.detail = (f"exit {code}" + (f": {tail[-1][:100]}" if code and tail else ""))
         self._event(row)
-        self._refresh_summary()
+        if refresh:
+            self._refresh_summary()
         return code
 
     def _journal_note(self, name: str, note: str) -> None:
@@ -406,11 +408,55 @@ class WindowRunner:
             out.append(Action("checks", f"{s.name}:after", ids=s.after, xdist=s.xdist))
         return out
 
+    def backup_beside_preflight(self, actions: list[Action]) -> bool:
+        """The backup step may run while the preflight checks run: a fresh window with checks, inside its
+        hours (PRE-07's own ``Window``). The backup only reads the target and writes a file; a preflight that
+        says NO-GO stops the window after it as before, and nothing after the backup starts earlier."""
+        if not (self.checks_on and len(actions) > 1 and actions[0].kind == "checks"
+                and actions[0].name == "preflight:before" and actions[1].kind == "step" and actions[1].name == "backup"):
+            return False
+        from gate.preflight.window_hours import Window
+
+        s = self.settings
+        now = s.window_now or datetime.now(ZoneInfo(s.window_tz))
+        return Window(s.window_start, s.window_end, s.window_tz, s.window_open).contains(now)
+
+    def _preflight_and_backup(self, actions: list[Action]) -> bool:
+        """``actions[0]`` (the preflight session) and ``actions[1]`` (the backup step) side by side; False = stop."""
+        import threading
+
+        preflight, backup, script = actions[0], actions[1], actions[1].script
+        assert script is not None
+        codes: list[int] = []
+        step = threading.Thread(target=lambda: codes.append(self.run_step(backup.name, script, refresh=False)),
+                                name="backup-step")
+        step.start()
+        try:
+            passed = self.run_checks(preflight.name, preflight.ids, preflight.xdist)
+            if len(actions) > 2 and step.is_alive():  # the backup's checks, collected while it still runs
+                self.prepare(actions[2])
+        finally:
+            step.join()
+            self._refresh_summary()
+        code = codes[0] if codes else 1
+        if code != 0:
+            self.fail_step(backup.name, code)
+            return False
+        return passed or not (preflight.hard or self.verdict() in self.stop_verdicts)
+
     def execute(self, actions: list[Action]) -> bool:
         """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK).
 
-        The check session right after a step is prepared while the step runs (``prepare``)."""
+        The check session right after a step is prepared while the step runs (``prepare``); the backup
+        runs beside the preflight session (``backup_beside_preflight``)."""
+        start = 0
+        if self.backup_beside_preflight(actions):
+            if not self._preflight_and_backup(actions):
+                return False
+            start = 2
         for index, action in enumerate(actions):
+            if index < start:
+                continue
             if action.kind == "hook":
                 self.hook(action.name)
             elif action.kind == "step":
