@@ -108,6 +108,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="this run's directory (default: the RUN_DIR / RUN_ID settings, else a new run under RUNS_ROOT)",
     )
     group.addoption(
+        "--in-window",
+        action="store_true",
+        default=False,
+        help="a check session of python -m gate.window: the window records the point of no return after each "
+             "step (not each session) and the session's log lists its own checks and the verdict so far",
+    )
+    group.addoption(
         "--no-gate-summary",
         action="store_true",
         default=False,
@@ -590,9 +597,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         settings = load_settings()
         target, release = settings.target, settings.release_tag
-        from gate.db.point_of_no_return import record_if_passed
+        if not config.getoption("--in-window"):  # the window records it after each step that could pass it
+            from gate.db.point_of_no_return import record_if_passed
 
-        record_if_passed(settings.dsn() if settings.database_url else None, run.dir)
+            record_if_passed(settings.dsn() if settings.database_url else None, run.dir)
     except SettingsError as exc:
         target, release = f"(settings error: {exc})", ""
     results = [*aggregate(state), completeness(state)]
@@ -608,8 +616,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         return
     from gate.console import render_summary
 
+    summary = state.summary
+    if config.getoption("--in-window"):  # the window shows the run; this session's log, its own checks
+        own = {*state.expected.values(), "GATE-01"}
+        summary = {**summary, "checks": [r for r in summary.get("checks", []) if r["id"] in own]}
     buffer = io.StringIO()
-    render_summary(state.summary, buffer, color=bool(terminalreporter.isatty))
+    render_summary(summary, buffer, color=bool(terminalreporter.isatty))
     terminalreporter.write(buffer.getvalue())
 
 

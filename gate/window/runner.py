@@ -323,6 +323,8 @@ class WindowRunner:
         """The check session's command line (``python -m pytest …``) and its log."""
         argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
                 "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
+        if self.pytest_server is not None:  # inside run_window, which records the point of no return after each step
+            argv.append("--in-window")
         if after_destructive:
             argv.append("--after-destructive")
         # served sessions stay in their warm process: two cold xdist workers cost more than the smoke checks

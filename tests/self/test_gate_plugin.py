@@ -184,6 +184,20 @@ def test_later_phases_merge_into_the_same_summary(gate, tmp_path):
     assert data["verdict"] == "GO" and [c["outcome"] for c in data["checks"]] == ["passed"] * 3
 
 
+def test_a_window_session_lists_its_own_checks_and_the_verdict_so_far(gate, tmp_path):
+    write(gate, "tests/preflight/test_a.py", check("PRE-01") + check("PRE-07", "assert False, 'closed'"))
+    assert gate.runpytest_subprocess("tests/preflight", "--check", "PRE-07").ret == 10
+    alone = gate.runpytest_subprocess("tests/preflight", "--check", "PRE-01")
+    in_window = gate.runpytest_subprocess("tests/preflight", "--check", "PRE-01", "--in-window")
+    def rows(result) -> list[str]:
+        return [line.split()[1] for line in result.stdout.lines if line.startswith("│ ") and line.count("│") > 2]
+
+    assert rows(alone) == ["PRE-01", "PRE-07", "GATE-01"]  # a session alone shows the whole run
+    assert rows(in_window) == ["PRE-01", "GATE-01"]
+    assert "NO-GO" in in_window.stdout.str() and in_window.ret == 10  # the verdict is still the run's (PRE-07's)
+    assert [c["id"] for c in summary(tmp_path)["checks"]] == ["PRE-01", "PRE-07", "GATE-01"]
+
+
 # nothing silently passes ---------------------------------------------------------------
 def test_a_collection_error_is_never_a_quiet_go(gate, tmp_path):
     write(gate, "tests/preflight/test_a.py", check("PRE-01"))
