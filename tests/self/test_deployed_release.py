@@ -260,3 +260,24 @@ def test_mig_02_and_pst_10_read_the_releases_plan_against_django_migrations_whil
     assert release_plan(other, run) is None, "another MANAGE_CMD line"
     run.record_step(StepRecord("deploy", exit_code=0, finished_at="2026-12-05T01:02:00+00:00"))
     assert release_plan(settings, run) is None, "a deploy ran since: the plan may have changed"
+
+
+def test_the_interpreter_fingerprint_names_every_installed_distribution_and_version(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe's fingerprint (same environment here and there) changes with a distribution's version, an added
+    one and an egg-info in the working directory, as importlib.metadata would see them."""
+    from gate.probes import interpreter
+
+    site = tmp_path / "site"
+    (site / "django-5.2.dist-info").mkdir(parents=True)
+    monkeypatch.setattr("sys.path", [str(site)])
+    monkeypatch.chdir(tmp_path)
+    first = interpreter.main({})["fingerprint"]
+    assert interpreter.main({})["fingerprint"] == first
+    (site / "django-5.2.dist-info").rename(site / "django-5.1.dist-info")
+    second = interpreter.main({})["fingerprint"]
+    (site / "requests-2.32.dist-info").mkdir()
+    third = interpreter.main({})["fingerprint"]
+    monkeypatch.setattr("sys.path", ["", str(site)])
+    (tmp_path / "freesport.egg-info").mkdir()
+    assert len({first, second, third, interpreter.main({})["fingerprint"]}) == 4
