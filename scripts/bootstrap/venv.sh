@@ -45,3 +45,18 @@ fi
 # compiled in memory until the next bootstrap, as without this.
 .venv/bin/python -m compileall -q -j 0 gate rehearse disposable_pg backend tests bench toolpaths.py conftest.py >/dev/null \
   || echo "bootstrap: compileall of the project's modules failed (harmless: they compile on import)" >&2
+# pytest rewrites the asserts of test modules, conftests and its plugins (gate.plugin…) on import and
+# keeps the result beside them (`*.cpython-311-pytest-<version>.pyc`), unless PYTHONDONTWRITEBYTECODE
+# is set: then every pytest process (each check session's warm-up, each xdist worker) rewrites them
+# again, ≈ 0.2 s a start. It reads them back whatever the environment, so listing the tests once with
+# bytecode on writes them (≈ 3 s, again only when a .py file changed since).
+rewritten=.venv/.pytest-rewritten
+if [ ! -f "$rewritten" ] || [ -n "$(find gate tests backend conftest.py -name '*.py' -newer "$rewritten" -print -quit)" ]; then
+  if env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q --co -p no:cacheprovider tests/ >/dev/null 2>&1 \
+     && env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q --co -p no:cacheprovider >/dev/null 2>&1 \
+     && (cd backend && env -u PYTHONDONTWRITEBYTECODE ../.venv/bin/python -m pytest -q --co -p no:cacheprovider >/dev/null 2>&1); then
+    touch "$rewritten"
+  else
+    echo "bootstrap: listing the tests failed (harmless: pytest rewrites their asserts on import)" >&2
+  fi
+fi
