@@ -58,6 +58,8 @@ ONE_PROCESS = "one-process"
 """``trial.json``'s ``mode``: every migration through one ``manage.py shell`` (Django starts once)."""
 PER_PROCESS = "per-process"
 """``trial.json``'s ``mode``: one ``manage.py migrate`` per migration (the command carries no conversation)."""
+KEPT_SNAPSHOT = "bkp04_restored_snapshot.json"
+"""In the run: the fingerprint of what BKP-04's kept restore holds (``gate.db.snapshot.Snapshot``)."""
 KEPT_RESTORE = "bkp04_restore.json"
 """In the run: the database of the window's shared disposable server that BKP-04 restored this run's backup
 into and kept (name, backup sha256), for MIG-05 to copy with ``CREATE DATABASE … TEMPLATE``."""
@@ -159,11 +161,22 @@ class TrialResult:
 
 def restore_for_bkp04(backup: Backup, pg: DisposablePostgres, run_dir: Path, keep: bool) -> RestoreResult:
     """BKP-04's restore and fingerprint (``Backup.restores_into``). ``keep`` (``pg`` is the window's shared
-    server, stopped with the window): a restore that passed is kept and named in ``KEPT_RESTORE`` so that
-    MIG-05 copies it instead of restoring the backup a second time; one that did not pass is dropped."""
+    server, stopped with the window): a restore that passed is kept and named in ``KEPT_RESTORE`` (with the
+    snapshot of what came back in ``KEPT_SNAPSHOT``) so that MIG-05 copies it instead of restoring the backup a
+    second time; one that did not pass is dropped. A kept restore of this backup that is still on ``pg`` (the
+    window's own, begun as soon as the backup step ended: ``WindowRunner``) is taken instead of restoring again;
+    one that failed was never kept, so BKP-04 restores and decides itself."""
+    from gate.backup.archive import RestoreResult
+    from gate.db.snapshot import Snapshot
+
+    kept = kept_restore(run_dir, backup, pg) if keep else None
+    if kept is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            return RestoreResult(True, kept, restored=Snapshot.load(run_dir / KEPT_SNAPSHOT))
     result = backup.restores_into(pg, keep=keep)
     if keep and result.database:
-        if result and backup.manifest is not None and backup.manifest.sha256:
+        if result and result.restored is not None and backup.manifest is not None and backup.manifest.sha256:
+            result.restored.save(run_dir / KEPT_SNAPSHOT)
             (run_dir / KEPT_RESTORE).write_text(json.dumps({"database": result.database,
                                                             "sha256": backup.manifest.sha256}))
         else:

@@ -430,8 +430,13 @@ class WindowRunner:
         preflight, backup, script = actions[0], actions[1], actions[1].script
         assert script is not None
         codes: list[int] = []
-        step = threading.Thread(target=lambda: codes.append(self.run_step(backup.name, script, refresh=False)),
-                                name="backup-step")
+
+        def backup_then_restore() -> None:
+            codes.append(self.run_step(backup.name, script, refresh=False))
+            if codes[0] == 0 and len(actions) > 2 and "BKP-04" in actions[2].ids:
+                self.restore_ahead()
+
+        step = threading.Thread(target=backup_then_restore, name="backup-step")
         step.start()
         try:
             passed = self.run_checks(preflight.name, preflight.ids, preflight.xdist)
@@ -445,6 +450,23 @@ class WindowRunner:
             self.fail_step(backup.name, code)
             return False
         return passed or not (preflight.hard or self.verdict() in self.stop_verdicts)
+
+    def restore_ahead(self) -> None:
+        """BKP-04's restore of the backup just taken, into the window's shared disposable server, begun here while
+        the preflight session runs (``restore_for_bkp04``: kept only when it passed, then BKP-04 takes it). Any
+        trouble leaves nothing kept: BKP-04 restores and decides itself, as without this."""
+        if self.shared_pg is None:
+            return
+        try:
+            from gate.backup import Backup
+            from gate.migrations.trial import restore_for_bkp04
+
+            pg = self.shared_pg.wait()
+            found = Backup.of_run(self.run, self.settings.tool("pg_restore"), self.settings.backup_jobs)
+            if pg is not None and found is not None:
+                restore_for_bkp04(found, pg, self.run.dir, keep=True)
+        except Exception:  # noqa: BLE001 - an optimisation: BKP-04 does the whole restore itself then
+            return
 
     def execute(self, actions: list[Action]) -> bool:
         """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK).

@@ -123,6 +123,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert not any(c.exists() for c in clusters) and not any(pid_alive(p) for p in clusters.values())
     assert not (run_dir / "disposable_pg.json").exists(), "the hand-over file is withdrawn after the window"
     assert rows(run_dir)["BKP-04"]["outcome"] == "passed"
+    assert "restored by the window while the preflight ran" in rows(run_dir)["BKP-04"]["message"]
     assert summary["decision"]["deciding_check"] == "MIG-05"
     checks = rows(run_dir)
     mig05 = checks["MIG-05"]
@@ -152,6 +153,7 @@ def test_the_healthy_release_passes_mig_05_and_records_its_trial(target, tmp_pat
     env_file, values, directory = target
     run_dir = tmp_path / "run"
     assert window(env_file, "step", "backup", extra={"RUN_DIR": str(run_dir)}).returncode == 0
+    assert "while the preflight ran" not in rows(run_dir)["BKP-04"]["message"], "make backup: BKP-04 restored itself"
     proc = window(env_file, "checks", "MIG-05", extra={"RUN_DIR": str(run_dir)})
     mig05 = rows(run_dir)["MIG-05"]
     assert mig05["outcome"] == "passed", (mig05, proc.stdout[-2000:])
