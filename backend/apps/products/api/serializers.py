@@ -36,8 +36,10 @@ class ProductVariantSerializer(serializers.ModelSerializer):
 
 
 class ProductListSerializer(serializers.ModelSerializer):
-    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
-    category = serializers.CharField(source="category.slug", default=None, read_only=True)
+    """Reads the ``brand_name`` and ``category_slug`` of ``ProductQuerySet.with_brand_and_category``."""
+
+    brand = serializers.CharField(source="brand_name", read_only=True)
+    category = serializers.CharField(source="category_slug", read_only=True)
 
     class Meta:
         model = Product
@@ -45,6 +47,10 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 
 class ProductDetailSerializer(ProductListSerializer):
+    """Reads brand and category through ``select_related`` (``ProductQuerySet.with_variants``)."""
+
+    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
+    category = serializers.CharField(source="category.slug", default=None, read_only=True)
     variants = ProductVariantSerializer(many=True, read_only=True)
 
     class Meta(ProductListSerializer.Meta):
