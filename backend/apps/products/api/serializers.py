@@ -47,10 +47,6 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 
 class ProductDetailSerializer(ProductListSerializer):
-    """Reads brand and category through ``select_related`` (``ProductQuerySet.with_variants``)."""
-
-    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
-    category = serializers.CharField(source="category.slug", default=None, read_only=True)
     variants = ProductVariantSerializer(many=True, read_only=True)
 
     class Meta(ProductListSerializer.Meta):

@@ -28,7 +28,7 @@ class ProductListView(generics.ListAPIView):
 
 
 class ProductDetailView(generics.RetrieveAPIView):
-    """One active product with its active ``variants[]`` (4 queries: product, variants, colors)."""
+    """One active product with its active ``variants[]`` (3 queries: product, variants, colors)."""
 
     serializer_class = ProductDetailSerializer
     lookup_field = "slug"

@@ -92,21 +92,42 @@ def _plan_rows(plan: dict, tables: set[str]) -> list[int]:
     return own + [n for child in plan.get("Plans", []) for n in _plan_rows(child, tables)]
 
 
-def test_list_page_reads_its_rows_only_even_with_statistics_of_an_empty_table(client: Client) -> None:
-    """Right after a flush and a full import the planner may believe ``products`` is empty; the page
-    must still read the products up to its end in ``id`` order, and brand and category for its own rows."""
+@pytest.fixture
+def statistics_of_an_empty_table() -> None:
+    """``products`` as right after ``flush_products`` and a full import, before any ANALYZE: the
+    planner's statistics describe pages of dead rows (no rows), the live rows came after."""
     flushed = Product.objects.bulk_create(Product(name=f"old {i}", slug=f"old-{i}", onec_id=f"old-{i}", description="x" * 200)
                                           for i in range(3000))
     Product.objects.filter(pk__in=[p.pk for p in flushed]).delete()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE products, brands, categories")  # pages of dead rows: "empty", as after a flush
+        cur.execute("ANALYZE products, brands, categories")
+
+
+def _plan(sql: str) -> dict:
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        return cur.fetchone()[0][0]["Plan"]
+
+
+@pytest.mark.usefixtures("statistics_of_an_empty_table")
+def test_list_page_reads_its_rows_only_even_with_statistics_of_an_empty_table(client: Client) -> None:
+    """The page reads the products up to its end in ``id`` order, and brand and category for its own rows."""
     for _ in range(30):
         make_product(variants=0)
     with CaptureQueriesContext(connection) as ctx:
         body = client.get("/api/products/", {"page_size": 5, "page": 2}).json()
     assert len(body["results"]) == 5
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + ctx.captured_queries[-1]["sql"])
-        plan = cur.fetchone()[0][0]["Plan"]
+    plan = _plan(ctx.captured_queries[-1]["sql"])
     assert max(_plan_rows(plan, {"products"})) <= 10, plan
     assert sum(_plan_rows(plan, {"brands", "categories"})) <= 10, plan
+
+
+@pytest.mark.usefixtures("statistics_of_an_empty_table")
+def test_detail_reads_one_product_even_with_statistics_of_an_empty_table(client: Client) -> None:
+    products = [make_product(variants=2) for _ in range(30)]
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(f"/api/products/{products[17].slug}/").json()
+    assert (body["brand"], body["category"]) == (products[17].brand.name, products[17].category.slug)
+    plan = _plan(ctx.captured_queries[0]["sql"])
+    assert max(_plan_rows(plan, {"products"})) <= 1, plan
+    assert sum(_plan_rows(plan, {"brands", "categories"})) <= 2, plan
