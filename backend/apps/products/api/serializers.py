@@ -36,8 +36,10 @@ class ProductVariantSerializer(serializers.ModelSerializer):
 
 
 class ProductListSerializer(serializers.ModelSerializer):
-    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
-    category = serializers.CharField(source="category.slug", default=None, read_only=True)
+    """Reads the ``brand_name`` and ``category_slug`` of ``ProductQuerySet.with_brand_and_category``."""
+
+    brand = serializers.CharField(source="brand_name", read_only=True)
+    category = serializers.CharField(source="category_slug", read_only=True)
 
     class Meta:
         model = Product

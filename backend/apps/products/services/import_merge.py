@@ -13,6 +13,7 @@ from typing import Any
 
 PRICE_COLS = ("retail_price", "opt1_price", "opt2_price", "opt3_price", "trainer_price", "federation_price")
 _P = ", ".join(PRICE_COLS)
+CATALOG_TABLES = "categories, brands, products, product_variants"
 
 
 @dataclass(slots=True)
@@ -42,8 +43,18 @@ def prepare_planner(cur: Any) -> None:
     empty picks a nested-loop anti-join that rescans the whole dead table for each of 100k
     offers (minutes instead of a second). Every statement here is set-based, so hash/merge
     joins are always right."""
-    cur.execute("ANALYZE categories, brands, products, product_variants")
+    cur.execute(f"ANALYZE {CATALOG_TABLES}")
     cur.execute("SET LOCAL enable_nestloop = off")
+
+
+def analyze_catalog(cur: Any, counts: MergeCounts) -> None:
+    """Statistics of what the merge wrote, for the API's queries once the import commits.
+
+    ``prepare_planner``'s describe the tables before the merge: right after a flush, empty. Left
+    so until autovacuum's pass (a minute or so), the planner would plan the catalog API for
+    empty tables on the first requests after maintenance ends, the smoke's and PST-08's burst.
+    """
+    cur.execute(f"ANALYZE {CATALOG_TABLES}")
 
 
 def _one(cur: Any, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...]:

@@ -423,6 +423,7 @@ class CatalogImporter:
                 step("prices", merge.update_prices_only)
             if "rests" in wanted:
                 step("rests", merge.update_rests_only)
+        step("analyze", merge.analyze_catalog)
 
 
 def check_schema() -> None:
