@@ -241,8 +241,9 @@ class PytestServer:
     ready: bool = False
     started: float = field(default_factory=time.monotonic)
     prepared: SessionRequest | None = None
-    prepared_pid: int = 0
     last_prepared: bool = False
+    _pid: int = 0
+    _pid_pending: bool = False
 
     @classmethod
     def start(cls, python: str, env: dict[str, str], cwd: Path) -> PytestServer:
@@ -277,17 +278,32 @@ class PytestServer:
             raise ConnectionError(f"pytest server ended: {exc}") from exc
 
     def prepare(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
-        """Fork the session ``session(args, env, cwd, log)`` will run, up to its first check (see the module)."""
+        """Fork the session ``session(args, env, cwd, log)`` will run, up to its first check (see the module).
+
+        Returns once asked: the server's answer (the child's pid) is read with the next exchange, so the
+        step the session waits for starts without waiting for the fork."""
         request: SessionRequest = {"args": args, "env": env, "cwd": str(cwd), "log": str(log)}
         self.cancel()
         self._send({"prepare": request})
-        self.prepared_pid = int(self._reply()["pid"])
+        self._pid_pending = True
         self.prepared = request
+
+    @property
+    def prepared_pid(self) -> int:
+        """The prepared session's process id."""
+        self._take_pid()
+        return self._pid
+
+    def _take_pid(self) -> None:
+        if self._pid_pending:
+            self._pid_pending = False
+            self._pid = int(self._reply()["pid"])
 
     def cancel(self) -> None:
         """End the prepared session, if any, without running it."""
         if self.prepared is not None:
             self.prepared = None
+            self._take_pid()
             self._send({"cancel": True})
             self._reply()
 
@@ -302,6 +318,7 @@ class PytestServer:
         self.last_prepared = self.prepared is not None and self.prepared == request
         if self.last_prepared:
             self.prepared = None
+            self._take_pid()
             self._send({"go": True})
         else:
             self.cancel()
