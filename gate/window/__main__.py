@@ -19,10 +19,15 @@ import io
 import sys
 from typing import TYPE_CHECKING
 
-from gate.cli import command, load_settings, open_run
-from gate.settings import Settings, announce_env_file_warnings, no_target
-from gate.window.pytest_server import PytestServer, window_python
-from gate.window.stages import STAGE_NAMES
+from gate.window.pytest_server import PytestServer, speculative_server, window_python
+
+# ``python -m gate.window migrate|step``: the check sessions' server starts its warm-up now, before the
+# settings machinery below is imported (≈ 0.2 s); main() keeps it only when it serves this window's sessions.
+_SPECULATIVE = speculative_server(sys.argv[1:]) if __name__ == "__main__" else None
+
+from gate.cli import command, load_settings, open_run  # noqa: E402
+from gate.settings import Settings, announce_env_file_warnings, no_target  # noqa: E402
+from gate.window.stages import STAGE_NAMES  # noqa: E402
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,18 +58,31 @@ def _notify(event: str, run: Run, settings: Settings) -> None:
         sys.stderr.write(f"WARNING notify {event}: {type(exc).__name__}; the window goes on\n")
 
 
-def _early_server(args: argparse.Namespace, settings: Settings) -> PytestServer | None:
+def _early_server(args: argparse.Namespace, settings: Settings,
+                  speculative: PytestServer | None = None) -> PytestServer | None:
     """The check sessions' warm pytest server, started before the window imports the rest of itself,
     opens its run and claims the target: the first session (preflight, with no step before it to hide
-    behind) waits for less of its warm-up. Only for a window that runs checks; ``None`` otherwise."""
-    if args.command not in ("migrate", "step") or not settings.window_checks or getattr(args, "no_checks", False):
-        return None
-    if no_target() or (args.command == "migrate" and not (args.confirm or settings.confirm or sys.stdin.isatty())):
-        return None  # refused before anything starts: nothing to warm
-    from gate.settings import REPO
-    from gate.target_cmd import target_env
+    behind) waits for less of its warm-up. Only for a window that runs checks; ``None`` otherwise.
+    ``speculative``: one started before the settings were read (:func:`speculative_server`), kept when it
+    serves this window's sessions, else ended at once."""
+    wanted = args.command in ("migrate", "step") and settings.window_checks and not getattr(args, "no_checks", False)
+    if wanted and (no_target() or (args.command == "migrate"
+                                   and not (args.confirm or settings.confirm or sys.stdin.isatty()))):
+        wanted = False  # refused before anything starts: nothing to warm
+    env: dict[str, str] = {}
+    if wanted:
+        from gate.target_cmd import target_env
 
-    return PytestServer.start(window_python(), target_env(settings), REPO)
+        env = target_env(settings)
+    if speculative is not None:
+        if wanted and speculative.serves(env):
+            return speculative
+        speculative.discard()
+    if not wanted:
+        return None
+    from gate.settings import REPO
+
+    return PytestServer.start(window_python(), env, REPO)
 
 
 def _print_verdict(run: Run, console: Console) -> int:
@@ -108,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     close.add_argument("--reason", required=True, help="why (recorded with who closed it)")
     args = parser.parse_args(argv)
     announce_env_file_warnings(sys.stderr)
-    settings = load_settings()
-    server = _early_server(args, settings)
+    try:
+        settings = load_settings()
+        server = _early_server(args, settings, _SPECULATIVE)
+    except BaseException:
+        if _SPECULATIVE is not None:
+            _SPECULATIVE.discard()
+        raise
     try:
         return _main(args, settings, server)
     finally:

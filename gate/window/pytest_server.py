@@ -225,6 +225,23 @@ def serve(root: Path) -> None:
         prepared.cancel()
 
 
+def speculative_server(argv: list[str]) -> PytestServer | None:
+    """The server for ``python -m gate.window ARGV``, started before its settings are read, when the command
+    line and the environment say the window will run checks (``migrate``/``step``, no ``--no-checks``,
+    ``WINDOW_CHECKS`` not off), with the bundled backend's ``PYTHONPATH`` (the repository) unless the
+    environment names another. The window keeps it only if it serves its sessions (``serves``)."""
+    import toolpaths
+
+    off = os.environ.get("WINDOW_CHECKS", "").strip().lower() in ("false", "0", "no", "off")
+    if not argv or argv[0] not in ("migrate", "step") or "--no-checks" in argv or "-h" in argv or "--help" in argv or off:
+        return None
+    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(toolpaths.REPO)}
+    try:
+        return PytestServer.start(window_python(), env, toolpaths.REPO)
+    except OSError:
+        return None
+
+
 def window_python() -> str:
     """The interpreter of the window's check sessions: the gate's venv, else this one."""
     from toolpaths import VENV_PYTHON

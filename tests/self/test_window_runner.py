@@ -234,3 +234,27 @@ def test_the_early_server_starts_only_for_a_window_that_runs_checks(tmp_path, mo
     assert early("checks", on) is None and early("status", on) is None
     monkeypatch.setattr(window_main.sys.stdin, "isatty", lambda: False)
     assert early("migrate", on, confirm=False, no_checks=False) is None  # refused before anything starts
+
+
+def test_a_server_started_before_the_settings_is_kept_only_when_it_serves_the_window(tmp_path, monkeypatch):
+    import argparse
+
+    from gate.window import __main__ as window_main
+    from gate.window import pytest_server
+
+    monkeypatch.setattr(window_main.PytestServer, "start", classmethod(lambda cls, *a: "started"))
+    (tmp_path / "t.env").write_text("DATABASE_URL=postgresql://u@127.0.0.1:1/db\n")
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "t.env"))
+    on, off = (load_settings(environ={"WINDOW_CHECKS": v}, env_file=tmp_path / "t.env") for v in ("true", "false"))
+    migrate = argparse.Namespace(command="migrate", confirm=True, no_checks=False)
+    serving, other, unwanted = _FakeServer(True), _FakeServer(False), _FakeServer(True)
+    assert window_main._early_server(migrate, on, serving) is serving and not serving.discarded
+    assert window_main._early_server(migrate, on, other) == "started" and other.discarded  # another PYTHONPATH
+    assert window_main._early_server(migrate, off, unwanted) is None and unwanted.discarded  # bare steps
+    monkeypatch.delenv("WINDOW_CHECKS", raising=False)
+    assert pytest_server.speculative_server(["migrate", "--confirm"]) == "started"
+    assert pytest_server.speculative_server(["step", "backup"]) == "started"
+    for argv in (["migrate", "--no-checks"], ["checks", "PRE-01"], ["status"], [], ["migrate", "--help"]):
+        assert pytest_server.speculative_server(argv) is None, argv
+    monkeypatch.setenv("WINDOW_CHECKS", "false")
+    assert pytest_server.speculative_server(["migrate", "--confirm"]) is None
