@@ -56,6 +56,11 @@ class ApiClient:
         """GET an API path (no redirects followed silently)."""
         return self.session.get(self.url(path), timeout=self.timeout, allow_redirects=False, **kwargs)  # type: ignore[arg-type]
 
+    def get_many(self, paths: Sequence[str], workers: int = 4) -> list[requests.Response]:
+        """:meth:`get` of every path, ``workers`` requests at a time; the responses in the paths' order."""
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
+            return list(pool.map(self.get, paths))
+
     def all_pages(self, path: str, limit: int = 10_000) -> list[dict[str, object]]:
         """Every ``results`` item of a paginated list (bounded by ``limit`` items)."""
         items: list[dict[str, object]] = []

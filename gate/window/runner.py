@@ -38,7 +38,7 @@ from gate.target_cmd import target_env
 from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 from gate.window.budgets import budgets_from, missing_runbook
-from gate.window.pytest_server import PytestServer, window_python
+from gate.window.pytest_server import UNUSED_PLUGINS, PytestServer, window_python
 from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
 if TYPE_CHECKING:
@@ -321,7 +321,7 @@ class WindowRunner:
     def _session(self, label: str, ids: tuple[str, ...], xdist: bool = False,
                  after_destructive: bool = False) -> tuple[list[str], Path]:
         """The check session's command line (``python -m pytest …``) and its log."""
-        argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *GATE_TEST_DIRS,
+        argv = [self.python, "-m", "pytest", "-p", "no:cacheprovider", *UNUSED_PLUGINS, *GATE_TEST_DIRS,
                 "--check", ",".join(ids), "--run-dir", str(self.run.dir), "-q", "--no-header", "-rN", "--color=no"]
         if self.pytest_server is not None:  # inside run_window, which records the point of no return after each step
             argv.append("--in-window")

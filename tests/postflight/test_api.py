@@ -38,8 +38,7 @@ def test_sampled_product_details_have_variants(api: ApiClient, target_db: Target
     assert slugs, "no active product to sample"
     mapped = target_db.color_names(settings.color_table)
     findings = []
-    for slug in slugs:
-        response = api.get(f"/products/{slug}/")
+    for slug, response in zip(slugs, api.get_many([f"/products/{slug}/" for slug in slugs]), strict=True):
         body = response.json() if response.status_code == 200 else None
         must_price = priced_skus(target_db.conn, slug, onec_package.priced_offers)
         findings += variant_findings(slug, response.status_code, body, mapped, must_price, settings.api_price_fields)
