@@ -92,11 +92,8 @@ def sha256_of(path: Path) -> tuple[str, str]:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     lines = []
     for f in files:
-        h = hashlib.sha256()
         with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        lines.append(f"{h.hexdigest()}  {f.relative_to(path.parent)}")
+            lines.append(f"{hashlib.file_digest(fh, 'sha256').hexdigest()}  {f.relative_to(path.parent)}")
     listing = "\n".join(lines) + "\n"
     digest = lines[0].split()[0] if not path.is_dir() else hashlib.sha256(listing.encode()).hexdigest()
     return digest, listing

@@ -45,6 +45,12 @@ def local_name(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
+def _child(el: etree._Element, name: str) -> etree._Element | None:
+    for c in el:
+        if local_name(c.tag) == name:
+            return c
+    return None
+
 
 def children(el: etree._Element) -> dict[str, etree._Element]:
     """An element's children by local name (the first of each name), from one pass over them."""
@@ -238,9 +244,8 @@ class OfferSink(Protocol):
     def price_type(self, el: etree._Element) -> None:
         """A ``ТипЦены`` element, ended."""
 
-    def offer(self, el: etree._Element, kids: dict[str, etree._Element], delta: bool) -> None:
-        """A ``Предложение`` element, ended, with its :func:`children` (``delta``: its ``ПакетПредложений``
-        holds only changes)."""
+    def offer(self, el: etree._Element, delta: bool) -> None:
+        """A ``Предложение`` element, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
 
 
 def _head_facts(path: Path, info: XmlFile) -> None:
@@ -312,12 +317,9 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 if prices is not None:
                     kinds.add("prices")
                     for price in prices:
-                        for c in price:
-                            if local_name(c.tag) == "ИдТипаЦены":
-                                ref = (c.text or "").strip()
-                                if ref:
-                                    pkg.price_refs.add(ref)
-                                break
+                        ref = _text(_child(price, "ИдТипаЦены")).strip()
+                        if ref:
+                            pkg.price_refs.add(ref)
                     if oid and len(prices):
                         pkg.priced_offers.add(oid)
                 if "Остатки" in kids or "Количество" in kids:
@@ -327,7 +329,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.offer_rows[oid] += 1
                     (pkg.deleted_offers if _deleted(el, kids) else pkg.offers).add(oid)
                 if sink is not None:
-                    sink.offer(el, kids, delta)
+                    sink.offer(el, delta)
                 _drop(el)
             elif name == ROOT:
                 seen_root = True
@@ -378,8 +380,5 @@ def file_hashes(root: Path) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()

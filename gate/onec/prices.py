@@ -174,7 +174,7 @@ class PriceReading:
         """A ``ТипЦены``: its id and name."""
         _price_type(el, self)
 
-    def offer(self, el: etree._Element, kids: dict[str, etree._Element], delta: bool) -> None:
+    def offer(self, el: etree._Element, delta: bool) -> None:
         """A ``Предложение``: its prices and stock, as a correct import stores them."""
         _offer(el, self, delta)
 

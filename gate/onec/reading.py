@@ -89,7 +89,7 @@ class _Helper:
     parts come back as one pickle on its stdout, collected by a thread while this process reads its own."""
 
     def __init__(self, root: Path, share: list[Path]) -> None:
-        from gate.settings import REPO
+        from toolpaths import REPO
 
         self.share = share
         self._out: list[bytes] = []
