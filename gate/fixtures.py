@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,8 +157,9 @@ def pre_snapshot(backup: Backup) -> Snapshot:
 @pytest.fixture
 def now(settings: Settings) -> datetime:
     """The current time (``WINDOW_NOW`` overrides it, for rehearsals and self-tests)."""
-    moment = settings.window_now or datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    from gate.preflight.window_hours import clock
+
+    return clock(settings)
 
 
 @pytest.fixture

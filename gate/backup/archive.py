@@ -38,6 +38,8 @@ class RestoreResult:
     differences: tuple[str, ...] = ()
     error: str = ""
     restored: Snapshot | None = field(default=None, repr=False)
+    reused: bool = False
+    """A restore of the same backup kept earlier in the run (the window's), taken instead of restoring again."""
 
     def __bool__(self) -> bool:
         return self.ok

@@ -172,7 +172,7 @@ def restore_for_bkp04(backup: Backup, pg: DisposablePostgres, run_dir: Path, kee
     kept = kept_restore(run_dir, backup, pg) if keep else None
     if kept is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            return RestoreResult(True, kept, restored=Snapshot.load(run_dir / KEPT_SNAPSHOT))
+            return RestoreResult(True, kept, restored=Snapshot.load(run_dir / KEPT_SNAPSHOT), reused=True)
     result = backup.restores_into(pg, keep=keep)
     if keep and result.database:
         if result and result.restored is not None and backup.manifest is not None and backup.manifest.sha256:

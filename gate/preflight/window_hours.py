@@ -8,8 +8,12 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from gate.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +62,14 @@ class Window:
         if self.always_open:
             return f"window open (WINDOW_OPEN), now {local:%Y-%m-%d %H:%M} {self.tz}"
         return f"window {self.start}–{self.end} {self.tz}, now {local:%Y-%m-%d %H:%M %Z}"
+
+
+def window_of(settings: Settings) -> Window:
+    """The deployment window the settings name (``WINDOW_START``..``WINDOW_END`` in ``WINDOW_TZ``, ``WINDOW_OPEN``)."""
+    return Window(settings.window_start, settings.window_end, settings.window_tz, settings.window_open)
+
+
+def clock(settings: Settings) -> datetime:
+    """The current time (``WINDOW_NOW`` overrides it, for rehearsals and self-tests; a naive one is UTC)."""
+    moment = settings.window_now or datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -417,11 +417,9 @@ class WindowRunner:
         if not (self.checks_on and len(actions) > 1 and actions[0].kind == "checks"
                 and actions[0].name == "preflight:before" and actions[1].kind == "step" and actions[1].name == "backup"):
             return False
-        from gate.preflight.window_hours import Window
+        from gate.preflight.window_hours import clock, window_of
 
-        s = self.settings
-        now = s.window_now or datetime.now(ZoneInfo(s.window_tz))
-        return Window(s.window_start, s.window_end, s.window_tz, s.window_open).contains(now)
+        return window_of(self.settings).contains(clock(self.settings))
 
     def _preflight_and_backup(self, actions: list[Action]) -> bool:
         """``actions[0]`` (the preflight session) and ``actions[1]`` (the backup step) side by side; False = stop."""
@@ -449,7 +447,7 @@ class WindowRunner:
         if code != 0:
             self.fail_step(backup.name, code)
             return False
-        return passed or not (preflight.hard or self.verdict() in self.stop_verdicts)
+        return not self._stops(preflight, passed)
 
     def restore_ahead(self) -> None:
         """BKP-04's restore of the backup just taken, into the window's shared disposable server, begun here while
@@ -478,9 +476,7 @@ class WindowRunner:
             if not self._preflight_and_backup(actions):
                 return False
             start = 2
-        for index, action in enumerate(actions):
-            if index < start:
-                continue
+        for index, action in enumerate(actions[start:], start):
             if action.kind == "hook":
                 self.hook(action.name)
             elif action.kind == "step":
@@ -491,10 +487,13 @@ class WindowRunner:
                 if code != 0:  # a refusal (exit 3) ran nothing: it fails the step's claim, not the point of no return
                     self.fail_step(action.name, code)
                     return False
-            elif not self.run_checks(action.name, action.ids, action.xdist) and (
-                    action.hard or self.verdict() in self.stop_verdicts):
+            elif self._stops(action, self.run_checks(action.name, action.ids, action.xdist)):
                 return False
         return True
+
+    def _stops(self, checks: Action, passed: bool) -> bool:
+        """A check session that did not pass stops the window when it is hard or the verdict says stop."""
+        return not passed and (checks.hard or self.verdict() in self.stop_verdicts)
 
     def run_stage(self, s: Stage, checks_on: bool | None = None) -> bool:
         """One stage of the window; False = stop the window."""

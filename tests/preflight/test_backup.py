@@ -55,10 +55,9 @@ def test_backup_sha256_recorded_and_matches(backup: Backup, check_message: Messa
 def test_backup_restores_into_disposable_pg(backup: Backup, disposable_pg: DisposablePostgres, run: Run,
                                             window_pg: bool, check_message: MessageReporter) -> None:
     """The backup restores into a disposable PostgreSQL and its fingerprint equals the live DB's at backup time."""
-    from gate.migrations.trial import kept_restore, restore_for_bkp04
+    from gate.migrations.trial import restore_for_bkp04
 
-    ahead = window_pg and kept_restore(run.dir, backup, disposable_pg) is not None  # the window's, begun beside preflight
     restored = restore_for_bkp04(backup, disposable_pg, run.dir, keep=window_pg)  # kept for MIG-05's copy
     assert restored
     check_message(f"restored and fingerprint-equal: {len(restored.restored.tables) if restored.restored else 0} tables"
-                  + (" (restored by the window while the preflight ran)" if ahead else ""))
+                  + (" (restored by the window while the preflight ran)" if restored.reused else ""))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gate.checks import STEP_BUDGETS_S
-from gate.preflight.window_hours import Window
+from gate.preflight.window_hours import window_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def test_inside_window_and_steps_fit(settings: Settings, now: datetime,
                                      check_message: MessageReporter) -> None:
     """Рекомендуемое время 2:00 AM - 4:00 AM MSK: inside the window, the timetable fits before it closes."""
-    window = Window(settings.window_start, settings.window_end, settings.window_tz, settings.window_open)
+    window = window_of(settings)
     budget = sum(STEP_BUDGETS_S.values())
     assert window.contains(now), f"outside the deployment window: {window.describe(now)}"
     remaining = window.remaining_s(now)
