@@ -39,7 +39,7 @@ from gate.types import Outcome, Verdict
 from gate.verdict import CheckResult
 from gate.window.budgets import budgets_from, missing_runbook
 from gate.window.pytest_server import UNUSED_PLUGINS, PytestServer, window_python
-from gate.window.stages import PRE_STEP_CHECKS, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
+from gate.window.stages import PRE_STEP_CHECKS, READS_ONLY, SCRIPTS, STAGES, STEP_FAILURE_CHECK, Stage, stage
 
 if TYPE_CHECKING:
     from disposable_pg.handover import Shared
@@ -410,44 +410,55 @@ class WindowRunner:
             out.append(Action("checks", f"{s.name}:after", ids=s.after, xdist=s.xdist))
         return out
 
-    def backup_beside_preflight(self, actions: list[Action]) -> bool:
-        """The backup step may run while the preflight checks run: a fresh window with checks, inside its
-        hours (PRE-07's own ``Window``). The backup only reads the target and writes a file; a preflight that
-        says NO-GO stops the window after it as before, and nothing after the backup starts earlier."""
-        if not (self.checks_on and len(actions) > 1 and actions[0].kind == "checks"
-                and actions[0].name == "preflight:before" and actions[1].kind == "step" and actions[1].name == "backup"):
+    def beside(self, actions: list[Action], index: int) -> bool:
+        """The check session ``actions[index]`` may run beside the step right after it: a window with checks,
+        the step one that only reads the target and writes the run's files (``READS_ONLY``: the backup, the
+        flush's dry run, the smoke curls), the session not a hard one. The backup keeps one more rule: inside
+        the window's hours (PRE-07's own ``Window``), so an out-of-hours NO-GO still comes before it.
+
+        Nothing changes earlier than in order: a session that says NO-GO stops the window once both ended,
+        before the next step; a step that fails fails its claim as before."""
+        if not (self.checks_on and index + 1 < len(actions)):
             return False
+        session, step = actions[index], actions[index + 1]
+        if session.kind != "checks" or session.hard or step.kind != "step" or step.name not in READS_ONLY:
+            return False
+        if step.name != "backup":
+            return True
         from gate.preflight.window_hours import clock, window_of
 
         return window_of(self.settings).contains(clock(self.settings))
 
-    def _preflight_and_backup(self, actions: list[Action]) -> bool:
-        """``actions[0]`` (the preflight session) and ``actions[1]`` (the backup step) side by side; False = stop."""
+    def _beside(self, actions: list[Action], index: int) -> bool:
+        """``actions[index]`` (a check session) and ``actions[index + 1]`` (its step) side by side; False = stop.
+        The step's own checks are collected while it still runs; after the backup, BKP-04's restore of it
+        begins at once (``restore_ahead``)."""
         import threading
 
-        preflight, backup, script = actions[0], actions[1], actions[1].script
+        session, step, script = actions[index], actions[index + 1], actions[index + 1].script
+        after = actions[index + 2] if index + 2 < len(actions) else None
         assert script is not None
         codes: list[int] = []
 
-        def backup_then_restore() -> None:
-            codes.append(self.run_step(backup.name, script, refresh=False))
-            if codes[0] == 0 and len(actions) > 2 and "BKP-04" in actions[2].ids:
+        def run_the_step() -> None:
+            codes.append(self.run_step(step.name, script, refresh=False))
+            if codes[0] == 0 and step.name == "backup" and after is not None and "BKP-04" in after.ids:
                 self.restore_ahead()
 
-        step = threading.Thread(target=backup_then_restore, name="backup-step")
-        step.start()
+        thread = threading.Thread(target=run_the_step, name=f"{step.name}-step")
+        thread.start()
         try:
-            passed = self.run_checks(preflight.name, preflight.ids, preflight.xdist)
-            if len(actions) > 2 and step.is_alive():  # the backup's checks, collected while it still runs
-                self.prepare(actions[2])
+            passed = self.run_checks(session.name, session.ids, session.xdist)
+            if after is not None and thread.is_alive():
+                self.prepare(after)
         finally:
-            step.join()
+            thread.join()
             self._refresh_summary()
         code = codes[0] if codes else 1
         if code != 0:
-            self.fail_step(backup.name, code)
+            self.fail_step(step.name, code)
             return False
-        return not self._stops(preflight, passed)
+        return not self._stops(session, passed)
 
     def restore_ahead(self) -> None:
         """BKP-04's restore of the backup just taken, into the window's shared disposable server, begun here while
@@ -469,14 +480,16 @@ class WindowRunner:
     def execute(self, actions: list[Action]) -> bool:
         """Run actions in order; False = stop the window (a failed step, a hard check, a NO-GO/ROLLBACK).
 
-        The check session right after a step is prepared while the step runs (``prepare``); the backup
-        runs beside the preflight session (``backup_beside_preflight``)."""
-        start = 0
-        if self.backup_beside_preflight(actions):
-            if not self._preflight_and_backup(actions):
-                return False
-            start = 2
-        for index, action in enumerate(actions[start:], start):
+        The check session right after a step is prepared while the step runs (``prepare``); a session
+        runs beside a step that only reads the target (``beside``)."""
+        index = 0
+        while index < len(actions):
+            action = actions[index]
+            if self.beside(actions, index):
+                if not self._beside(actions, index):
+                    return False
+                index += 2
+                continue
             if action.kind == "hook":
                 self.hook(action.name)
             elif action.kind == "step":
@@ -489,6 +502,7 @@ class WindowRunner:
                     return False
             elif self._stops(action, self.run_checks(action.name, action.ids, action.xdist)):
                 return False
+            index += 1
         return True
 
     def _stops(self, checks: Action, passed: bool) -> bool:

@@ -5,7 +5,9 @@ the same list, so the order and the checks of a phase cannot drift between them.
 
 HTTP checks of the API (PST-04/05/06/08/09) run in the ``smoke`` stage, after maintenance is
 off: with the Django maintenance variant the public API answers 503 to everyone until then (the
-runbook's 03:04 "Smoke tests" slot). ``make postflight`` alone runs every PST check.
+runbook's 03:04 "Smoke tests" slot). They are the stage's checks *before* its step: the smoke curls
+only read, so in the window the session runs beside them (``READS_ONLY``). ``make postflight``
+alone runs every PST check.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class Stage:
         return SCRIPTS / f"{self.script}.sh" if self.script else None
 
 
+READS_ONLY = frozenset({"backup", "flush_dry_run", "smoke"})
+"""Steps that only read the target and write the run's own files: the check session before one may run
+beside it (``WindowRunner.beside``)."""
+
 PRE_STEP_CHECKS: dict[str, tuple[str, ...]] = {"flush_dry_run": ("FLS-01",)}
 """Checks that run right after a sub-step (the dry run's plan, before the real flush)."""
 
@@ -66,7 +72,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("import", "import", after=("IMP-01", "IMP-03", "IMP-02"), destructive=True, hooks=("onec_before",)),
     Stage("postflight", before=POSTFLIGHT_DB_IDS),  # five sub-second database checks: xdist start-up would dominate
     Stage("maintenance_off", "maintenance_off", after=("MNT-02",)),
-    Stage("smoke", "smoke", after=POSTFLIGHT_HTTP_IDS, xdist=True),
+    Stage("smoke", "smoke", before=POSTFLIGHT_HTTP_IDS, xdist=True),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
 
