@@ -58,6 +58,29 @@ def render_summary(summary: Summary, file: TextIO, color: bool = False, width: i
         console.print(Text(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}", style="bold red"))
 
 
+def plain_summary(summary: Summary, file: TextIO) -> None:
+    """The same facts as :func:`render_summary`, one plain line each (no table): what a window's check
+    session leaves in its log, where nobody looks at a terminal and rich's layout costs more than the checks.
+
+    >>> import sys
+    >>> plain_summary({"checks": [{"id": "MNT-02", "outcome": "passed", "duration_s": 0.2, "message": "off"}],
+    ...                "verdict": "GO", "decision": {"exit_code": 0, "matrix_row": "all passed"}}, sys.stdout)
+    MNT-02 passed 0.2s off
+    verdict: GO (exit 0) all passed
+    """
+    lines = [f"{row['id']} {row['outcome']} {row.get('duration_s') or 0:.1f}s {row.get('message', '')}".rstrip()
+             for row in summary.get("checks", [])]
+    lines += [f"manual sign-off item {item['id']}: {item['reason']}" for item in summary.get("manual_items") or []]
+    decision: DecisionRow | dict[str, str] = summary.get("decision") or {}
+    deciding = decision.get("deciding_check")
+    lines.append(f"verdict: {summary.get('verdict', '?')} (exit {decision.get('exit_code', '?')}) "
+                 f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}".rstrip())
+    lines += [f"settings WARNING: {warning}" for warning in summary.get("settings_warnings") or []]
+    if summary.get("site_in_maintenance"):
+        lines.append(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}")
+    file.write("\n".join(lines) + "\n")
+
+
 def markdown_verdict(summary: Summary, run_dir: str) -> str:
     """The verdict by name, its code, the deciding check and the run's files, as Markdown (a CI job summary).
 

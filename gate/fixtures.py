@@ -41,11 +41,17 @@ RUN_DIR = pytest.StashKey[Path]()
 """This session's run directory, fixed by the plugin (``--run-dir``, else the settings; xdist workers: the controller's)."""
 WINDOW_PG = pytest.StashKey[bool]()
 """Set when the session's ``disposable_pg`` is the window's shared server (``window_pg``)."""
+SETTINGS = pytest.StashKey[Settings]()
+"""The settings the plugin read when it opened the session's run, read once per session (``settings``)."""
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    """The gate's settings (environment over ``ENV_FILE``); a bad value fails the checks using it."""
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """The gate's settings (environment over ``ENV_FILE``), as the session read them when it opened its run
+    (``SETTINGS``); a bad value fails the checks using it."""
+    read = request.config.stash.get(SETTINGS, None)
+    if read is not None:
+        return read
     try:
         return load_settings()
     except SettingsError as exc:

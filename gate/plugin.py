@@ -237,13 +237,14 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def _open_run(config: pytest.Config, state: GateState) -> None:
     """Fix the run directory for this session (and its xdist workers) and point Allure into it."""
-    from gate.fixtures import RUN_DIR
+    from gate.fixtures import RUN_DIR, SETTINGS
     from gate.run import Run
     from gate.settings import SettingsError, load_settings, run_location
 
     given: Path | None = config.getoption("--run-dir")
     try:
         settings = load_settings()
+        config.stash[SETTINGS] = settings  # read once: the fixture and the session's end take these
         run = Run.open(given or settings.run_dir, None if given else settings.run_id, settings.runs_root)
     except SettingsError:  # the run is still recorded (the summary says why the settings failed)
         run_dir, run_id = run_location()
@@ -589,13 +590,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if not state.expected and not state.nodes and not state.collection_errors:
         return
-    from gate.fixtures import RUN_DIR
+    from gate.fixtures import RUN_DIR, SETTINGS
     from gate.run import Run, write_summary
     from gate.settings import SettingsError, env_file_warnings, load_settings
 
     run = Run.open(config.stash[RUN_DIR])
     try:
-        settings = load_settings()
+        settings = config.stash.get(SETTINGS, None) or load_settings()
         target, release = settings.target, settings.release_tag
         if not config.getoption("--in-window"):  # the window records it after each step that could pass it
             from gate.db.point_of_no_return import record_if_passed
@@ -614,14 +615,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     state: GateState | None = config.stash.get(STATE_KEY, None)
     if state is None or state.summary is None:
         return
-    from gate.console import render_summary
+    from gate.console import plain_summary, render_summary
 
     summary = state.summary
-    if config.getoption("--in-window"):  # the window shows the run; this session's log, its own checks
-        own = {*state.expected.values(), "GATE-01"}
-        summary = {**summary, "checks": [r for r in summary.get("checks", []) if r["id"] in own]}
     buffer = io.StringIO()
-    render_summary(summary, buffer, color=bool(terminalreporter.isatty))
+    if config.getoption("--in-window"):  # the window shows the run; this session's log, its own checks, plainly
+        own = {*state.expected.values(), "GATE-01"}
+        plain_summary({**summary, "checks": [r for r in summary.get("checks", []) if r["id"] in own]}, buffer)
+    else:
+        render_summary(summary, buffer, color=bool(terminalreporter.isatty))
     terminalreporter.write(buffer.getvalue())
 
 
