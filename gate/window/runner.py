@@ -287,7 +287,7 @@ class WindowRunner:
         self.rows.append(row)
         self._event(row)
         argv, log = self._session(label, ids, xdist, after_destructive)
-        t0 = time.monotonic()
+        t0, started_at = time.monotonic(), now_utc().isoformat()
         server = self.pytest_server
         if server is not None:
             server.last_prepared = False
@@ -295,7 +295,7 @@ class WindowRunner:
         prepared = server is not None and server.last_prepared  # forked while the step before it ran
         row.elapsed_s, row.started = round(time.monotonic() - t0, 3), None
         with (log.parent / "sessions.jsonl").open("a") as fh:  # what each check session cost (bench, profiling)
-            fh.write(json.dumps({"label": label, "ids": list(ids), "duration_s": row.elapsed_s,
+            fh.write(json.dumps({"label": label, "ids": list(ids), "started_at": started_at, "duration_s": row.elapsed_s,
                                  "exit": returncode, "served": server is not None, "prepared": prepared}) + "\n")
         summary = self.run.read_summary()
         rows = {r["id"]: r for r in summary.get("checks", [])}
