@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported where used, as the fixtures do
     from gate.db.target import TargetDb
     from gate.http import ApiClient
     from gate.http.api import Burst
-    from gate.migrations.trial import TrialStart  # noqa: F401 - named in TrialStarter's base (a string: imported where used)
+    from gate.migrations.trial import RanAhead, TrialStart  # noqa: F401 - named in TrialStarter's base (a string: imported where used)
     from gate.onec.package import OnecPackage
     from gate.onec.price_types import PriceTypeMap
     from gate.onec.prices import PriceReading
@@ -218,18 +218,28 @@ def target_answers(settings: Settings, run: Run) -> TargetAnswers:
     return TargetAnswers(settings, run)
 
 
-class TrialStarter(Ahead["TrialStart"]):
-    """MIG-05's copy restored and the release's ``manage.py`` started on it in a background thread
-    (``gate.migrations.trial.prepare_trial``); MIG-05 takes it, or it is discarded with the session
-    (a start that failed left nothing behind)."""
+class TrialStarter(Ahead["tuple[TrialStart, RanAhead | None]"]):
+    """MIG-05's copy restored, the release's ``manage.py`` started on it and the copy's own plan migrated
+    there, in a background thread (``gate.migrations.trial.prepare_trial``, then ``migrate_ahead``); MIG-05
+    takes the start and the runs ahead (``None``: ran nothing, ``run_trial`` migrates itself), or the start
+    is discarded with the session (a start that failed left nothing behind)."""
 
     def __init__(self) -> None:
-        super().__init__("mig05-start", leftover=lambda started: started.discard())
+        super().__init__("mig05-start", leftover=lambda taken: taken[0].discard())
 
     def begin(self, settings: Settings, backup: Backup, pg: DisposablePostgres, run_dir: Path) -> None:
-        from gate.migrations.trial import kept_restore, prepare_trial
+        self.start(lambda: self._start_and_migrate(settings, backup, pg, run_dir))
 
-        self.start(lambda: prepare_trial(settings, backup, pg, kept_restore(run_dir, backup, pg)))
+    @staticmethod
+    def _start_and_migrate(settings: Settings, backup: Backup, pg: DisposablePostgres,
+                           run_dir: Path) -> tuple[TrialStart, RanAhead | None]:
+        from gate.migrations.trial import kept_restore, migrate_ahead, prepare_trial
+
+        start = prepare_trial(settings, backup, pg, kept_restore(run_dir, backup, pg))
+        try:
+            return start, migrate_ahead(start, settings)
+        except Exception:  # noqa: BLE001 - the start is kept: run_trial migrates itself (on a fresh copy if this one changed)
+            return start, None
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,15 @@ flushed by the migrating backend as it exits) and the database size. A migration
 protected table (in SQL or in ``RunPython``), fails, or whose total time would overrun the
 migrate budget is a finding, named with the migration, before anything changed on the target.
 
+The copy need not wait for the target's plan (MIG-01): the program's first answer names the copy's
+own unapplied migrations, and ``migrate_ahead`` runs them while the deploy probes still run. MIG-05
+takes those runs when the copy's plan is the target's (``RanAhead.serves``); when it is not, the
+trial runs the target's plan on a fresh copy.
+
 Safety: the copy is only used after a probe through the very same command line shows that the
 release's settings connect to it (``SELECT current_database()`` = the copy's unique name); when
-they do not, the trial refuses and names the setting, so a handoff that misses cannot migrate
-the target.
+they do not, nothing runs ahead and the trial refuses and names the setting, so a handoff that
+misses cannot migrate the target.
 
 >>> trial = run_trial(settings, backup, pg, ["orders.0900_cleanup"])   # doctest: +SKIP
 >>> trial.findings(["orders"], budget_s=180)                           # doctest: +SKIP
@@ -33,6 +38,7 @@ import subprocess
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gate.db import fingerprint as fp
@@ -52,6 +58,8 @@ if TYPE_CHECKING:
 
 COUNTERS = ("SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
 Counters = dict[str, tuple[int, int, int]]
+TRIAL_TIMEOUT_S = 1800
+"""How long one migration (or the whole trial's start-up) may take on the copy before it is stopped."""
 TRIAL_DB_PREFIX = "mig05_trial_"
 """The copies' database names start with this (then 8 random hex digits)."""
 ONE_PROCESS = "one-process"
@@ -127,6 +135,10 @@ class TrialResult:
     mode_reason: str = ""
     copy_of: str = ""
     """BKP-04's kept restore when the copy was made from it (``TEMPLATE``), else empty (``pg_restore``)."""
+    ahead: bool = False
+    """The runs are ``migrate_ahead``'s: the copy's own plan, migrated beside the deploy probes."""
+    started_at: str = ""
+    """When the first migration was sent to the copy (UTC, ISO 8601)."""
 
     @property
     def duration_s(self) -> float:
@@ -153,7 +165,8 @@ class TrialResult:
         """The record written to ``RUN_DIR/migrations/trial.json``."""
         return {"database": self.database, "restore_s": self.restore_s, "one_by_one": self.one_by_one,
                 "mode": self.mode, **({"mode_reason": self.mode_reason} if self.mode_reason else {}),
-                "startup_s": self.startup_s, "copy": f"template of {self.copy_of} (BKP-04's restore)" if self.copy_of
+                "startup_s": self.startup_s, "ahead": self.ahead, "started_at": self.started_at,
+                "copy": f"template of {self.copy_of} (BKP-04's restore)" if self.copy_of
                 else "pg_restore of the backup", "pending": list(self.pending), "duration_s": self.duration_s,
                 "runs": [{**asdict(r), "changes": {t: asdict(c) for t, c in r.changes.items() if c.changed}}
                          for r in self.runs]}
@@ -277,6 +290,7 @@ class _Conversation:
                 self.kill()
                 raise subprocess.TimeoutExpired("manage.py shell (MIG-05 trial)", timeout) from None
             if line is None:
+                self.lines.put(None)  # ended for every later question too: none waits for a line that never comes
                 return None, self._mask("".join(noise))
             if line.startswith(probes.MARK):
                 try:
@@ -347,6 +361,8 @@ class TrialStart:
     talk: _Conversation | None = None
     said: dict[str, object] | None = None
     startup_s: float = 0.0
+    spent: bool = False
+    """``migrate_ahead`` sent the copy migrations: it may have changed, only its own runs may be taken."""
 
     def discard(self) -> None:
         """End the program and drop the copy (a start nobody took, or after the trial)."""
@@ -399,34 +415,85 @@ def prepare_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, te
     return start
 
 
-def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pending: list[str], timeout_s: float = 1800,
-              keep: bool = False, started: TrialStart | None = None) -> TrialResult:
+@dataclass(frozen=True, slots=True)
+class RanAhead:
+    """The copy's own plan (the program's first answer), migrated before the target's plan was known."""
+
+    plan: tuple[str, ...]
+    runs: tuple[MigrationRun, ...]
+    started_at: str
+    one_by_one: bool = True
+
+    def serves(self, pending: list[str]) -> bool:
+        """The runs are the trial of ``pending``: one by one the same migrations in the same order, all at
+        once (one ``migrate``) the same set.
+
+        >>> RanAhead(("a.1", "b.1"), (), "").serves(["b.1", "a.1"])
+        False
+        >>> RanAhead(("a.1", "b.1"), (), "", one_by_one=False).serves(["b.1", "a.1"])
+        True
+        """
+        if self.one_by_one:
+            return list(self.plan) == list(pending)
+        return len(self.plan) == len(pending) and set(self.plan) == set(pending)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def migrate_ahead(start: TrialStart, settings: Settings) -> RanAhead | None:
+    """Run the copy's own plan (``start.said["plan"]``) through the started program, as ``run_trial`` would
+    run the target's, before that is known. Only when the program said it is connected to the copy (the
+    safety check): otherwise, or when it took no migration (its stdin is not forwarded), ``None`` and
+    ``run_trial`` decides (refuses, or runs each migration in its own process)."""
+    said = start.said
+    plan = said.get("plan") if said is not None else None
+    if start.error or start.talk is None or said is None or said.get("database") != start.name \
+            or not isinstance(plan, list):
+        return None
+    plan = [str(m) for m in plan]
+    started_at = _utc_now()
+    start.spent = True  # from here on the copy may have changed
+    runs = _converse(start.talk, _steps(plan, settings.trial_one_by_one), start.dsn, start.name,
+                     list(settings.protected_tables), TRIAL_TIMEOUT_S)
+    if runs is None:  # it never took a migration: the copy is as restored
+        start.spent = False
+        return None
+    return RanAhead(tuple(plan), tuple(runs), started_at, settings.trial_one_by_one)
+
+
+def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pending: list[str],
+              timeout_s: float = TRIAL_TIMEOUT_S, keep: bool = False, started: TrialStart | None = None,
+              ahead: RanAhead | None = None) -> TrialResult:
     """Restore ``backup`` into ``pg``, run ``pending`` there with the release's code, measure each migration.
 
     The migrations run in ONE ``manage.py shell`` (``gate/probes/trial_migrate.py``: Django starts once,
     as in the real ``migrate``); when the configured command does not carry the conversation (its stdin
     is not forwarded, or the program said nothing), each migration runs in its own ``manage.py migrate``
     as before, and ``trial.json`` says which (``mode``). ``started``: ``prepare_trial``'s result for this
-    backup and server, taken over (and discarded at the end like the trial's own)."""
+    backup and server, taken over (and discarded at the end like the trial's own). ``ahead``:
+    ``migrate_ahead``'s runs on that start; when they serve ``pending`` they are the trial (nothing runs
+    again), else the start is discarded and ``pending`` runs on a fresh copy (of the same template)."""
     start = started if started is not None else prepare_trial(settings, backup, pg)
+    if start.spent and (ahead is None or not ahead.serves(pending)):
+        template = start.copy_of or None
+        start.discard()
+        start = prepare_trial(settings, backup, pg, template)
     name, dsn, restore_s, handoff, said = start.name, start.dsn, start.restore_s, start.handoff, start.said
     try:
         if start.error:
             raise TrialRefused(f"the backup does not restore into the disposable server: {start.error[-500:]}")
-        assert start.talk is not None
-        talk, prefix, cwd, env = start.talk, start.prefix, start.cwd, start.env
+        prefix, cwd, env = start.prefix, start.cwd, start.env
         protected = list(settings.protected_tables)
-        steps = [(m, m.split(".", 1)) for m in pending] if settings.trial_one_by_one \
-            else [("+".join(pending) or "(none)", ["*"])]
-        try:
-            if said is not None and said.get("database") != name:
-                raise _refuse(handoff, settings, name, f"it connects to database {str(said.get('database'))!r}")
-            runs = None if said is None else _one_process(talk, steps, dsn, name, protected, timeout_s)
-        finally:
-            talk.close()
+        steps = _steps(pending, settings.trial_one_by_one)
+        taken = ahead if start.spent else None
+        started_at = taken.started_at if taken is not None else _utc_now()
+        runs = _one_process(start, settings, steps, taken, timeout_s)
         if runs is not None:
             return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending),
-                               ONE_PROCESS, start.startup_s, copy_of=start.copy_of)
+                               ONE_PROCESS, start.startup_s, copy_of=start.copy_of, ahead=start.spent,
+                               started_at=started_at)
         why = ("the program said nothing through TRIAL_MANAGE_CMD/MANAGE_CMD" if said is None else
                "the command line does not forward stdin (the program got no migration to run)")
         if said is None:  # today's safety probe, alone: its answer (or its error) decides
@@ -439,15 +506,45 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
                               f"{(probe.stderr or probe.stdout).strip()[-300:]}")
         runs = _per_process(prefix, cwd, env, steps, dsn, name, protected, timeout_s, start.password)
         return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending), PER_PROCESS,
-                           0.0, why, copy_of=start.copy_of)
+                           0.0, why, copy_of=start.copy_of, started_at=started_at)
     finally:
         if not keep:
             pg.drop_database(name)
 
 
-def _one_process(talk: _Conversation, steps: list[tuple[str, list[str]]], dsn: str, name: str,
-                 protected: list[str], timeout_s: float) -> list[MigrationRun] | None:
-    """The migrations through the running program; ``None`` when it never took the first one (fall back)."""
+def _one_process(start: TrialStart, settings: Settings, steps: list[tuple[str, list[str]]], ahead: RanAhead | None,
+                 timeout_s: float) -> list[MigrationRun] | None:
+    """``run_trial``'s migrations in the started program, once it said it is connected to the copy (else
+    ``TrialRefused``): ``ahead``'s runs when it ran them there, else ``steps`` now; ``None`` when the program
+    said nothing or took no migration (fall back). The program is ended after."""
+    assert start.talk is not None
+    try:
+        if start.said is not None and start.said.get("database") != start.name:
+            raise _refuse(start.handoff, settings, start.name,
+                          f"it connects to database {str(start.said.get('database'))!r}")
+        if ahead is not None:
+            return list(ahead.runs)
+        return None if start.said is None else _converse(start.talk, steps, start.dsn, start.name,
+                                                         list(settings.protected_tables), timeout_s)
+    finally:
+        start.talk.close()
+
+
+def _steps(pending: list[str], one_by_one: bool) -> list[tuple[str, list[str]]]:
+    """(label, words sent) per step: each migration by name (``app name``), or one ``*`` (all at once).
+
+    >>> _steps(["orders.0002_a", "users.0003_b"], True)
+    [('orders.0002_a', ['orders', '0002_a']), ('users.0003_b', ['users', '0003_b'])]
+    >>> _steps(["orders.0002_a", "users.0003_b"], False)
+    [('orders.0002_a+users.0003_b', ['*'])]
+    """
+    return [(m, m.split(".", 1)) for m in pending] if one_by_one else [("+".join(pending) or "(none)", ["*"])]
+
+
+def _converse(talk: _Conversation, steps: list[tuple[str, list[str]]], dsn: str, name: str,
+              protected: list[str], timeout_s: float) -> list[MigrationRun] | None:
+    """The migrations through the running program, the copy measured around each (one process: Django
+    started once); ``None`` when it never took the first one (fall back)."""
     _wait_alone(dsn, name)
     before = _measure(dsn, protected)
     runs: list[MigrationRun] = []

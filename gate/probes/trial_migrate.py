@@ -1,7 +1,9 @@
 """Program (runs inside the release's code): MIG-05's migrations on the copy, all in one process.
 
-``main({"mark": …})`` first says which database the code's settings connect to
-(``{"database": current_database()}``: the gate's safety check) and closes that connection; then it
+``main({"mark": …})`` first says which database the code's settings connect to and what is unapplied
+there (``{"database": current_database(), "plan": ["app.name", …]}``: the gate's safety check, and the
+copy's own forwards plan in plan order, which the gate may migrate before it knows the target's) and
+closes that connection; then it
 reads stdin, one line per migration (``app name``; ``*``: one plain ``migrate``). For each line it
 says ``{"started": line}`` (the handshake: a command that does not forward stdin never gets here),
 runs ``migrate`` with its output captured, closes Django's connections (so the server's backend
@@ -21,6 +23,7 @@ import traceback
 
 from django.core.management import call_command
 from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
 
 
 def _say(mark: str, what: dict[str, object]) -> None:
@@ -52,8 +55,11 @@ def main(given: dict[str, str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_database()")
         row = cursor.fetchone()
+    executor = MigrationExecutor(connection)
+    plan = [f"{migration.app_label}.{migration.name}"
+            for migration, backwards in executor.migration_plan(executor.loader.graph.leaf_nodes()) if not backwards]
     connections.close_all()
-    _say(mark, {"database": str(row[0]) if row else ""})
+    _say(mark, {"database": str(row[0]) if row else "", "plan": plan})
     ran = 0
     for line in iter(sys.stdin.readline, ""):
         words = line.split()

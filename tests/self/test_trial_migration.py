@@ -13,7 +13,11 @@ One scratch target (disposable PostgreSQL, the bundled backend at v13.3, gunicor
   backup (no shared server left), the copy is restored from the backup again;
 - a ``TRIAL_MANAGE_CMD`` that does not forward stdin falls back to one process per migration, with
   the same findings;
-- a handoff that misses the copy (the wrapper ignores the variable named) refuses to run anything.
+- a handoff that misses the copy (the wrapper ignores the variable named) refuses to run anything;
+- the copy migrates its own plan ahead (``migrate_ahead``, before the target's plan is known), one by
+  one by name or all at once; ``run_trial`` takes those runs when the target's plan is the copy's, and
+  tries the target's plan on a fresh copy when it is not; a handoff naming another database runs
+  nothing ahead there.
 """
 
 from __future__ import annotations
@@ -28,11 +32,17 @@ import time
 from pathlib import Path
 
 import psutil
+import psycopg
 import pytest
 
+from disposable_pg import disposable_postgres
 from disposable_pg.local import REGISTRY, pid_alive
+from gate.backup import Backup
+from gate.db.readonly import server_major
 from gate.db.snapshot import snapshot_of
-from gate.settings import Settings, read_env_file
+from gate.migrations.trial import TrialRefused, migrate_ahead, prepare_trial, run_trial
+from gate.run import Run
+from gate.settings import Settings, load_settings, read_env_file
 from rehearse import faults
 from rehearse.backend import PYTHON, manage_script
 from rehearse.scratch import scratch_target
@@ -139,6 +149,7 @@ def test_a_release_deleting_orders_in_run_python_is_no_go_before_migrate(target,
     assert checks["MIG-01"]["outcome"] == "passed" and checks["MIG-03"]["outcome"] in ("passed", "failed")
     trial = json.loads((run_dir / "migrations" / "trial.json").read_text())
     assert trial["mode"] == "one-process" and "migrate" not in said, "the trial ran inside MIG-05's one shell"
+    assert trial["ahead"] is True, "the copy migrated its own plan beside the deploy probes"
     assert trial["copy"].startswith("template of restore_"), "the copy is BKP-04's kept restore, not a second restore"
     by_migration = {r["migration"]: r for r in trial["runs"]}
     assert by_migration["orders.0900_rehearsal_cleanup_test_orders"]["changes"]["orders"]["deleted"] > 0
@@ -161,6 +172,7 @@ def test_the_healthy_release_passes_mig_05_and_records_its_trial(target, tmp_pat
     assert [r["migration"] for r in trial["runs"]] == Settings().expected_plan
     assert all(r["exit_code"] == 0 for r in trial["runs"])
     assert trial["mode"] == "one-process" and trial["startup_s"] > 0, "Django started once, counted in the forecast"
+    assert trial["ahead"] is True and trial["started_at"].endswith("+00:00")
     assert trial["duration_s"] == round(trial["startup_s"] + sum(r["duration_s"] for r in trial["runs"]), 3)
     assert trial["duration_s"] > 0 and "protected tables unchanged" in mig05["message"]
     assert trial["copy"] == "pg_restore of the backup", "BKP-04's restore went with its window's server: restored again"
@@ -189,6 +201,7 @@ def test_a_command_without_stdin_falls_back_to_one_process_per_migration_with_th
         messages[mode] = mig05["message"]
         trials[mode] = json.loads((run_dir / "migrations" / "trial.json").read_text())
     assert [t["mode"] for t in trials.values()] == ["one-process", "per-process"]
+    assert [t["ahead"] for t in trials.values()] == [True, False], "without stdin nothing migrates ahead"
     assert "stdin" in trials["per-process"]["mode_reason"] and trials["per-process"]["startup_s"] == 0
     assert "orders.0900_rehearsal_cleanup_test_orders changed protected table orders" in messages["one-process"]
     assert messages["one-process"] == messages["per-process"], "the same findings, named per migration"
@@ -249,3 +262,96 @@ def test_sigterm_to_the_window_stops_its_disposable_server(target, tmp_path):
         proc.wait(timeout=60)
     assert not clusters[0].exists(), "the server the window held is stopped and removed"
     assert not handover.exists()
+
+
+@pytest.fixture(scope="module")
+def trial_kit(target, tmp_path_factory):
+    """(settings, backup, disposable server) for calling the trial's functions directly: this run's backup
+    of the module's target and a disposable server of its major version."""
+    env_file, values, directory = target
+    run_dir = tmp_path_factory.mktemp("mig05-direct") / "run"
+    assert window(env_file, "step", "backup", extra={"RUN_DIR": str(run_dir)}).returncode == 0
+    settings = load_settings(_env(env_file, {"RUN_DIR": str(run_dir)}))
+    backup = Backup.of_run(Run.open(run_dir), settings.tool("pg_restore"), settings.backup_jobs)
+    assert backup is not None
+    with disposable_postgres(settings.disposable_pg, major=server_major(settings.dsn())) as pg:
+        yield settings, backup, pg
+
+
+def applied(pg, database: str) -> set[str]:
+    """The migrations ``database`` of ``pg`` has applied (``app.name``)."""
+    with psycopg.connect(pg.get_connection_url(dbname=database)) as conn:
+        return {f"{a}.{n}" for a, n in conn.execute("SELECT app, name FROM django_migrations")}
+
+
+def databases(pg) -> set[str]:
+    with psycopg.connect(pg.get_connection_url()) as conn:
+        return {d for (d,) in conn.execute("SELECT datname FROM pg_database")}
+
+
+def test_one_by_one_migrates_the_copys_own_plan_by_name_before_the_target_plan_is_known(trial_kit):
+    settings, backup, pg = trial_kit
+    plan = Settings().expected_plan
+    start = prepare_trial(settings, backup, pg)
+    ahead = migrate_ahead(start, settings)  # no pending list given: the copy's own plan
+    assert ahead is not None and list(ahead.plan) == plan
+    assert [r.command for r in ahead.runs] == [f"manage.py migrate {m.replace('.', ' ', 1)} --noinput" for m in plan]
+    assert all(r.exit_code == 0 for r in ahead.runs) and set(plan) <= applied(pg, start.name)
+    trial = run_trial(settings, backup, pg, plan, started=start, ahead=ahead)
+    record = trial.as_dict()
+    assert record["ahead"] is True and record["started_at"] == ahead.started_at and trial.database == start.name
+    assert trial.runs == ahead.runs, "the runs ahead are the trial: nothing migrated a second time"
+    assert start.talk is not None and start.talk.proc.poll() is not None, "the program was ended"
+    assert start.name not in databases(pg)
+
+
+def test_a_copy_whose_plan_is_not_the_targets_is_tried_again_with_the_targets(trial_kit):
+    settings, backup, pg = trial_kit
+    plan = Settings().expected_plan
+    start = prepare_trial(settings, backup, pg)
+    ahead = migrate_ahead(start, settings)
+    assert ahead is not None and set(plan) <= applied(pg, start.name), "the copy migrated its own plan"
+    pending = plan[:1]  # the target's plan (MIG-01) is not the copy's
+    trial = run_trial(settings, backup, pg, pending, started=start, ahead=ahead, keep=True)
+    try:
+        assert trial.as_dict()["ahead"] is False and trial.database != start.name
+        assert start.name not in databases(pg), "the copy migrated ahead was dropped"
+        assert [r.migration for r in trial.runs] == pending and all(r.exit_code == 0 for r in trial.runs)
+        assert applied(pg, trial.database) & set(plan) == set(pending), "the target's plan ran on a fresh copy"
+    finally:
+        pg.drop_database(trial.database)
+
+
+def test_all_at_once_migrates_the_copys_own_plan_ahead_in_one_migrate(trial_kit):
+    settings, backup, pg = trial_kit
+    all_at_once = settings.model_copy(update={"trial_one_by_one": False})
+    plan = Settings().expected_plan
+    start = prepare_trial(all_at_once, backup, pg)
+    ahead = migrate_ahead(start, all_at_once)
+    assert ahead is not None and [(r.migration, r.command) for r in ahead.runs] == [
+        ("+".join(plan), "manage.py migrate --noinput")]
+    assert set(plan) <= applied(pg, start.name)
+    trial = run_trial(all_at_once, backup, pg, list(reversed(plan)), started=start, ahead=ahead)
+    assert trial.as_dict()["ahead"] is True and trial.runs == ahead.runs, "all at once: the same set is served"
+
+
+def test_a_handoff_naming_another_database_runs_nothing_ahead_and_the_trial_refuses(target, trial_kit, tmp_path):
+    env_file, values, directory = target
+    settings, backup, pg = trial_kit
+    other = f"other_{os.getpid()}"
+    dsn, error = backup.restore(pg, other)
+    assert not error
+    elsewhere = manage_script(tmp_path / "manage-elsewhere.sh", env_file=directory / "backend.env",
+                              cwd=REPO / "backend", honours_copy=False, exports={"DATABASE_URL": dsn})
+    misses = settings.model_copy(update={"manage_cmd": str(elsewhere)})
+    try:
+        before = applied(pg, other)
+        start = prepare_trial(misses, backup, pg)
+        assert start.said is not None and start.said["database"] == other
+        assert migrate_ahead(start, misses) is None
+        assert applied(pg, other) == before, "nothing migrated the database the release connects to"
+        with pytest.raises(TrialRefused, match="not pointed at the copy"):
+            run_trial(misses, backup, pg, Settings().expected_plan, started=start)
+        assert applied(pg, other) == before
+    finally:
+        pg.drop_database(other)

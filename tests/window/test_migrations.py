@@ -80,8 +80,9 @@ def test_trial_migration_on_a_restored_copy_leaves_protected_tables(settings: Se
     if not pending_before:
         check_message("no pending migration: nothing to try")
         return
+    started, ahead = trial_starter.take() or (None, None)  # the copy's own plan, migrated beside the deploy probes
     try:
-        trial = run_trial(settings, backup, disposable_pg, pending_before, started=trial_starter.take())
+        trial = run_trial(settings, backup, disposable_pg, pending_before, started=started, ahead=ahead)
     except TrialRefused as exc:
         pytest.fail(f"trial migration refused: {exc}", pytrace=False)
     out_dir = run.dir / "migrations"
