@@ -18,9 +18,10 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from lxml import etree
 
@@ -29,6 +30,7 @@ SUPPORTED_VERSIONS = frozenset({"2.03", "2.04", "2.05", "2.06", "2.07", "2.08", 
 KINDS = ("groups", "goods", "offers", "prices", "rests")
 _HEAD_BYTES = 64 * 1024
 _TRUE = {"true", "1", "да"}
+T = TypeVar("T")
 
 
 class HostileXml(ValueError):
@@ -45,19 +47,78 @@ def local_name(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def _child(el: etree._Element, name: str) -> etree._Element | None:
-    for c in el:
-        if local_name(c.tag) == name:
-            return c
-    return None
+NamedChildren = list[tuple[str, etree._Element]]
+"""An element's children with their local names, in document order."""
+PriceTexts = tuple[str | None, str | None, str | None]
+"""One ``Цена``'s ``ИдТипаЦены``, ``ЦенаЗаЕдиницу`` and ``Валюта`` texts, the first of each (None: absent or empty)."""
+
+
+def named_children(el: etree._Element) -> NamedChildren:
+    """An element's children with their local names, from one pass over them."""
+    return [(local_name(c.tag), c) for c in el]
+
+
+def first_of_each(kids: NamedChildren) -> dict[str, etree._Element]:
+    """The first child of each local name (a later one of the same name does not replace it)."""
+    return dict(reversed(kids))
 
 
 def children(el: etree._Element) -> dict[str, etree._Element]:
     """An element's children by local name (the first of each name), from one pass over them."""
-    out: dict[str, etree._Element] = {}
-    for c in el:
-        out.setdefault(local_name(c.tag), c)
-    return out
+    return first_of_each(named_children(el))
+
+
+class ByContent(Generic[T]):
+    """``read(el)``, cached by the element's serialisation (its tags, attributes and texts; at most ``size`` of
+    them, then it starts again). A package repeats the same few thousand ``Цены`` and ``Остатки``, and
+    serialising one costs a fraction of reading its elements' tags and texts in Python; ``read`` must
+    depend on nothing but the element's content, so a hit is what reading it would give.
+    """
+
+    def __init__(self, read: Callable[[etree._Element], T], size: int = 1 << 14) -> None:
+        self._read = read
+        self._size = size
+        self._known: dict[bytes, T] = {}
+
+    def __call__(self, el: etree._Element) -> T:
+        xml = etree.tostring(el, encoding="utf-8", with_tail=False)
+        try:
+            return self._known[xml]
+        except KeyError:
+            pass
+        if len(self._known) >= self._size:
+            self._known.clear()
+        value = self._known[xml] = self._read(el)
+        return value
+
+
+def _read_price_texts(prices: etree._Element) -> tuple[PriceTexts, ...]:
+    return tuple(map(_price_texts, prices))
+
+
+price_texts = ByContent(_read_price_texts)
+"""The texts of each price (each child) of a ``Цены`` element, in order."""
+
+
+def _price_texts(price: etree._Element) -> PriceTexts:
+    texts: dict[str, str | None] = {}
+    for c in price:
+        texts.setdefault(local_name(c.tag), c.text)
+    return texts.get("ИдТипаЦены"), texts.get("ЦенаЗаЕдиницу"), texts.get("Валюта")
+
+
+@dataclass(slots=True)
+class Offer:
+    """One ``Предложение``, ended: its children read once, for the package's facts and a sink's."""
+
+    kids: NamedChildren
+    _prices: tuple[etree._Element, tuple[PriceTexts, ...]] | None = None
+
+    def price_texts(self, prices: etree._Element) -> tuple[PriceTexts, ...]:
+        """:func:`price_texts` of ``prices`` (one of the offer's ``Цены``), read once however often asked."""
+        if self._prices is None or self._prices[0] is not prices:
+            self._prices = (prices, price_texts(prices))
+        return self._prices[1]
 
 
 def _text(el: etree._Element | None) -> str:
@@ -244,8 +305,8 @@ class OfferSink(Protocol):
     def price_type(self, el: etree._Element) -> None:
         """A ``ТипЦены`` element, ended."""
 
-    def offer(self, el: etree._Element, delta: bool) -> None:
-        """A ``Предложение`` element, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
+    def offer(self, offer: Offer, delta: bool) -> None:
+        """A ``Предложение``, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
 
 
 def _head_facts(path: Path, info: XmlFile) -> None:
@@ -311,13 +372,14 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 if sink is not None:
                     sink.price_type(el)
             elif name == "Предложение":
-                kids = children(el)
+                offer = Offer(named_children(el))
+                kids = first_of_each(offer.kids)
                 oid = sys.intern(_text(kids.get("Ид")).strip())
                 prices = kids.get("Цены")
                 if prices is not None:
                     kinds.add("prices")
-                    for price in prices:
-                        ref = _text(_child(price, "ИдТипаЦены")).strip()
+                    for type_text, _value, _currency in offer.price_texts(prices):
+                        ref = (type_text or "").strip()
                         if ref:
                             pkg.price_refs.add(ref)
                     if oid and len(prices):
@@ -329,7 +391,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.offer_rows[oid] += 1
                     (pkg.deleted_offers if _deleted(el, kids) else pkg.offers).add(oid)
                 if sink is not None:
-                    sink.offer(el, delta)
+                    sink.offer(offer, delta)
                 _drop(el)
             elif name == ROOT:
                 seen_root = True
