@@ -53,9 +53,10 @@ PriceTexts = tuple[str | None, str | None, str | None]
 """One ``Цена``'s ``ИдТипаЦены``, ``ЦенаЗаЕдиницу`` and ``Валюта`` texts, the first of each (None: absent or empty)."""
 
 
-def named_children(el: etree._Element) -> NamedChildren:
-    """An element's children with their local names, from one pass over them."""
-    return [(local_name(c.tag), c) for c in el]
+def named_children(el: etree._Element, only: tuple[str, ...] = ()) -> NamedChildren:
+    """An element's children with their local names, from one pass over them; ``only``: just the children
+    with these tags (``{*}name``: in any namespace), the others never reach Python."""
+    return [(local_name(c.tag), c) for c in (el.iterchildren(*only) if only else el)]
 
 
 def first_of_each(kids: NamedChildren) -> dict[str, etree._Element]:
@@ -92,12 +93,22 @@ class ByContent(Generic[T]):
         return value
 
 
-def _read_price_texts(prices: etree._Element) -> tuple[PriceTexts, ...]:
-    return tuple(map(_price_texts, prices))
+@dataclass(frozen=True, slots=True)
+class PriceList:
+    """One ``Цены`` as read: each price's texts, in order, and the price type ids they name."""
+
+    texts: tuple[PriceTexts, ...]
+    refs: tuple[str, ...]
+    """Each price's ``ИдТипаЦены``, stripped, when not empty (in order, repeats kept)."""
 
 
-price_texts = ByContent(_read_price_texts)
-"""The texts of each price (each child) of a ``Цены`` element, in order."""
+def _read_prices(prices: etree._Element) -> PriceList:
+    texts = tuple(map(_price_texts, prices))
+    return PriceList(texts, tuple(ref for ref in ((t or "").strip() for t, _value, _currency in texts) if ref))
+
+
+price_list = ByContent(_read_prices)
+"""A ``Цены`` element's prices (each child is one), read or known by its serialisation."""
 
 
 def _price_texts(price: etree._Element) -> PriceTexts:
@@ -112,12 +123,12 @@ class Offer:
     """One ``Предложение``, ended: its children read once, for the package's facts and a sink's."""
 
     kids: NamedChildren
-    _prices: tuple[etree._Element, tuple[PriceTexts, ...]] | None = None
+    _prices: tuple[etree._Element, PriceList] | None = None
 
-    def price_texts(self, prices: etree._Element) -> tuple[PriceTexts, ...]:
-        """:func:`price_texts` of ``prices`` (one of the offer's ``Цены``), read once however often asked."""
-        if self._prices is None or self._prices[0] is not prices:
-            self._prices = (prices, price_texts(prices))
+    def prices(self, el: etree._Element) -> PriceList:
+        """:data:`price_list` of ``el`` (one of the offer's ``Цены``), read once however often asked."""
+        if self._prices is None or self._prices[0] is not el:
+            self._prices = (el, price_list(el))
         return self._prices[1]
 
 
@@ -294,6 +305,8 @@ _VERSION = re.compile(rb'\xd0\x92\xd0\xb5\xd1\x80\xd1\x81\xd0\xb8\xd1\x8f\xd0\xa
 _XMLNS = re.compile(rb'<(?:\w+:)?' + ROOT.encode() + rb'[^>]*?\sxmlns="([^"]*)"')
 _TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}ПакетПредложений", "{*}" + ROOT]
 _OFFERS_PACKAGE = "ПакетПредложений"
+_GOOD_FACTS = ("{*}Ид", "{*}ПометкаУдаления")
+"""A ``Товар``'s children the package reads (it has a dozen more: names, pictures, properties)."""
 ID_SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "price_types", "price_refs",
            "priced_offers")
 """The package's sets of ids (what :meth:`OnecPackage.merge` unites and the run's cache keeps)."""
@@ -352,7 +365,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.groups.add(gid)
             elif name == "Товар":
                 kinds.add("goods")
-                kids = children(el)
+                kids = first_of_each(named_children(el, _GOOD_FACTS))
                 gid = sys.intern(_text(kids.get("Ид")).strip())  # one string per id across sets and readings
                 if gid:
                     pkg.goods_rows[gid] += 1
@@ -378,10 +391,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 prices = kids.get("Цены")
                 if prices is not None:
                     kinds.add("prices")
-                    for type_text, _value, _currency in offer.price_texts(prices):
-                        ref = (type_text or "").strip()
-                        if ref:
-                            pkg.price_refs.add(ref)
+                    pkg.price_refs.update(offer.prices(prices).refs)
                     if oid and len(prices):
                         pkg.priced_offers.add(oid)
                 if "Остатки" in kids or "Количество" in kids:

@@ -335,7 +335,7 @@ def _offer(offer: Offer, reading: PriceReading, delta: bool) -> None:
     if prices is not None and len(prices):
         if delta:
             reading.prices_delta = True
-        entries, priced_types = _price_entries(offer.price_texts(prices))
+        entries, priced_types = _price_entries(offer.prices(prices).texts)
         entries = reading._entries(entries)
         reading.price_entries += len(entries)
         reading.uses.update(priced_types)
