@@ -18,9 +18,10 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from lxml import etree
 
@@ -29,6 +30,7 @@ SUPPORTED_VERSIONS = frozenset({"2.03", "2.04", "2.05", "2.06", "2.07", "2.08", 
 KINDS = ("groups", "goods", "offers", "prices", "rests")
 _HEAD_BYTES = 64 * 1024
 _TRUE = {"true", "1", "да"}
+T = TypeVar("T")
 
 
 class HostileXml(ValueError):
@@ -45,19 +47,89 @@ def local_name(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def _child(el: etree._Element, name: str) -> etree._Element | None:
-    for c in el:
-        if local_name(c.tag) == name:
-            return c
-    return None
+NamedChildren = list[tuple[str, etree._Element]]
+"""An element's children with their local names, in document order."""
+PriceTexts = tuple[str | None, str | None, str | None]
+"""One ``Цена``'s ``ИдТипаЦены``, ``ЦенаЗаЕдиницу`` and ``Валюта`` texts, the first of each (None: absent or empty)."""
+
+
+def named_children(el: etree._Element, only: tuple[str, ...] = ()) -> NamedChildren:
+    """An element's children with their local names, from one pass over them; ``only``: just the children
+    with these tags (``{*}name``: in any namespace), the others never reach Python."""
+    return [(local_name(c.tag), c) for c in (el.iterchildren(*only) if only else el)]
+
+
+def first_of_each(kids: NamedChildren) -> dict[str, etree._Element]:
+    """The first child of each local name (a later one of the same name does not replace it)."""
+    return dict(reversed(kids))
 
 
 def children(el: etree._Element) -> dict[str, etree._Element]:
     """An element's children by local name (the first of each name), from one pass over them."""
-    out: dict[str, etree._Element] = {}
-    for c in el:
-        out.setdefault(local_name(c.tag), c)
-    return out
+    return first_of_each(named_children(el))
+
+
+class ByContent(Generic[T]):
+    """``read(el)``, cached by the element's serialisation (its tags, attributes and texts; at most ``size`` of
+    them, then it starts again). A package repeats the same few thousand ``Цены`` and ``Остатки``, and
+    serialising one costs a fraction of reading its elements' tags and texts in Python; ``read`` must
+    depend on nothing but the element's content, so a hit is what reading it would give.
+    """
+
+    def __init__(self, read: Callable[[etree._Element], T], size: int = 1 << 14) -> None:
+        self._read = read
+        self._size = size
+        self._known: dict[bytes, T] = {}
+
+    def __call__(self, el: etree._Element) -> T:
+        xml = etree.tostring(el, encoding="utf-8", with_tail=False)
+        try:
+            return self._known[xml]
+        except KeyError:
+            pass
+        if len(self._known) >= self._size:
+            self._known.clear()
+        value = self._known[xml] = self._read(el)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class PriceList:
+    """One ``Цены`` as read: each price's texts, in order, and the price type ids they name."""
+
+    texts: tuple[PriceTexts, ...]
+    refs: tuple[str, ...]
+    """Each price's ``ИдТипаЦены``, stripped, when not empty (in order, repeats kept)."""
+
+
+def _read_prices(prices: etree._Element) -> PriceList:
+    texts = tuple(map(_price_texts, prices))
+    return PriceList(texts, tuple(ref for ref in ((t or "").strip() for t, _value, _currency in texts) if ref))
+
+
+price_list = ByContent(_read_prices)
+"""A ``Цены`` element's prices (each child is one), read or known by its serialisation."""
+
+
+def _price_texts(price: etree._Element) -> PriceTexts:
+    texts: dict[str, str | None] = {}
+    for c in price:
+        texts.setdefault(local_name(c.tag), c.text)
+    return texts.get("ИдТипаЦены"), texts.get("ЦенаЗаЕдиницу"), texts.get("Валюта")
+
+
+@dataclass(slots=True)
+class Offer:
+    """One ``Предложение``, ended: its children read once, for the package's facts and a sink's."""
+
+    kids: NamedChildren
+    _prices: tuple[etree._Element, PriceList] | None = None
+
+    def prices(self, el: etree._Element) -> PriceList:
+        """:data:`price_list` of ``el`` (one of the offer's ``Цены``), read once however often asked."""
+        if self._prices is None or self._prices[0] is not el:
+            self._prices = (el, price_list(el))
+        return self._prices[1]
 
 
 def _text(el: etree._Element | None) -> str:
@@ -233,6 +305,8 @@ _VERSION = re.compile(rb'\xd0\x92\xd0\xb5\xd1\x80\xd1\x81\xd0\xb8\xd1\x8f\xd0\xa
 _XMLNS = re.compile(rb'<(?:\w+:)?' + ROOT.encode() + rb'[^>]*?\sxmlns="([^"]*)"')
 _TAGS = ["{*}Товар", "{*}Предложение", "{*}Группа", "{*}ТипЦены", "{*}ПакетПредложений", "{*}" + ROOT]
 _OFFERS_PACKAGE = "ПакетПредложений"
+_GOOD_FACTS = ("{*}Ид", "{*}ПометкаУдаления")
+"""A ``Товар``'s children the package reads (it has a dozen more: names, pictures, properties)."""
 ID_SETS = ("products", "deleted_products", "offers", "deleted_offers", "groups", "price_types", "price_refs",
            "priced_offers")
 """The package's sets of ids (what :meth:`OnecPackage.merge` unites and the run's cache keeps)."""
@@ -244,8 +318,8 @@ class OfferSink(Protocol):
     def price_type(self, el: etree._Element) -> None:
         """A ``ТипЦены`` element, ended."""
 
-    def offer(self, el: etree._Element, delta: bool) -> None:
-        """A ``Предложение`` element, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
+    def offer(self, offer: Offer, delta: bool) -> None:
+        """A ``Предложение``, ended (``delta``: its ``ПакетПредложений`` holds only changes)."""
 
 
 def _head_facts(path: Path, info: XmlFile) -> None:
@@ -291,7 +365,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.groups.add(gid)
             elif name == "Товар":
                 kinds.add("goods")
-                kids = children(el)
+                kids = first_of_each(named_children(el, _GOOD_FACTS))
                 gid = sys.intern(_text(kids.get("Ид")).strip())  # one string per id across sets and readings
                 if gid:
                     pkg.goods_rows[gid] += 1
@@ -311,15 +385,13 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                 if sink is not None:
                     sink.price_type(el)
             elif name == "Предложение":
-                kids = children(el)
+                offer = Offer(named_children(el))
+                kids = first_of_each(offer.kids)
                 oid = sys.intern(_text(kids.get("Ид")).strip())
                 prices = kids.get("Цены")
                 if prices is not None:
                     kinds.add("prices")
-                    for price in prices:
-                        ref = _text(_child(price, "ИдТипаЦены")).strip()
-                        if ref:
-                            pkg.price_refs.add(ref)
+                    pkg.price_refs.update(offer.prices(prices).refs)
                     if oid and len(prices):
                         pkg.priced_offers.add(oid)
                 if "Остатки" in kids or "Количество" in kids:
@@ -329,7 +401,7 @@ def _read_file(path: Path, pkg: OnecPackage, rel: str, sink: OfferSink | None = 
                     pkg.offer_rows[oid] += 1
                     (pkg.deleted_offers if _deleted(el, kids) else pkg.offers).add(oid)
                 if sink is not None:
-                    sink.offer(el, delta)
+                    sink.offer(offer, delta)
                 _drop(el)
             elif name == ROOT:
                 seen_root = True

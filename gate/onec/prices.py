@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
-from gate.onec.package import OnecPackage, children, local_name, read_package
+from gate.onec.package import ByContent, Offer, OnecPackage, PriceTexts, children, local_name, read_package
 from gate.onec.price_types import PriceTypeMap
 
 if TYPE_CHECKING:
@@ -153,6 +153,13 @@ class PriceReading:
         """The one object kept for ``value`` (equal price entries and values are shared, not repeated)."""
         return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
+    def _entries(self, entries: PriceEntries) -> PriceEntries:
+        """``entries`` made of this reading's shared entries (the shared tuple's own when it is known)."""
+        known = self._shared.get(entries)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        return tuple(map(self._one, entries))
+
     def merge(self, part: PriceReading) -> None:
         """Add ``part``, the reading of the package's next file on its own, as if read after the files so far:
         a record replaces an earlier one, except that an offers file's never replaces a prices/rests file's."""
@@ -174,9 +181,9 @@ class PriceReading:
         """A ``ТипЦены``: its id and name."""
         _price_type(el, self)
 
-    def offer(self, el: etree._Element, delta: bool) -> None:
+    def offer(self, offer: Offer, delta: bool) -> None:
         """A ``Предложение``: its prices and stock, as a correct import stores them."""
-        _offer(el, self, delta)
+        _offer(offer, self, delta)
 
     # facts ----------------------------------------------------------------------------
     def column_values(self, key: str, mapped: dict[str, str | None]) -> dict[str, Decimal | None]:
@@ -259,13 +266,50 @@ def _price_entry(type_text: str | None, price_text: str | None, currency_text: s
     return (type_text or "").strip(), stored_price(price_text), currency_code(currency_text)
 
 
-def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
+@functools.lru_cache(maxsize=1 << 16)
+def _price_entries(texts: tuple[PriceTexts, ...]) -> tuple[PriceEntries, tuple[str, ...]]:
+    """A ``Цены``' texts as stored, with the types that carry a price (cached by the texts: an offer's
+    prices are the same as many other offers')."""
+    entries = tuple(_price_entry(*t) for t in texts)
+    return entries, tuple(type_id for type_id, value, _currency in entries if value is not None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stored_stock(quantities: tuple[str | None, ...]) -> int | None:
+    """:func:`stored_stock`, cached by the texts (a package repeats a few hundred quantities)."""
+    return stored_stock(quantities)
+
+
+def _first_text(el: etree._Element, name: str) -> str | None:
+    """The text of ``el``'s first child named ``name`` (None: none, or empty)."""
+    for c in el:
+        if local_name(c.tag) == name:
+            return c.text
+    return None
+
+
+def _read_rests(rests: etree._Element) -> tuple[tuple[str | None, ...], str | None]:
+    """An ``Остатки``' quantities: each ``Склад``'s (of every ``Остаток``), and the first one given by an
+    ``Остаток`` without warehouses (its ``Количество``)."""
+    stores: list[str | None] = []
+    quantity: str | None = None
+    for rest in rests:
+        found = [s for s in rest if local_name(s.tag) == "Склад"]
+        stores += [_first_text(s, "Количество") for s in found]
+        if not found and quantity is None:
+            quantity = _first_text(rest, "Количество")
+    return tuple(stores), quantity
+
+
+_rests = ByContent(_read_rests)
+
+
+def _offer(offer: Offer, reading: PriceReading, delta: bool) -> None:
     key, body, has_rests = "", False, False
     prices: etree._Element | None = None
     stores: list[str | None] = []  # per warehouse: they are the detail whenever present
     quantity: str | None = None  # Предложение/Количество (2.x) or a warehouse-less Остаток (3.1)
-    for child in el:
-        tag = local_name(child.tag)
+    for tag, child in offer.kids:
         if tag == "Ид":
             key = (child.text or "").strip()
         elif tag == "Наименование":
@@ -274,11 +318,10 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
             prices = child
         elif tag == "Остатки":
             has_rests = True
-            for rest in child:
-                found = [s for s in rest if local_name(s.tag) == "Склад"]
-                stores += [next((q.text for q in s if local_name(q.tag) == "Количество"), None) for s in found]
-                if not found and quantity is None:
-                    quantity = next((q.text for q in rest if local_name(q.tag) == "Количество"), None)
+            in_stores, in_rest = _rests(child)
+            stores += in_stores
+            if quantity is None:
+                quantity = in_rest
         elif tag == "Количество":
             quantity = (child.text or "").strip() or None
             has_rests = has_rests or quantity is not None
@@ -292,22 +335,16 @@ def _offer(el: etree._Element, reading: PriceReading, delta: bool) -> None:
     if prices is not None and len(prices):
         if delta:
             reading.prices_delta = True
-        entries: list[PriceEntry] = []
-        for price in prices:
-            kids = children(price)
-            entry = _price_entry(kids["ИдТипаЦены"].text if "ИдТипаЦены" in kids else "",
-                                 kids["ЦенаЗаЕдиницу"].text if "ЦенаЗаЕдиницу" in kids else None,
-                                 kids["Валюта"].text if "Валюта" in kids else "")
-            entries.append(reading._one(entry))
-            reading.price_entries += 1
-            if entry[1] is not None:
-                reading.uses[entry[0]] += 1
+        entries, priced_types = _price_entries(offer.prices(prices).texts)
+        entries = reading._entries(entries)
+        reading.price_entries += len(entries)
+        reading.uses.update(priced_types)
         if reading._place("price", key, rank):
-            reading.prices[key] = reading._one(tuple(entries))
+            reading.prices[key] = reading._one(entries)
     if has_rests:
         if delta:
             reading.rests_delta = True
-        total = stored_stock(stores or [quantity])
+        total = _stored_stock(tuple(stores) if stores else (quantity,))
         if total is not None and reading._place("stock", key, rank):
             reading.stock[key] = total
             reading.warehouses[key] = len(stores)

@@ -28,7 +28,7 @@ from price_packages import (
     write_price_package,
 )
 
-from gate.onec import prices, reading
+from gate.onec import package, prices, reading
 from gate.onec.package import read_package
 from gate.onec.price_types import PriceTypesError, load_price_types
 from gate.onec.prices import compare_prices, compare_stock, read_prices
@@ -150,6 +150,33 @@ def test_several_processes_read_what_one_pass_reads(tmp_path):
     # a later offers file's price and stock never replace a prices/rests file's; a later prices file's do
     assert ("pt-retail", Decimal("1.00"), "") not in one[1].prices["g0#v0"] and one[1].stock["g0#v0"] != 7
     assert one[1].prices["g0#v1"] == (("pt-retail", Decimal("2.00"), ""),) and one[1].prices_delta
+
+
+def test_equal_price_and_rest_elements_are_read_once_but_each_offer_keeps_its_own(tmp_path, monkeypatch):
+    """A ``Цены`` or ``Остатки`` seen before is known by its serialisation (package.ByContent): offers with the same
+    text under other ids, in another namespace or in another file still get their own key, and one that differs
+    in a single character is read anew, as if nothing were cached."""
+    price = "<Цены><Цена><ИдТипаЦены>pt-retail</ИдТипаЦены><ЦенаЗаЕдиницу>{}</ЦенаЗаЕдиницу></Цена></Цены>"
+    rest = "<Остатки><Остаток><Склад><Ид>w</Ид><Количество>{}</Количество></Склад></Остаток></Остатки>"
+    offers = "".join(f"<Предложение><Ид>g{n}#v</Ид>{price.format(p)}{rest.format(q)}</Предложение>"
+                     for n, (p, q) in enumerate([("10", "3"), ("10", "3"), ("10,5", "3"), ("10", "4"), ("10", "3")]))
+    root = tmp_path / "p"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "prices.xml").write_text(HEAD + offer_package(offers, False) + TAIL, encoding="utf-8")
+    other_ns = HEAD.replace('xmlns="urn:1C.ru:commerceml_3"', 'xmlns="urn:1C.ru:commerceml_210"')
+    (root / "b").mkdir()
+    (root / "b" / "prices.xml").write_text(other_ns + offer_package(
+        f"<Предложение><Ид>g9#v</Ид>{price.format('10,5')}{rest.format('4')}</Предложение>", False) + TAIL,
+        encoding="utf-8")
+    pkg, got = reading.read_onec(root, jobs=1)
+    expected = {"g0#v": ("10.00", 3), "g1#v": ("10.00", 3), "g2#v": ("10.50", 3), "g3#v": ("10.00", 4),
+                "g4#v": ("10.00", 3), "g9#v": ("10.50", 4)}
+    assert {k: (str(e[0][1]), got.stock[k]) for k, e in got.prices.items()} == expected
+    assert got.prices["g0#v"] is got.prices["g4#v"] and pkg.priced_offers == set(expected)
+    assert got.uses["pt-retail"] == 6 and pkg.price_refs == {"pt-retail"}
+    monkeypatch.setattr(package, "price_list", package._read_prices)  # nothing cached: the same reading
+    monkeypatch.setattr(prices, "_rests", prices._read_rests)
+    assert _facts(*reading.read_onec(root, jobs=1)) == _facts(pkg, got)
 
 
 def test_the_files_are_shared_out_and_a_helper_that_fails_leaves_its_files_to_the_reader(tmp_path, monkeypatch):
