@@ -93,9 +93,11 @@ def main() -> int:
     cpu_on = statistics.median(r[4] for r in results[True])
     print(f"CPU time of the window's processes (user+sys, less sensitive to load): bare {cpu_off:.1f}s; "
           f"checked {cpu_on:.1f}s ({cpu_on / cpu_off:.2f}x)")
-    print("step durations (checks on, last round):")
-    for name, secs in results[True][-1][2].items():
-        print(f"  {name:<16} {secs:7.2f}s")
+    print("step durations, medians (bare | checks on: a step beside a check session shares the 2 cores):")
+    for name in results[True][-1][2]:
+        bare = statistics.median(r[2].get(name, 0.0) for r in results[False])
+        checked = statistics.median(r[2].get(name, 0.0) for r in results[True])
+        print(f"  {name:<16} {bare:7.2f}s | {checked:7.2f}s  {checked - bare:+6.2f}s")
     print(f"check sessions (last round): {len(sessions)}, {sum(s['duration_s'] for s in sessions):.1f}s")
     for s in sessions:
         print(f"  {s['label']:<36} {s['duration_s']:6.2f}s  {','.join(s['ids'])[:60]}")
