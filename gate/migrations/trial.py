@@ -38,13 +38,13 @@ import subprocess
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gate.db import fingerprint as fp
 from gate.db.fingerprint import TableStats
 from gate.handoff import DbCoordinates, Handoff, command_line
 from gate.db.readonly import connect_readonly
+from gate.run import now_utc
 from gate import probes
 from gate.settings import REPO, Settings
 from gate.target_cmd import manage_prefix, target_env
@@ -438,10 +438,6 @@ class RanAhead:
         return len(self.plan) == len(pending) and set(self.plan) == set(pending)
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def migrate_ahead(start: TrialStart, settings: Settings) -> RanAhead | None:
     """Run the copy's own plan (``start.said["plan"]``) through the started program, as ``run_trial`` would
     run the target's, before that is known. Only when the program said it is connected to the copy (the
@@ -453,7 +449,7 @@ def migrate_ahead(start: TrialStart, settings: Settings) -> RanAhead | None:
             or not isinstance(plan, list):
         return None
     plan = [str(m) for m in plan]
-    started_at = _utc_now()
+    started_at = now_utc().isoformat(timespec="milliseconds")
     start.spent = True  # from here on the copy may have changed
     runs = _converse(start.talk, _steps(plan, settings.trial_one_by_one), start.dsn, start.name,
                      list(settings.protected_tables), TRIAL_TIMEOUT_S)
@@ -488,7 +484,7 @@ def run_trial(settings: Settings, backup: Backup, pg: DisposablePostgres, pendin
         protected = list(settings.protected_tables)
         steps = _steps(pending, settings.trial_one_by_one)
         taken = ahead if start.spent else None
-        started_at = taken.started_at if taken is not None else _utc_now()
+        started_at = taken.started_at if taken is not None else now_utc().isoformat(timespec="milliseconds")
         runs = _one_process(start, settings, steps, taken, timeout_s)
         if runs is not None:
             return TrialResult(name, restore_s, settings.trial_one_by_one, tuple(runs), tuple(pending),
