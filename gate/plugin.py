@@ -216,13 +216,17 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.gate_session:
         return None
+    from gate.fixtures import SETTINGS
     from gate.settings import SettingsError, load_settings
     from gate.window.budgets import missing_runbook
 
-    try:
-        return missing_runbook(load_settings().runbook)
-    except SettingsError:
-        return None
+    settings = config.stash.get(SETTINGS, None)  # read when the run was opened (not for a listing: --co)
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError:
+            return None
+    return missing_runbook(settings.runbook)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
