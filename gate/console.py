@@ -24,6 +24,12 @@ VERDICT_STYLE = {"GO": "bold white on green", "NO-GO": "bold white on red", "ROL
                  "INTERRUPTED": "bold white on magenta"}
 
 
+def _decided_by(decision: DecisionRow | dict[str, str]) -> str:
+    """The deciding check and the matrix row: ``PRE-07: …`` (just the row when no check decided)."""
+    deciding = decision.get("deciding_check")
+    return f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}"
+
+
 def render_summary(summary: Summary, file: TextIO, color: bool = False, width: int = 140) -> None:
     """Print the checks of ``summary`` as a table, then its verdict and deciding check."""
     console = Console(file=file, force_terminal=color, no_color=not color, width=width, highlight=False)
@@ -47,10 +53,9 @@ def render_summary(summary: Summary, file: TextIO, color: bool = False, width: i
             console.print(f"  [ ] {item['id']}: {item['reason']}", markup=False)
     verdict = summary.get("verdict", "?")
     decision: DecisionRow | dict[str, str] = summary.get("decision") or {}
-    deciding = decision.get("deciding_check")
     body = Text(f" {verdict} ", style=VERDICT_STYLE.get(verdict, "bold"))
     body.append(f"  exit {decision.get('exit_code', '?')}  ")
-    body.append(f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}")
+    body.append(_decided_by(decision))
     console.print(Panel(body, title="verdict", expand=False))
     for warning in summary.get("settings_warnings") or []:
         console.print(Text(f"settings WARNING: {warning}", style="yellow"))
@@ -72,9 +77,8 @@ def plain_summary(summary: Summary, file: TextIO) -> None:
              for row in summary.get("checks", [])]
     lines += [f"manual sign-off item {item['id']}: {item['reason']}" for item in summary.get("manual_items") or []]
     decision: DecisionRow | dict[str, str] = summary.get("decision") or {}
-    deciding = decision.get("deciding_check")
     lines.append(f"verdict: {summary.get('verdict', '?')} (exit {decision.get('exit_code', '?')}) "
-                 f"{deciding + ': ' if deciding else ''}{decision.get('matrix_row', '')}".rstrip())
+                 f"{_decided_by(decision)}".rstrip())
     lines += [f"settings WARNING: {warning}" for warning in summary.get("settings_warnings") or []]
     if summary.get("site_in_maintenance"):
         lines.append(f"THE SITE IS IN MAINTENANCE: {summary['site_in_maintenance']}")
